@@ -1,0 +1,40 @@
+# SLRT — `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run test test-pg bench lint demo migrate clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt package.json
+	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_regions
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST)
+
+test: install
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+test-pg: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/slrt} $(PY) -m pytest -n 2 --dist loadgroup -q
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf var staticfiles

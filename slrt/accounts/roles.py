@@ -1,0 +1,55 @@
+"""The roles of SPEC, where each may sit, and what each may do.
+
+Capabilities are data here so that a view asks `can(user, "import_registry")` instead of
+naming roles; adding a role means editing this file only.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from slrt.wilayah.models import Level
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    DINSOS = "dinsos", _("Dinsos provinsi/pusat")
+    MANAJER = "manajer", _("Manajer SLRT")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    FASILITATOR = "fasilitator", _("Fasilitator")
+    FRONT_OFFICE = "front_office", _("Front office")
+    BACK_OFFICE = "back_office", _("Back office")
+    KOORDINATOR_PUSKESOS = "koordinator_puskesos", _("Koordinator Puskesos")
+    MITRA = "mitra", _("Mitra (lembaga rujukan)")
+
+
+# Levels at which an account of each role may be scoped.
+ALLOWED_LEVELS: dict[str, set[int]] = {
+    Role.ADMIN: {Level.NATION, Level.PROVINSI, Level.KABUPATEN, Level.KECAMATAN, Level.DESA},
+    Role.DINSOS: {Level.NATION, Level.PROVINSI},
+    Role.MANAJER: {Level.KABUPATEN},
+    Role.SUPERVISOR: {Level.KECAMATAN},
+    Role.FASILITATOR: {Level.DESA},
+    Role.FRONT_OFFICE: {Level.KABUPATEN, Level.DESA},
+    Role.BACK_OFFICE: {Level.KABUPATEN, Level.DESA},
+    Role.KOORDINATOR_PUSKESOS: {Level.DESA},
+    Role.MITRA: {Level.PROVINSI, Level.KABUPATEN},
+}
+
+STAFF_ROLES = {r for r in Role if r != Role.MITRA}
+
+CAPABILITIES: dict[str, set[str]] = {
+    # Reading the welfare registry (people, households) inside one's scope.
+    "view_registry": STAFF_ROLES,
+    # The full 16-digit NIK; everyone else sees it masked (UU PDP: minimum data).
+    "see_full_nik": {
+        Role.ADMIN, Role.MANAJER, Role.SUPERVISOR, Role.FASILITATOR, Role.FRONT_OFFICE,
+        Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS,
+    },
+    "import_registry": {Role.ADMIN, Role.MANAJER},
+    "review_duplicates": {Role.ADMIN, Role.MANAJER, Role.BACK_OFFICE},
+    "manage_users": {Role.ADMIN},
+}
+
+
+def can(user, capability: str) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in CAPABILITIES[capability])

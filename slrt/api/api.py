@@ -1,0 +1,82 @@
+"""The REST API (`/api/v1/`): one NinjaAPI that mounts each app's router.
+
+Every operation must be declared region-safe (`@region_safe` on the function), checked when
+the URLs are built; an undeclared one stops the server from starting, not just one request.
+"""
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from slrt.accounts.api.auth import BearerAuth, SessionAuth
+from slrt.accounts.api.routes import router as auth_router
+from slrt.registry.api.routes import router as registry_router
+from slrt.wilayah.api.routes import router as wilayah_router
+
+
+class SlrtAPI(NinjaAPI):
+    def _get_urls(self):
+        offenders = [
+            f"{op.view_func.__module__}.{op.view_func.__name__}"
+            for _prefix, router in self._routers
+            for path_view in router.path_operations.values()
+            for op in path_view.operations
+            if not getattr(op.view_func, "region_safe", False)
+        ]
+        if offenders:
+            raise ImproperlyConfigured(f"API operations not declared region-safe: {', '.join(offenders)}")
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if hasattr(pattern, "callback"):
+                pattern.callback.region_safe = True
+        return patterns
+
+
+api = SlrtAPI(
+    title="SLRT API",
+    version="1",
+    description="Sistem Layanan dan Rujukan Terpadu. Autentikasi: `POST /api/v1/auth/token`, lalu "
+    "`Authorization: Bearer <token>`; atau sesi peramban.",
+    auth=[BearerAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+api.add_router("/auth", auth_router)
+api.add_router("/regions", wilayah_router)
+api.add_router("/", registry_router)
+
+
+def error(request, status: int, code: str, detail, **extra):
+    return api.create_response(request, {"code": code, "detail": detail, **extra}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    return error(request, 422, "validation_error", _("Masukan tidak valid."), errors=exc.errors)
+
+
+@api.exception_handler(ValidationError)
+def on_django_validation_error(request, exc):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return error(request, 422, "validation_error", _("Masukan tidak valid."), errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error(request, 401, "unauthorized", _("Autentikasi diperlukan atau token tidak berlaku."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error(request, 404, "not_found", _("Data tidak ditemukan."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    code = getattr(exc, "code", None) or {400: "bad_request", 403: "forbidden", 429: "too_many_requests"}.get(
+        exc.status_code, "error"
+    )
+    return error(request, exc.status_code, code, str(exc.message))
+

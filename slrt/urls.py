@@ -1,0 +1,16 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from slrt.accounts.scoping import region_safe
+from slrt.api.api import api
+from slrt.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", region_safe(set_language), name="set_language"),
+    path("api/v1/", api.urls),
+    path("akun/", include("slrt.accounts.urls")),
+    path("wilayah/", include("slrt.wilayah.urls")),
+    path("registri/", include("slrt.registry.urls")),
+    path("", include("slrt.core.urls")),
+]

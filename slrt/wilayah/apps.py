@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WilayahConfig(AppConfig):
+    name = "slrt.wilayah"
+    verbose_name = _("Wilayah")

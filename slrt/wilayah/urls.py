@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "wilayah"
+urlpatterns = [
+    path("", views.region_detail, name="index"),
+    path("<str:code>/", views.region_detail, name="detail"),
+]

@@ -1,0 +1,68 @@
+"""Shared fixtures. Every test database gets the full Kemendagri region list once."""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from slrt.accounts.services import create_user
+from slrt.registry.models import Household, Person
+from slrt.wilayah.services import load_regions
+
+PASSWORD = "Sandi-Uji-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_regions()
+
+
+@pytest.fixture
+def regions_after_flush(transactional_db):
+    """Transactional tests flush every table; put the regions back (provinces 32 and 33 suffice)."""
+    load_regions(prefixes=("32", "33"))
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role, region, agency=""):
+        return create_user(
+            username=f"{role}-{region}-{next(_seq)}", role=role, region_code=region, password=PASSWORD,
+            agency_code=agency or ("RSUD-3201" if role == "mitra" else ""),
+        )
+
+    return make
+
+
+def _nik(kec_code: str, birth: dt.date, sex: str, serial: int) -> str:
+    day = birth.day + (40 if sex == "P" else 0)
+    return f"{kec_code.replace('.', '')}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+@pytest.fixture
+def make_person(db):
+    """Create a household member in a desa; returns the Person (household created if needed)."""
+
+    def make(desa_code="32.01.01.2001", nama="Siti Aminah", birth=dt.date(1985, 3, 14), sex="P",
+             nomor_kk=None, household=None, nik=None, **fields):
+        from slrt.registry.search import name_key
+
+        serial = next(_seq)
+        if household is None:
+            household = Household(nomor_kk=nomor_kk or f"{desa_code.replace('.', '')[:6]}{serial:010d}")
+            household.set_region(desa_code)
+            household.save()
+        person = Person(
+            nik=nik or _nik(desa_code.rsplit(".", 1)[0], birth, sex, serial),
+            household=household, nama=nama, name_key=name_key(nama), tanggal_lahir=birth,
+            jenis_kelamin=sex, **fields,
+        )
+        person.set_region(household.desa_code)
+        person.save()
+        return person
+
+    return make
