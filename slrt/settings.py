@@ -105,7 +105,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SLRT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "slrt.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 
 LOGIN_URL = "accounts:login"
@@ -124,6 +124,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on a missing root even when serving from finders
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Front-end packages come from npm at install time and are served by the app (no CDN).
 if (BASE_DIR / "node_modules").exists():

@@ -47,7 +47,7 @@ def _nik(kec_code: str, birth: dt.date, sex: str, serial: int) -> str:
 def make_person(db):
     """Create a household member in a desa; returns the Person (household created if needed)."""
 
-    def make(desa_code="32.01.01.2001", nama="Siti Aminah", birth=dt.date(1985, 3, 14), sex="P",
+    def make(desa_code="32.01.02.2001", nama="Siti Aminah", birth=dt.date(1985, 3, 14), sex="P",
              nomor_kk=None, household=None, nik=None, **fields):
         from slrt.registry.search import name_key
 

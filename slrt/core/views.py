@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from slrt.accounts.scoping import region_safe
+from slrt.registry.selectors.dashboard import dashboard
 
 
 @region_safe
@@ -27,7 +28,7 @@ def healthz(request):
     )
 
 
-@region_safe
+@region_safe  # the dashboard selector counts through Model.objects.for_user
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", dashboard(request.user))

@@ -191,6 +191,14 @@ class ImportJob(models.Model):
     release = models.ForeignKey(Release, null=True, on_delete=models.PROTECT, related_name="imports")
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The starter's region scope when the job was created: rows outside it are rejected, and the
+    # job list is scoped by it. Empty for the CLI, which acts for the whole installation.
+    region_code = models.CharField(max_length=13, blank=True, db_index=True)
+    # `--period`: overrides the `periode` column of the file.
+    period = models.CharField(max_length=7, blank=True)
+    # The process running the job, so a job whose process died (SIGKILL) is recognised as stale.
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)
     bytes_total = models.BigIntegerField(default=0)
     bytes_read = models.BigIntegerField(default=0)
     rows_read = models.PositiveIntegerField(default=0)
@@ -199,6 +207,7 @@ class ImportJob(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     moved = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True)
@@ -245,10 +254,13 @@ class DuplicateCandidate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True)
+    # The reviewer's note when dismissing ("bukan duplikat: kakak-adik").
+    note = models.TextField(_("catatan"), blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person_a", "person_b"], name="candidate_pair_uniq")]
-        ordering = ["-score"]
+        indexes = [models.Index(fields=["kab_code", "status"], name="candidate_kab_status_idx")]
+        ordering = ["-score", "id"]
 
 
 class Merge(models.Model):
@@ -262,6 +274,12 @@ class Merge(models.Model):
     # Full snapshots before the merge, so undo restores both records exactly.
     survivor_before = models.JSONField(default=dict)
     merged_before = models.JSONField(default=dict)
+    # Both records right after the merge: undo refuses if either changed since (e.g. a newer
+    # release updated the survivor), because restoring the snapshots would silently drop that.
+    survivor_after = models.JSONField(default=dict)
+    merged_after = models.JSONField(default=dict)
+    # ProgramParticipation ids moved from `merged` to `survivor`, moved back by undo.
+    moved_participations = models.JSONField(default=list)
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     merged_at = models.DateTimeField(auto_now_add=True)
     undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

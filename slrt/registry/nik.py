@@ -7,15 +7,19 @@ Errors (the record is rejected; the number cannot be a NIK, so it cannot key a p
   * not exactly 16 digits;
   * unknown province code, or kab/kota or kecamatan part `00`;
   * the encoded date is not a real calendar date (after subtracting 40 for women);
-  * the encoded birth date lies in the future;
   * serial `0000`.
+
+The year has two digits, so the century is inferred: the most recent date not after today
+(a NIK `...011226...` read on 2026-11-22 is 1 December 1926, not a date to come), unless
+`tanggal_lahir` has the same two-digit year, which then names the century.
 
 Warnings (the record is accepted and flagged for verification, because the NIK may well be
 right and the registry is not ours to discard):
   * the kecamatan prefix is not in the current Kemendagri list: codes change after
     pemekaran and a NIK keeps the code it was first issued with;
-  * the sex encoded in the NIK disagrees with `jenis_kelamin`, or the encoded date with
-    `tanggal_lahir`: one of the two fields was mistyped, and a visit must tell which.
+  * the sex encoded in the NIK disagrees with `jenis_kelamin`, or the encoded date (day,
+    month, two-digit year) with `tanggal_lahir`: one of the two fields was mistyped, and a
+    visit must tell which.
 """
 
 import datetime as dt
@@ -31,7 +35,6 @@ MESSAGES = {
     "province": _("Kode provinsi pada NIK tidak dikenal."),
     "wilayah": _("Kode kabupaten/kota dan kecamatan pada NIK tidak boleh 00."),
     "birth_date": _("Tanggal lahir yang tersandi di NIK bukan tanggal yang sah."),
-    "future": _("Tanggal lahir yang tersandi di NIK ada di masa depan."),
     "serial": _("Nomor urut NIK tidak boleh 0000."),
     "kecamatan_unknown": _("Kode kecamatan pada NIK tidak ada di data Kemendagri terbaru (mungkin kode lama)."),
     "sex_mismatch": _("Jenis kelamin tidak sesuai dengan NIK (tanggal lahir perempuan ditambah 40)."),
@@ -80,17 +83,34 @@ def check_nik(
         return result
     birth = dt.date.fromisoformat(info.birth_date)
     if birth > today:
-        result.errors.append("future")
+        # lokal-id puts a two-digit year equal to this year's in this century; later this
+        # year means the previous one (a centenarian), never a person not yet born.
+        birth = _in_year(birth, birth.year - 100)
+    if birth is None:
+        result.errors.append("birth_date")
         return result
+    if tanggal_lahir and tanggal_lahir.year % 100 == birth.year % 100 and tanggal_lahir.year != birth.year:
+        stated = _in_year(birth, tanggal_lahir.year)
+        if stated is not None and stated <= today:
+            birth = stated
     result.birth_date, result.sex = birth, info.gender
     if info.district_code not in _kecamatan_codes():
         result.warnings.append("kecamatan_unknown")
-    if jenis_kelamin and jenis_kelamin != info.gender:
+    if jenis_kelamin and jenis_kelamin.strip().upper() != info.gender:
         result.warnings.append("sex_mismatch")
-    # The NIK holds a two-digit year, so only day and month can be compared reliably.
-    if tanggal_lahir and (tanggal_lahir.day, tanggal_lahir.month) != (birth.day, birth.month):
+    # Day, month and the two digits of the year are all in the NIK; only the century is not.
+    if tanggal_lahir and (tanggal_lahir.day, tanggal_lahir.month, tanggal_lahir.year % 100) != (
+        birth.day, birth.month, birth.year % 100,
+    ):
         result.warnings.append("birth_date_mismatch")
     return result
+
+
+def _in_year(date: dt.date, year: int) -> dt.date | None:
+    try:
+        return date.replace(year=year)
+    except ValueError:  # 29 February in a year that has none
+        return None
 
 
 def mask_nik(nik: str) -> str:

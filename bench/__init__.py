@@ -1,0 +1,1 @@
+"""SLRT benchmarks (`make bench`, `python -m bench`). See docs/benchmarks.md."""

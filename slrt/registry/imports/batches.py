@@ -1,0 +1,126 @@
+"""Validate rows in batches, in this process or in worker processes.
+
+Checking a row (NIK structure, name key, dates, hashes) is most of an import's CPU time, and
+rows are independent, so large files are validated by a pool of worker processes while this
+process reads the file and feeds the staging table. Batches come back in file order, and only
+a few are in flight at once: memory stays flat whatever the file size.
+
+Workers are started with `spawn` (a fresh interpreter that sets Django up again), never
+`fork`, so they share nothing with this process's open database transaction.
+"""
+
+import multiprocessing
+import os
+from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.conf import settings
+from django.utils import translation
+
+from .validate import RowValidator
+
+BATCH_ROWS = 2_000
+# Below this size the workers' start-up (a second or two each) costs more than it saves.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class Batch:
+    rows: list[tuple]  # staging tuples of accepted rows
+    errors: list[tuple]  # (line, column, value, reason, is_warning)
+    rows_read: int
+    rejected: int
+    periods: Counter = field(default_factory=Counter)
+
+
+def worker_count(bytes_total: int) -> int:
+    """How many worker processes to use; `SLRT_IMPORT_WORKERS` overrides (0 = none)."""
+    configured = os.environ.get("SLRT_IMPORT_WORKERS")
+    if configured is not None:
+        return max(0, int(configured))
+    if bytes_total < PARALLEL_MIN_BYTES:
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cpus < 2 else min(cpus, 4)
+
+
+def _validate(validator: RowValidator, raw: list) -> Batch:
+    rejected0 = validator.rejected
+    rows = []
+    for line, cells in raw:
+        row = validator(line, cells)
+        if row is not None:
+            rows.append(row)
+    batch = Batch(rows, list(validator.errors), len(raw), validator.rejected - rejected0, validator.periods)
+    validator.errors.clear()
+    validator.periods = Counter()
+    return batch
+
+
+# --- worker side -----------------------------------------------------------------------------
+
+_worker_validator: RowValidator | None = None
+
+
+def _init_worker(settings_module: str, language: str, spec, desa_codes, scope: str, today) -> None:
+    global _worker_validator
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+    translation.activate(language)
+    _worker_validator = RowValidator(spec, desa_codes=desa_codes, scope=scope, today=today)
+
+
+def _work(raw: list) -> Batch:
+    return _validate(_worker_validator, raw)
+
+
+# --- caller side -----------------------------------------------------------------------------
+
+# Set in the environment of worker processes. `spawn` re-runs the parent's main script in each
+# worker; a script without an `if __name__ == "__main__":` guard would start the import again
+# there, so an import refuses to start inside a worker (the pool then reports the failure).
+WORKER_ENV = "SLRT_IMPORT_WORKER"
+
+
+def refuse_inside_worker() -> None:
+    if os.environ.get(WORKER_ENV):
+        raise RuntimeError("registry import started inside an import worker: guard the calling script with "
+                           "`if __name__ == '__main__':`")
+
+
+def validated_batches(source, *, spec, desa_codes, scope: str, today, workers: int):
+    """Yield a Batch per BATCH_ROWS rows of `source.rows`, in file order."""
+    raw_batches = iter(lambda: list(islice(source.rows, BATCH_ROWS)), [])
+    if workers <= 0:
+        validator = RowValidator(spec, desa_codes=desa_codes, scope=scope, today=today)
+        for raw in raw_batches:
+            yield _validate(validator, raw)
+        return
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    os.environ[WORKER_ENV] = "1"  # for the workers, spawned (on demand) while it is set
+    try:
+        # A worker that dies (killed, out of memory) breaks the pool with an error instead of
+        # leaving this process waiting for a batch that will never come.
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+            initargs=(settings_module, language, spec, desa_codes, scope, today),
+        )
+        pending: deque = deque()
+        try:
+            for raw in raw_batches:
+                pending.append(pool.submit(_work, raw))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        os.environ.pop(WORKER_ENV, None)

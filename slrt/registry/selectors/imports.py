@@ -1,0 +1,123 @@
+"""Reads for registry imports: which jobs a user may see, their progress, their error report."""
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+
+from django.db.models import Q, QuerySet
+
+from slrt.accounts.roles import can
+from slrt.registry.imports.progress import STALE_AFTER_SECONDS, process_alive, read_progress
+from slrt.registry.models import ImportJob, ImportRowError, ImportStatus
+from slrt.wilayah.models import NATION_CODE
+
+REPORT_HEADER = ("baris", "kolom", "nilai", "alasan", "jenis")
+KIND_ERROR, KIND_WARNING = "galat", "peringatan"
+
+
+def jobs_for_user(user) -> QuerySet[ImportJob]:
+    """Jobs the user may watch: Admin/Manajer only; below the nation, those started by the user
+    or from inside the user's region (jobs from the CLI are visible at the nation level only)."""
+    if not can(user, "import_registry") or not user.region_id:
+        return ImportJob.objects.none()
+    jobs = ImportJob.objects.select_related("release", "started_by")
+    if user.region_id == NATION_CODE:
+        return jobs
+    code = user.region_id
+    return jobs.filter(Q(started_by=user) | Q(region_code=code) | Q(region_code__startswith=f"{code}."))
+
+
+def job_for_user(user, job_id) -> ImportJob | None:
+    return jobs_for_user(user).filter(pk=job_id).first()
+
+
+def is_stale(job: ImportJob, state: dict | None = None) -> bool:
+    """A job marked running whose process is gone (killed, crashed, machine restarted)."""
+    if job.status != ImportStatus.RUNNING:
+        return False
+    if not process_alive(job.pid, job.host):
+        return True
+    state = state if state is not None else (read_progress(job.pk) or {})
+    heartbeat = state.get("heartbeat")
+    return bool(heartbeat) and time.time() - heartbeat > STALE_AFTER_SECONDS
+
+
+def import_progress(job: ImportJob) -> dict:
+    """The state of a job for the progress view (also while its transaction is still open)."""
+    state = read_progress(job.pk) or {}
+    running = job.status == ImportStatus.RUNNING
+    stale = is_stale(job, state)
+    if running and not stale:
+        rows_read = state.get("rows_read", 0)
+        bytes_read = state.get("bytes_read", 0)
+        bytes_total = state.get("bytes_total") or job.bytes_total
+        phase = state.get("phase", "queued")
+    else:
+        rows_read, bytes_read, bytes_total = job.rows_read, job.bytes_read, job.bytes_total
+        phase = {"done": "done", "failed": "failed", "pending": "queued"}.get(job.status, state.get("phase", ""))
+    if job.status == ImportStatus.DONE:
+        percent = 100
+    elif bytes_total:
+        # Reading is most of the work; merging is shown as the last stretch.
+        percent = min(99, int(90 * bytes_read / bytes_total) + (9 if phase == "merging" else 0))
+    else:
+        percent = 0
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(ImportStatus(job.status).label),
+        "phase": phase,
+        "stale": stale,
+        "finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "rows_read": rows_read,
+        "bytes_read": bytes_read,
+        "bytes_total": bytes_total,
+        "percent": percent,
+        "accepted": job.accepted,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "moved": job.moved,
+        "rejected": job.rejected if job.status == ImportStatus.DONE else state.get("rejected", job.rejected),
+        "warnings": job.warnings,
+        "message": job.message,
+        "release": str(job.release) if job.release_id else "",
+    }
+
+
+def error_report_rows(job: ImportJob) -> Iterator[tuple[int, str, str, str, str]]:
+    """(baris, kolom, nilai, alasan, jenis) in file order, streamed from the database."""
+    rows = (
+        ImportRowError.objects.filter(job=job)
+        .order_by("line", "id")
+        .values_list("line", "column", "value", "reason", "is_warning")
+    )
+    for line, column, value, reason, is_warning in rows.iterator(chunk_size=2000):
+        yield line, column, value, reason, KIND_WARNING if is_warning else KIND_ERROR
+
+
+def write_error_report(job: ImportJob, out) -> int:
+    """Write the CSV error report to a text file; returns the number of rows written."""
+    writer = csv.writer(out)
+    writer.writerow(REPORT_HEADER)
+    n = 0
+    for row in error_report_rows(job):
+        writer.writerow(row)
+        n += 1
+    return n
+
+
+def error_report_csv_chunks(job: ImportJob, rows_per_chunk: int = 1000) -> Iterator[str]:
+    """The CSV report as text chunks for a StreamingHttpResponse (with a BOM so Excel reads UTF-8)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    buf.write("\ufeff")
+    writer.writerow(REPORT_HEADER)
+    for i, row in enumerate(error_report_rows(job), 1):
+        writer.writerow(row)
+        if not i % rows_per_chunk:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()

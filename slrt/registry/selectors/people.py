@@ -1,0 +1,290 @@
+"""Reads of the registry: finding people, one person, one household and its profile.
+
+Everything goes through `Model.objects.for_user(user)`, so the caller's region scope is
+applied before anything else; an out-of-scope record behaves exactly like a missing one.
+
+Name search compares `name_key`s (registry.search), which already unify Indonesian spelling
+variants, so what remains to tolerate is typing errors:
+
+1. Similar keys. Names repeat (a million people share some tens of thousands of keys), so
+   similarity is computed over distinct keys, not people:
+   * PostgreSQL: the dictionary `registry_name_key` (filled by triggers, see migration 0005)
+     with a `pg_trgm` GIN index; `query <% key` (word similarity, so a query naming part of
+     a name also matches) above a threshold, best first. If no one in scope holds any of
+     them, once more with a lower threshold.
+   * SQLite: the distinct keys inside the filtered scope, scored in C by rapidfuzz.
+2. People. The people of the filtered scope holding the best keys (btree on `name_key`),
+   read in tiers so that a common name does not load everyone who has it.
+3. Re-ranking in Python by `name_score`.
+
+The final score (0-1) puts an exact name (ignoring case and spacing) first (1.0), then a
+spelling variant with the same key (0.95), then fuzzy matches (at most 0.9, by edit and
+token similarity), so exact > variant > typo holds by construction.
+"""
+
+import re
+
+from django.db import connections, transaction
+from django.db.models import Q
+from django.http import Http404
+from rapidfuzz import fuzz, process
+
+from slrt.accounts.scoping import in_scope, region_q
+from slrt.audit.services import record
+from slrt.registry.models import (
+    Household,
+    HouseholdAppearance,
+    Person,
+    ProgramParticipation,
+    RegistryChange,
+)
+from slrt.registry.search import name_key
+from slrt.wilayah.models import ancestor_codes, normalize_code
+
+SEPARATORS = re.compile(r"[\s.\-/]+")
+
+# Word similarity a name key must reach on PostgreSQL, by query length: a short query shares
+# a couple of trigrams with thousands of names, a long one few. If that finds no one scoring
+# at least GOOD_SCORE, the search is widened to the fallback threshold.
+TRIGRAM_THRESHOLDS = ((5, 0.6), (8, 0.5), (None, 0.4))
+TRIGRAM_FALLBACK_THRESHOLD = 0.3
+GOOD_SCORE = 0.8
+# Score (rapidfuzz WRatio, 0-100) a name key must reach on SQLite.
+FUZZY_CUTOFF = 60
+# At most this many similar keys are considered, read in tiers of these cumulative sizes.
+MAX_KEYS = 2000
+KEY_TIERS = (10, 50, 200, 1000, MAX_KEYS)
+# At most this many people per tier (a query like "Dewi" in a whole province).
+PAIR_CAP = 20_000
+# How many people are re-ranked in Python (at least; grows with offset+limit).
+MIN_CANDIDATES = 200
+
+EXACT_SCORE = 1.0
+VARIANT_SCORE = 0.95
+FUZZY_CEILING = 0.9
+
+
+def clean_number(raw: str | None) -> str:
+    """'3201 0145-0690.0001' -> '3201014506900001': NIK and KK as people type them."""
+    return SEPARATORS.sub("", raw or "")
+
+
+def _plain(nama: str) -> str:
+    return " ".join(nama.casefold().split())
+
+
+def name_score(query: str, nama: str, *, query_key: str | None = None, key: str | None = None) -> float:
+    """Closeness of a stored name to a query, 0-1 (see module docstring for the scale)."""
+    if _plain(query) == _plain(nama):
+        return EXACT_SCORE
+    query_key = name_key(query) if query_key is None else query_key
+    key = name_key(nama) if key is None else key
+    if query_key == key:
+        return VARIANT_SCORE
+    whole = max(fuzz.ratio(query_key, key), fuzz.token_sort_ratio(query_key, key))
+    # A query naming only part of the person ("aminah" for "siti aminah") is a good, not a perfect, match.
+    part = 0.9 * fuzz.token_set_ratio(query_key, key)
+    return round(FUZZY_CEILING * max(whole, part) / 100, 4)
+
+
+def _region_filter(user, region: str | None) -> Q | None:
+    """The filter for a region asked for, or None when nothing can match.
+
+    A region that contains the user's scope adds nothing; one inside it narrows; any other is
+    outside the scope and yields nothing (the same as an empty region, revealing nothing).
+    """
+    if not region:
+        return Q()
+    code = normalize_code(region)
+    if not code or not user.region_id:
+        return None
+    if in_scope(user, code):
+        return region_q(code)
+    if code in ancestor_codes(user.region_id):
+        return Q()
+    return None
+
+
+def search_people(
+    user, *, nik: str | None = None, nomor_kk: str | None = None, q: str | None = None,
+    region: str | None = None, birth_year: int | None = None, limit: int = 50, offset: int = 0,
+    include_inactive: bool = False,
+) -> list[Person]:
+    """People inside the user's scope matching every criterion given, best first, each with `.score`.
+
+    `nik` and `nomor_kk` match exactly (separators ignored); `q` matches names with spelling
+    variants and typos; `region` (a Kemendagri code of any level) and `birth_year` narrow.
+    Without any criterion, people are listed by name.
+    """
+    where = _region_filter(user, region)
+    if where is None or limit <= 0:
+        return []
+    qs = Person.objects.for_user(user).filter(where).select_related("household")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if nik:
+        qs = qs.filter(nik=clean_number(nik))
+    if nomor_kk:
+        qs = qs.filter(household__nomor_kk=clean_number(nomor_kk))
+    if birth_year:
+        qs = qs.filter(tanggal_lahir__year=int(birth_year))
+    query_key = name_key(q) if q else ""
+    if query_key:
+        return _rank_by_name(qs, q, query_key, limit=limit, offset=offset)
+    people = list(qs.order_by("name_key", "pk")[offset : offset + limit])
+    for person in people:
+        person.score = EXACT_SCORE
+    return people
+
+
+def _rank_by_name(qs, query: str, query_key: str, *, limit: int, offset: int) -> list[Person]:
+    wanted = offset + limit
+    size = max(MIN_CANDIDATES, 3 * wanted)
+    scores: dict[tuple[str, str], float] = {}
+
+    def score(nama: str, key: str) -> float:
+        value = scores.get((nama, key))
+        if value is None:
+            value = scores[(nama, key)] = name_score(query, nama, query_key=query_key, key=key)
+        return value
+
+    if connections[qs.db].vendor == "postgresql":
+        threshold = next(t for length, t in TRIGRAM_THRESHOLDS if length is None or len(query_key) <= length)
+        rows = _rows_with_keys(qs, _trigram_keys(qs.db, query_key, threshold), size)
+        if not any(score(nama, key) >= GOOD_SCORE for _pk, nama, key, _sim in rows):
+            # Nothing close: a short name with one letter off shares few trigrams ("Sita" and
+            # "Sinta"), so look wider and let the scores sort it out.
+            seen = {row[0] for row in rows}
+            wider = _rows_with_keys(qs, _trigram_keys(qs.db, query_key, TRIGRAM_FALLBACK_THRESHOLD), size)
+            rows += [row for row in wider if row[0] not in seen]
+    else:
+        rows = _rows_with_keys(qs, _fuzzy_keys(qs, query_key), size)
+    # Rank light (pk, nama, key) rows and build model instances for one page only.
+    ranked = sorted((-score(nama, key), -key_similarity, key, pk) for pk, nama, key, key_similarity in rows)
+    page = ranked[offset:wanted]
+    people = {p.pk: p for p in qs.filter(pk__in=[pk for *_rest, pk in page])} if page else {}
+    result = []
+    for neg_score, _sim, _key, pk in page:
+        person = people[pk]
+        person.score = -neg_score
+        result.append(person)
+    return result
+
+
+def _trigram_keys(db: str, query_key: str, threshold: float) -> list[tuple[str, float]]:
+    """Distinct name keys trigram-similar to the query, best first (see migration 0005)."""
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        # The `<%` operator (and its index scan) reads the threshold from this setting; `true`
+        # makes it local to the transaction, leaving pooled connections as they were. The
+        # planner underrates word_similarity() per row and, with stale statistics right after
+        # a large import, would scan the whole dictionary; the index is always the right plan.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+            "set_config('enable_seqscan', 'off', true)",
+            [str(threshold)],
+        )
+        cursor.execute(
+            "SELECT key, similarity(%s, key) FROM registry_name_key WHERE %s <%% key "
+            "ORDER BY word_similarity(%s, key) DESC, 2 DESC, key LIMIT %s",
+            [query_key, query_key, query_key, MAX_KEYS],
+        )
+        return cursor.fetchall()
+
+
+def _fuzzy_keys(qs, query_key: str) -> list[tuple[str, float]]:
+    """Distinct name keys inside the filtered scope, scored in C by rapidfuzz, best first."""
+    keys = list(qs.order_by().values_list("name_key", flat=True).distinct())
+    best = process.extract(
+        query_key, keys, scorer=fuzz.WRatio, processor=None, score_cutoff=FUZZY_CUTOFF, limit=MAX_KEYS
+    )
+    return [(key, score / 100) for key, score, _index in best]
+
+
+def _rows_with_keys(qs, ranked_keys: list[tuple[str, float]], size: int) -> list[tuple]:
+    """(pk, nama, name_key, key similarity) of up to `size` people of `qs` with the best keys.
+
+    Keys are taken in growing tiers, best first, and the next tier is read only while fewer
+    than `size` people were found, so a query like "Siti" does not load every Siti.
+    """
+    similarity = dict(ranked_keys)
+    order = {key: i for i, (key, _sim) in enumerate(ranked_keys)}
+    keys = [key for key, _sim in ranked_keys]
+    found: list[tuple] = []
+    start = 0
+    for stop in KEY_TIERS:
+        chunk = keys[start:stop]
+        if not chunk:
+            break
+        rows = qs.filter(name_key__in=chunk).order_by().values_list("pk", "nama", "name_key")[:PAIR_CAP]
+        found.extend((order[key], pk, nama, key) for pk, nama, key in rows)
+        if len(found) >= size:
+            break
+        start = stop
+    found.sort()
+    return [(pk, nama, key, similarity[key]) for _rank, pk, nama, key in found[:size]]
+
+
+def get_person(user, pk) -> Person:
+    """One person in the user's scope (inactive ones too, e.g. merged); 404 if missing or outside."""
+    try:
+        person = Person.objects.for_user(user).select_related("household", "last_release").get(pk=pk)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    record(user, "person.view", person)
+    return person
+
+
+def get_household(user, pk) -> Household:
+    """One household in the user's scope; 404 if missing or outside."""
+    try:
+        household = Household.objects.for_user(user).get(pk=pk)
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    record(user, "household.view", household)
+    return household
+
+
+def _member_order(person: Person):
+    head = "kepala" in person.hubungan_keluarga.casefold()
+    return (not head, person.tanggal_lahir is None, person.tanggal_lahir, person.pk)
+
+
+def household_profile(user, pk, *, history_limit: int = 200) -> dict:
+    """A household with what a desk needs to see: members, desil, programmes, releases, history.
+
+    Returns a dict: `household`, `desil`, `members` (active, head first, then by age),
+    `programs` (ProgramParticipation of all members, active and past, with `.person`),
+    `appearances` (HouseholdAppearance with `.release`, newest first) and `history`
+    (RegistryChange of the household and of anyone recorded in it, newest first).
+    """
+    household = get_household(user, pk)
+    everyone = list(Person.objects.for_user(user).filter(household=household))
+    members = sorted((p for p in everyone if p.is_active), key=_member_order)
+    by_id = {p.pk: p for p in everyone}
+    programs = list(
+        ProgramParticipation.objects.filter(person_id__in=by_id)
+        .select_related("source_release")
+        .order_by("-active", "program_code", "person_id")
+    )
+    for participation in programs:
+        participation.person = by_id[participation.person_id]
+    appearances = list(
+        HouseholdAppearance.objects.filter(household=household)
+        .select_related("release")
+        .order_by("-release__period", "release__source")
+    )
+    history = list(
+        RegistryChange.objects.filter(Q(household=household) | Q(person_id__in=by_id))
+        .select_related("release")
+        .order_by("-at", "-id")[:history_limit]
+    )
+    for change in history:
+        change.person_obj = by_id.get(change.person_id)
+    return {
+        "household": household,
+        "desil": household.desil,
+        "members": members,
+        "programs": programs,
+        "appearances": appearances,
+        "history": history,
+    }

@@ -1,0 +1,182 @@
+"""Writes for registry imports: create a job, run it (here or in the background), record it.
+
+The heavy lifting is in `slrt.registry.imports`; this module owns the job's life cycle:
+
+    pending --run_import--> running --commit--> done
+                                    \\--error---> failed
+    running, process gone (SIGKILL) = stale: `run_import` may take it over again.
+
+The job row is marked running (and committed) before the import transaction opens, so other
+processes see it; the counts and "done" are written inside that transaction, so they commit
+together with the data or not at all.
+"""
+
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from slrt.accounts.roles import can
+from slrt.audit.services import record
+from slrt.registry.imports import pipeline
+from slrt.registry.imports.batches import refuse_inside_worker
+from slrt.registry.imports.progress import ProgressFile, imports_dir
+from slrt.registry.imports.reader import ImportFileError
+from slrt.registry.models import ImportJob, ImportRowError, ImportStatus, Source
+from slrt.registry.selectors.imports import is_stale
+
+logger = logging.getLogger(__name__)
+
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_UPLOAD_SUFFIXES = {".csv", ".xlsx", ".txt", ".tsv"}
+
+
+class ImportJobError(Exception):
+    """The job cannot be run in its current state (already done, or running elsewhere)."""
+
+
+def create_import_job(*, path, original_name: str, source: str = Source.DTSEN, period: str | None = None,
+                      actor=None) -> ImportJob:
+    """A pending job for the file at `path`. `actor` None means the system (CLI)."""
+    if actor is not None and not can(actor, "import_registry"):
+        raise PermissionDenied(_("Hanya Admin dan Manajer yang dapat mengimpor data registri."))
+    if source not in Source.values:
+        choices = ", ".join(Source.values)
+        raise ValidationError(_("Sumber data harus salah satu dari: %(choices)s.") % {"choices": choices})
+    if period and not _PERIOD.fullmatch(period):
+        raise ValidationError(_("Periode harus berformat YYYY-MM (mis. 2026-07)."))
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(_("Berkas tidak ditemukan."))
+    return ImportJob.objects.create(
+        file_path=str(path.resolve()),
+        original_name=(original_name or path.name)[:255],
+        source=source,
+        period=period or "",
+        started_by=actor if actor is not None else None,
+        region_code=(actor.region_id or "") if actor is not None else "",
+        bytes_total=path.stat().st_size,
+    )
+
+
+def store_upload(uploaded_file) -> Path:
+    """Stream an uploaded file to disk under VAR_DIR/imports/uploads (never held in memory)."""
+    suffix = Path(uploaded_file.name or "").suffix.lower()
+    suffix = suffix if suffix in _UPLOAD_SUFFIXES else ".dat"
+    folder = imports_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}{suffix}"
+    with open(target, "wb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
+    return target
+
+
+def run_import(job: ImportJob, *, progress=None) -> ImportJob:
+    """Run the import of `job` in this process; returns the finished job.
+
+    `progress` is called with the progress state (a dict) as it changes. Raises ImportFileError
+    when the file cannot be imported (the job is then `failed` with the reason as message).
+    """
+    refuse_inside_worker()
+    job.refresh_from_db()
+    if job.status == ImportStatus.DONE:
+        raise ImportJobError(_("Impor ini sudah selesai; jalankan impor baru untuk berkas ini."))
+    if job.status == ImportStatus.RUNNING and not is_stale(job):
+        raise ImportJobError(_("Impor ini sedang berjalan di proses lain."))
+    tracker = ProgressFile(job.pk, callback=progress)
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, pid=os.getpid(), host=socket.gethostname(), started_at=now,
+        finished_at=None, message="", release=None, rows_read=0, bytes_read=0, created=0, updated=0,
+        unchanged=0, rejected=0, moved=0, warnings=0,
+    )
+    job.refresh_from_db()
+    tracker.write(phase="queued", bytes_total=job.bytes_total, rows_read=0, bytes_read=0)
+    try:
+        with transaction.atomic():
+            # A stale or failed run left no rows (its transaction never committed); this is
+            # only for jobs re-run after a failure that was recorded.
+            ImportRowError.objects.filter(job=job).delete()
+            counts = pipeline.load(job, tracker)
+            _finish(job, counts)
+            record(job.started_by, "registry.import", job, region_code=job.region_code,
+                   detail={k: counts[k] for k in ("rows_read", "created", "updated", "unchanged", "moved", "rejected",
+                                                  "warnings", "households_created", "households_updated")}
+                   | {"release_id": counts["release"].pk})
+    except ImportFileError as e:
+        _fail(job, tracker, e.message)
+        raise
+    except BaseException as e:
+        # Exception texts from the database may quote values (a NIK); log the type only.
+        logger.error("registry import job %s failed: %s", job.pk, type(e).__name__)
+        _fail(job, tracker, _("Impor gagal karena kesalahan sistem; tidak ada data yang berubah. Hubungi admin "
+                              "(pekerjaan impor #%(id)s).") % {"id": job.pk})
+        raise
+    job.refresh_from_db()
+    tracker.write(phase="done", **_summary(job), households_created=counts["households_created"],
+                  households_updated=counts["households_updated"])
+    logger.info("registry import job %s done: %s", job.pk, _summary(job))
+    return job
+
+
+def _finish(job: ImportJob, counts: dict) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE, release=counts["release"], finished_at=timezone.now(),
+        rows_read=counts["rows_read"], bytes_read=counts["bytes_total"], bytes_total=counts["bytes_total"],
+        created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"],
+        rejected=counts["rejected"], moved=counts["moved"], warnings=counts["warnings"],
+    )
+
+
+def _fail(job: ImportJob, tracker: ProgressFile, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
+                                               message=message[:2000])
+    tracker.write(phase="failed", message=message)
+
+
+def _summary(job: ImportJob) -> dict:
+    return {k: getattr(job, k) for k in ("rows_read", "created", "updated", "unchanged", "moved", "rejected",
+                                         "warnings")}
+
+
+def start_import_in_background(job: ImportJob) -> int:
+    """Run `manage.py import_registry --job <id>` detached (for the web UI); returns its pid.
+
+    Output goes to VAR_DIR/imports/<id>.log (counts only, no personal data); progress to the
+    progress file, read with `selectors.imports.import_progress`.
+    """
+    log_path = imports_dir() / f"{job.pk}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_registry", "--job", str(job.pk)],
+            cwd=settings.BASE_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, close_fds=True,
+        )
+    # Reap the child when it ends, so it does not linger as a zombie that looks alive.
+    threading.Thread(target=proc.wait, name=f"import-{job.pk}-reaper", daemon=True).start()
+    return proc.pid
+
+
+def mark_stale_jobs() -> int:
+    """Mark running jobs whose process is gone as failed (their transaction rolled back)."""
+    n = 0
+    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING):
+        if is_stale(job):
+            ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.FAILED, finished_at=timezone.now(),
+                message=_("Proses impor terhenti sebelum selesai; tidak ada data yang berubah. Jalankan ulang impor."),
+            )
+            n += 1
+    return n

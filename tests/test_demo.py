@@ -1,0 +1,90 @@
+"""seed_demo: the demo district of `make run`, with one working account per role, idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from slrt.accounts.models import User
+from slrt.accounts.roles import ALLOWED_LEVELS, Role
+from slrt.registry.models import Household, ImportJob, Person, Release
+from slrt.registry.services.demo import DEMO_KAB, DEMO_PASSWORD
+from slrt.wilayah.models import Puskesos, Secretariat
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Nine accounts per seed with the production hasher cost seconds each; the hasher is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(households=200) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--households", str(households), stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    return {
+        "users": User.objects.count(),
+        "households": Household.objects.system().count(),
+        "people": Person.objects.system().count(),
+        "jobs": ImportJob.objects.count(),
+        "releases": Release.objects.count(),
+        "secretariats": Secretariat.objects.count(),
+        "puskesos": Puskesos.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_account_per_role_and_prints_it(client):
+    output = seed()
+    demo_users = User.objects.filter(username__startswith="demo-")
+    assert sorted(demo_users.values_list("role", flat=True)) == sorted(Role.values)
+    for user in demo_users:
+        assert user.region.level in ALLOWED_LEVELS[user.role]
+        assert user.username in output
+        if user.role == Role.MITRA:
+            assert user.agency_code == f"RSUD-{DEMO_KAB.replace('.', '')}"
+        elif user.role in (Role.MANAJER, Role.FRONT_OFFICE, Role.BACK_OFFICE):
+            assert user.region_id == DEMO_KAB
+        elif user.role in (Role.SUPERVISOR, Role.FASILITATOR, Role.KOORDINATOR_PUSKESOS):
+            assert user.region_id.startswith(DEMO_KAB + ".")
+    assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_every_printed_demo_account_can_log_in(client):
+    seed()
+    for user in User.objects.filter(username__startswith="demo-"):
+        client.logout()
+        response = client.post(reverse("accounts:login"), {"username": user.username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, user.username
+        assert int(client.session["_auth_user_id"]) == user.pk
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_registry_data_secretariat_and_puskesos_in_the_demo_kab():
+    seed()
+    households = Household.objects.system().filter(kab_code=DEMO_KAB)
+    assert 150 <= households.count() <= 210  # 200 KK, some of which may lose their only row as a bad row
+    assert Person.objects.system().filter(kab_code=DEMO_KAB).count() > 400
+    assert Secretariat.objects.get(region_id=DEMO_KAB)
+    posts = Puskesos.objects.filter(secretariat__region_id=DEMO_KAB)
+    assert posts.count() >= 1
+    # Desa-level accounts sit where the data is, so their pages are not empty.
+    fasilitator = User.objects.get(username="demo-fasilitator")
+    assert households.filter(desa_code=fasilitator.region_id).exists()
+    assert posts.filter(region_id=fasilitator.region_id).exists()
+    job = ImportJob.objects.get()
+    assert job.status == "done" and job.rejected > 0  # a few deliberate bad rows for the error report
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    seed()
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "sudah dimuat" in output
