@@ -27,9 +27,14 @@ DESA = "32.01.02.2001"
 
 @pytest.fixture
 def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    if os.environ.get("CI"):
+        # In CI the browser is installed by .ci/run; a missing one is a failure, not a skip.
+        from playwright import sync_api
+        assert os.path.exists(CHROMIUM), "Debian's chromium is missing"
+    else:
+        sync_api = pytest.importorskip("playwright.sync_api")
+        if not os.path.exists(CHROMIUM):
+            pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

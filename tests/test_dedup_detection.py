@@ -79,7 +79,7 @@ def test_spelling_variants_of_a_name_with_same_birth_date_and_desa_are_a_candida
 def test_a_typo_in_the_name_still_matches_with_same_birth_date_and_desa():
     verdict = assess(facts(nama="Siti Aminah", nik="3201024503850001"),
                      facts(nama="Siti Aminnah Putri", nik="3201024503850022"))
-    assert "similar_name" in verdict.reasons or "name_variant" in verdict.reasons
+    assert {"similar_name", "name_part"} & set(verdict.reasons)
     assert verdict.is_candidate
 
 
@@ -148,7 +148,23 @@ def test_same_mother_lowers_the_bar_for_a_shortened_name():
     b = facts(nama="Siti Aminah", nik="3201024503850005", mother="Fatimah")
     verdict = assess(a, b)
     assert verdict.is_candidate
-    assert "same_mother" in verdict.reasons
+    assert {"same_mother", "name_part"} <= set(verdict.reasons)
+
+
+def test_a_name_written_without_its_second_word_pairs_when_kk_mother_and_birth_date_agree():
+    a = facts(nama="Ajat Komarudin", nik="3204340811940001", sex="L", birth=dt.date(1994, 11, 8),
+              mother="Eti Lestari", household=5)
+    b = facts(nama="Ajat", nik="3204340811948001", sex="L", birth=dt.date(1994, 11, 8),
+              mother="Eti Lestari", household=5)
+    verdict = assess(a, b)
+    assert verdict.is_candidate
+    assert "name_part" in verdict.reasons and "possible_twins" not in verdict.counter
+
+
+def test_a_shortened_name_alone_with_a_birth_date_is_not_enough():
+    a = facts(nama="Bambang Sutrisno", nik="3201020503850001", sex="L")
+    b = facts(nama="Bambang", nik="3201020503850077", sex="L", desa="32.01.05.2003")
+    assert not assess(a, b).is_candidate
 
 
 def test_twins_in_one_kk_are_flagged_as_counter_evidence():

@@ -235,6 +235,9 @@ def test_a_pair_picked_by_hand_gets_a_decided_candidate_that_undo_reopens(make_p
     undo_merge(merge=merge, actor=reviewer)
     cand.refresh_from_db()
     assert cand.status == CandidateStatus.OPEN
+    # The scan would not propose this pair, but a pair picked by hand stays in the queue.
+    find_candidates(region_code="32.01")
+    assert DuplicateCandidate.objects.filter(pk=cand.pk, status=CandidateStatus.OPEN).exists()
 
 
 def test_scan_after_merge_does_not_reopen_the_pair(pair, reviewer):

@@ -215,3 +215,10 @@ def test_find_duplicates_command_prints_counts(make_person):
     assert "Kandidat duplikat terbuka" in text
     assert "32.01" in text
     assert DuplicateCandidate.objects.count() == 1
+
+
+def test_find_duplicates_command_names_an_unknown_region(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="tidak ada di data Kemendagri"):
+        call_command("find_duplicates", "--region", "99.99", stdout=StringIO())

@@ -3,23 +3,27 @@
 import datetime as dt
 
 import pytest
+from django.db import connection, transaction
 from django.http import Http404
 
 from slrt.audit.models import AuditEvent
 from slrt.registry.models import (
     ChangeKind,
     HouseholdAppearance,
+    Person,
     ProgramParticipation,
     RegistryChange,
     Release,
 )
 from slrt.registry.search import name_key
 from slrt.registry.selectors.people import (
+    TRIGRAM_KEYS_SQL,
     get_household,
     get_person,
     household_profile,
     name_score,
     search_people,
+    trigram_settings,
 )
 
 DESA_A = "32.01.01.1001"  # Kab. Bogor, kecamatan 32.01.01
@@ -328,3 +332,57 @@ def test_household_profile_outside_scope_is_404(make_user, make_person):
     person = make_person(desa_code=DESA_A)
     with pytest.raises(Http404):
         household_profile(make_user("supervisor", "32.01.02"), person.household_id)
+
+
+# --- the key dictionary stays in step with every write path (PostgreSQL triggers) -----------
+
+
+def test_renamed_person_is_found_under_the_new_name(manajer, population, make_person):
+    person = make_person(nama="Rudi Hartono")
+    person.nama = "Bambang Irawan Saputro"
+    person.name_key = name_key(person.nama)
+    person.save()
+    assert [p.pk for p in search_people(manajer, q="Bambang Irawan Saputro")][:1] == [person.pk]
+
+
+def test_people_written_by_bulk_insert_and_queryset_update_are_found(manajer, make_person):
+    template = make_person(nama="Rudi Hartono")
+    household = template.household
+    bulk = []
+    for i, nama in enumerate(["Yohanes Kristianto", "Fransiska Wulandari"]):
+        person = Person(nik=f"{template.nik[:12]}{9000 + i}", household=household, nama=nama, name_key=name_key(nama))
+        person.set_region(household.desa_code)
+        bulk.append(person)
+    Person.objects.system().bulk_create(bulk)
+    renamed = "Ignatius Harjono"
+    Person.objects.system().filter(pk=template.pk).update(nama=renamed, name_key=name_key(renamed))
+    for nama in ("Yohanes Kristianto", "Fransiska Wulandari", "Ignatius Haryono"):
+        results = search_people(manajer, q=nama)
+        assert results and results[0].name_key == name_key(nama), nama
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the key dictionary exists on PostgreSQL only")
+def test_postgresql_name_key_dictionary_is_filled_by_triggers(make_person):
+    make_person(nama="Wiratmoko Sastrowardojo")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM registry_name_key WHERE key = %s", [name_key("Wiratmoko Sastrowardojo")])
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram index on PostgreSQL only")
+def test_postgresql_key_search_uses_the_trigram_index_once_the_dictionary_is_large(manajer, make_person):
+    # A bulk write of many new keys (an import) refreshes the dictionary's statistics itself.
+    template = make_person(nama="Rudi Hartono")
+    bulk = []
+    for i in range(1500):
+        person = Person(nik=f"{template.nik[:10]}{i:06d}", household=template.household,
+                        nama=f"Orang Uji {i:05d}", name_key=f"orang uji {i:05d}")
+        person.set_region(template.desa_code)
+        bulk.append(person)
+    Person.objects.system().bulk_create(bulk, batch_size=2000)
+    with transaction.atomic(), connection.cursor() as cursor:
+        trigram_settings(cursor, 0.5)
+        cursor.execute(f"EXPLAIN {TRIGRAM_KEYS_SQL}", {"q": "rudi hartono", "n": 2000})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registry_name_key_trgm" in plan
+    assert [p.pk for p in search_people(manajer, q="Rudi Hartono")] == [template.pk]

@@ -8,8 +8,8 @@ How the score works. Evidence adds weight (capped at 1), counter-evidence then s
 own, floored at 0. A pair is only proposed when
 
 * the names agree (same `name_key`, i.e. the same name after spelling normalisation, or a
-  rapidfuzz token similarity of at least `NAME_MIN`; a weaker `NAME_MIN_STRONG` suffices when
-  the NIK or the mother's name already ties the two together), and
+  word-by-word rapidfuzz similarity of at least `NAME_MIN`; when the NIK or the mother's name
+  already ties the two together, a weaker `NAME_MIN_STRONG` or a shortened name suffices), and
 * at least one *identity* fact ties them: a NIK one keystroke away, the same or a day/month-swapped
   birth date, or the same mother's maiden name. A name with a village is not enough:
   Indonesian villages have many "Siti Aminah"s, and so does one family (a daughter named after
@@ -53,7 +53,7 @@ WEIGHTS: dict[str, float] = {
 NIK_DATE_SWAP_EXPLAINED_WEIGHT = 0.10
 # The name's weight is scaled by its similarity (1.0 for the same normalised name).
 NAME_WEIGHT = 0.35
-NAME_REASONS = ("same_name", "name_variant", "similar_name")
+NAME_REASONS = ("same_name", "name_variant", "name_part", "similar_name")
 
 # Counter-evidence: facts that speak against the pair. Shown to the reviewer too. Two clearly
 # different mothers' maiden names are strong: Dukcapil records it precisely to tell people apart.
@@ -92,6 +92,7 @@ REASON_LABELS = {
     "same_desa": _("Desa/kelurahan sama"),
     "same_name": _("Nama sama"),
     "name_variant": _("Nama sama setelah penyeragaman ejaan (mis. oe/u, dj/j, Muhammad/M., Siti/St.)"),
+    "name_part": _("Nama yang satu bagian dari nama yang lain (mis. nama belakang tidak ditulis)"),
     "similar_name": _("Nama mirip"),
     "birth_date_differs": _("Tanggal lahir berbeda"),
     "sex_differs": _("Jenis kelamin berbeda"),
@@ -249,15 +250,22 @@ def name_similarity(key_a: str, key_b: str) -> float:
     Character-level ratios over whole names are not used on their own because a shared
     surname makes "Hendra Hasanah" and "Lina Hasanah" look 85 % alike.
     """
+    return name_match(key_a, key_b)[0]
+
+
+def name_match(key_a: str, key_b: str) -> tuple[float, bool]:
+    """(similarity, compatible): compatible when every word of the shorter name has a partner
+    in the longer one, as with a name written in full once and shortened once ("Ajat" /
+    "Ajat Komarudin"). Such names agree when other identity facts tie the records."""
     if not key_a or not key_b:
-        return 0.0
+        return 0.0, False
     if key_a == key_b:
-        return 1.0
-    return _name_similarity(*sorted((key_a, key_b)))
+        return 1.0, True
+    return _name_match(*sorted((key_a, key_b)))
 
 
 @lru_cache(maxsize=65536)
-def _name_similarity(key_a: str, key_b: str) -> float:
+def _name_match(key_a: str, key_b: str) -> tuple[float, bool]:
     short, long_ = key_a.split(), key_b.split()
     if len(short) > len(long_):
         short, long_ = long_, short
@@ -287,7 +295,9 @@ def _name_similarity(key_a: str, key_b: str) -> float:
         sim = min(sim, CONFLICT_CAP)
     # Words written together or apart ("Nurhayati" / "Nur Hayati").
     joined = fuzz.ratio(key_a.replace(" ", ""), key_b.replace(" ", "")) / 100.0
-    return max(sim, joined) if joined >= 0.92 else sim
+    if joined >= 0.92:
+        return max(sim, joined), True
+    return sim, not conflict
 
 
 @lru_cache(maxsize=65536)
@@ -308,9 +318,11 @@ def assess(a: PersonFacts, b: PersonFacts) -> Assessment:
     counter: list[str] = []
     score = 0.0
 
-    sim = name_similarity(a.name_key, b.name_key)
+    sim, compatible = name_match(a.name_key, b.name_key)
     if sim == 1.0:
         reasons.append("same_name" if _plain(a.nama) == _plain(b.nama) else "name_variant")
+    elif compatible and a.name_key.count(" ") != b.name_key.count(" "):
+        reasons.append("name_part")
     elif sim >= NAME_MIN_STRONG:
         reasons.append("similar_name")
     score += NAME_WEIGHT * sim
@@ -339,7 +351,7 @@ def assess(a: PersonFacts, b: PersonFacts) -> Assessment:
 
     if a.household_id is not None and a.household_id == b.household_id:
         reasons.append("same_kk")
-        if da and da == db and a.name_key != b.name_key:
+        if da and da == db and not compatible:
             counter.append("possible_twins")
     if a.desa_code and a.desa_code == b.desa_code:
         reasons.append("same_desa")
@@ -355,7 +367,7 @@ def assess(a: PersonFacts, b: PersonFacts) -> Assessment:
 
     tied = any(r in IDENTITY_REASONS for r in reasons)
     strong_tie = any(r in NIK_REASONS or r == "same_mother" for r in reasons)
-    names_agree = sim >= NAME_MIN or (strong_tie and sim >= NAME_MIN_STRONG)
+    names_agree = sim >= NAME_MIN or (strong_tie and (sim >= NAME_MIN_STRONG or compatible))
     return Assessment(
         score=score,
         reasons=tuple(reasons),
@@ -371,4 +383,5 @@ def quick_reject(a: PersonFacts, b: PersonFacts) -> bool:
     The scan compares many pairs that share only a household or a birth date; most fail here
     without the rest of the evidence being weighed.
     """
-    return name_similarity(a.name_key, b.name_key) < NAME_MIN_STRONG
+    sim, compatible = name_match(a.name_key, b.name_key)
+    return sim < NAME_MIN_STRONG and not compatible

@@ -11,28 +11,23 @@ Workers are started with `spawn` (a fresh interpreter that sets Django up again)
 
 import multiprocessing
 import os
-from collections import Counter, deque
+import pickle
+import tempfile
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from itertools import islice
 
 from django.conf import settings
 from django.utils import translation
 
 from .validate import RowValidator
+from .worker import Batch, init_worker, validate_batch, work
+
+__all__ = ["Batch", "validated_batches", "worker_count", "refuse_inside_worker"]
 
 BATCH_ROWS = 2_000
 # Below this size the workers' start-up (a second or two each) costs more than it saves.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class Batch:
-    rows: list[tuple]  # staging tuples of accepted rows
-    errors: list[tuple]  # (line, column, value, reason, is_warning)
-    rows_read: int
-    rejected: int
-    periods: Counter = field(default_factory=Counter)
 
 
 def worker_count(bytes_total: int) -> int:
@@ -44,38 +39,6 @@ def worker_count(bytes_total: int) -> int:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return 0 if cpus < 2 else min(cpus, 4)
-
-
-def _validate(validator: RowValidator, raw: list) -> Batch:
-    rejected0 = validator.rejected
-    rows = []
-    for line, cells in raw:
-        row = validator(line, cells)
-        if row is not None:
-            rows.append(row)
-    batch = Batch(rows, list(validator.errors), len(raw), validator.rejected - rejected0, validator.periods)
-    validator.errors.clear()
-    validator.periods = Counter()
-    return batch
-
-
-# --- worker side -----------------------------------------------------------------------------
-
-_worker_validator: RowValidator | None = None
-
-
-def _init_worker(settings_module: str, language: str, spec, desa_codes, scope: str, today) -> None:
-    global _worker_validator
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
-    import django
-
-    django.setup()
-    translation.activate(language)
-    _worker_validator = RowValidator(spec, desa_codes=desa_codes, scope=scope, today=today)
-
-
-def _work(raw: list) -> Batch:
-    return _validate(_worker_validator, raw)
 
 
 # --- caller side -----------------------------------------------------------------------------
@@ -98,22 +61,27 @@ def validated_batches(source, *, spec, desa_codes, scope: str, today, workers: i
     if workers <= 0:
         validator = RowValidator(spec, desa_codes=desa_codes, scope=scope, today=today)
         for raw in raw_batches:
-            yield _validate(validator, raw)
+            yield validate_batch(validator, raw)
         return
     settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
     language = translation.get_language() or settings.LANGUAGE_CODE
+    # The village codes go through a file: the arguments of a spawned worker travel through a
+    # pipe, and a large payload to a worker that fails to start would block this process.
+    codes_file = tempfile.NamedTemporaryFile(prefix="slrt-desa-", suffix=".pickle", delete=False)  # noqa: SIM115
+    with codes_file:
+        pickle.dump(desa_codes, codes_file)
     os.environ[WORKER_ENV] = "1"  # for the workers, spawned (on demand) while it is set
     try:
         # A worker that dies (killed, out of memory) breaks the pool with an error instead of
         # leaving this process waiting for a batch that will never come.
         pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-            initargs=(settings_module, language, spec, desa_codes, scope, today),
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
+            initargs=(settings_module, language, spec, codes_file.name, scope, today),
         )
         pending: deque = deque()
         try:
             for raw in raw_batches:
-                pending.append(pool.submit(_work, raw))
+                pending.append(pool.submit(work, raw))
                 if len(pending) >= 2 * workers:
                     yield pending.popleft().result()
             while pending:
@@ -124,3 +92,4 @@ def validated_batches(source, *, spec, desa_codes, scope: str, today, workers: i
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         os.environ.pop(WORKER_ENV, None)
+        os.unlink(codes_file.name)

@@ -7,8 +7,9 @@ runs over the distinct keys (`registry_name_key`, ~1 ms) and then fetches the pe
 the best keys through the plain btree index on `registry_person.name_key`.
 
 Statement-level triggers with transition tables keep the dictionary filled by every write
-path (import COPY/upserts, merges, edits) at the cost of one DISTINCT per statement. Keys no
-longer used by anyone stay behind; they match nobody and cost nothing but a row.
+path (import COPY/upserts, merges, edits) at the cost of one DISTINCT per statement, and
+refresh its statistics after a statement that added many keys. Keys no longer used by anyone
+stay behind; they match nobody and cost nothing but a row.
 
 This replaces the trigram index on `registry_person` from 0004, which every import paid for.
 SQLite has neither: search there scores the distinct keys with rapidfuzz.
@@ -34,10 +35,18 @@ FORWARD = [
     "ANALYZE registry_name_key",
     """
     CREATE OR REPLACE FUNCTION registry_name_key_collect() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        added bigint;
     BEGIN
         INSERT INTO registry_name_key (key)
         SELECT DISTINCT name_key FROM new_rows WHERE name_key <> ''
         ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        -- After a large import the planner must know the dictionary grew, or it scans it all
+        -- instead of using the trigram index until autovacuum comes by.
+        IF added > 1000 THEN
+            ANALYZE registry_name_key;
+        END IF;
         RETURN NULL;
     END
     $$

@@ -20,7 +20,7 @@ from slrt.audit.services import record
 from slrt.wilayah.models import Region
 
 from ..dedup import is_counter_evidence, reason_label
-from ..models import CandidateStatus, DuplicateCandidate, Household, Merge, Person, ProgramParticipation, Sex
+from ..models import CandidateStatus, DuplicateCandidate, Household, Merge, Person, ProgramParticipation
 from ..nik import mask_nik
 from ..services.dedup import MERGE_FIELDS, MERGED, SURVIVOR, merge_field_value
 
@@ -145,7 +145,7 @@ def _display(user, person: Person, name: str, regions: dict[str, str], programs:
         text = ", ".join(p for p in parts if p)
         return text, text
     if name == "jenis_kelamin":
-        return person.jenis_kelamin, str(Sex(person.jenis_kelamin).label) if person.jenis_kelamin else ""
+        return person.jenis_kelamin, str(person.get_jenis_kelamin_display())
     if name == "programs":
         codes = programs.get(person.pk, [])
         return codes, ", ".join(codes)
