@@ -196,6 +196,15 @@ def test_a_row_with_broken_encoding_is_rejected_and_the_rest_imported(tmp_path):
     assert list(people().values_list("nik", flat=True)) == [good["nik"]]
 
 
+def test_a_row_with_a_nul_character_is_rejected_and_the_rest_imported(tmp_path):
+    path = write_csv(tmp_path / "f.csv", [person(i) for i in range(1, 2000)], header=HEADER)
+    # Past the first 64 KiB (which decide whether the file is text at all).
+    path.write_bytes(path.read_bytes().replace(b"Warga 1999", b"Warga 19\x0099"))
+    job = run(path)
+    assert (job.created, job.rejected) == (1998, 1)
+    assert errors(job)[0][0] == 2000
+
+
 def test_latin1_header_is_refused_as_a_whole(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes("nik,nomor_kk,nama,kode_wilayah,periode,catatan_é\n".encode("latin-1"))
@@ -267,6 +276,16 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused(tmp_path, content, expected):
     with pytest.raises(ImportFileError, match=expected):
         run(path)
     assert not people().exists()
+
+
+def test_a_zip_or_word_document_that_is_not_a_workbook_is_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "surat.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(ImportFileError, match="bukan XLSX"):
+        run(path)
 
 
 def test_a_text_file_without_the_columns_is_refused(tmp_path):

@@ -1,4 +1,5 @@
-"""A registry import killed with SIGKILL leaves the data as it was; running it again completes.
+"""Imports in other processes: a SIGKILL leaves the data as it was and a re-run completes; a
+background import started for the web is watched from another process while it runs.
 
 The import runs in a real subprocess against a database that other processes can see: a
 temporary SQLite file, or the PostgreSQL test database (committed data, hence a transactional
@@ -207,3 +208,48 @@ def test_a_killed_import_leaves_the_registry_as_it_was_and_a_rerun_completes(tmp
     assert kinds["moved"] == len([i for i in range(N) if i % 50 == 1])
     [(status,)] = query(f"SELECT status FROM registry_importjob WHERE id = {job_id}")
     assert status == "failed"  # marked when the re-run started
+
+
+WEB_DRIVER = """
+import json, sys, time
+sys.path.insert(0, {base!r})
+import django
+
+django.setup()
+from slrt.registry.selectors.imports import import_progress
+from slrt.registry.services.imports import create_import_job, start_import_in_background
+
+job = create_import_job(path=sys.argv[1], original_name="unggahan.csv")
+start_import_in_background(job)
+phases, deadline = [], time.monotonic() + 240
+while time.monotonic() < deadline:
+    job.refresh_from_db()
+    progress = import_progress(job)
+    if not phases or phases[-1] != progress["phase"]:
+        phases.append(progress["phase"])
+    if progress["finished"]:
+        break
+    time.sleep(0.02)
+print(json.dumps({{"progress": progress, "phases": phases}}))
+"""
+
+
+def test_a_background_import_for_the_web_runs_and_is_watched_from_another_process(tmp_path, database):
+    import json
+
+    env, query = database
+    path = write_release(tmp_path / "unggahan.csv", "2026-01", changed=False)
+    driver = tmp_path / "web.py"
+    driver.write_text(WEB_DRIVER.format(base=str(BASE_DIR)))
+    result = subprocess.run([sys.executable, str(driver), str(path)], cwd=BASE_DIR, capture_output=True, text=True,
+                            env=dict(env, DJANGO_SETTINGS_MODULE="slrt.settings"), timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    progress = report["progress"]
+    assert progress["status"] == "done" and progress["created"] == N and progress["percent"] == 100
+    # The watcher saw the job move through its phases while the import's transaction was open.
+    assert report["phases"][-1] == "done" and {"reading", "merging"} & set(report["phases"])
+    [(people,)] = query("SELECT COUNT(*) FROM registry_person")
+    assert people == N
+    log = Path(env["SLRT_VAR_DIR"]) / "imports" / f"{progress['id']}.log"
+    assert "diterima" in log.read_text()

@@ -19,7 +19,9 @@ from slrt.wilayah.models import Level
 pytestmark = pytest.mark.django_db
 
 DESA = "32.01.02.2001"
-OWN = {Level.NATION: "00", Level.PROVINSI: "32", Level.KABUPATEN: "32.01", Level.KECAMATAN: "32.01.02", Level.DESA: DESA}
+OWN = {
+    Level.NATION: "00", Level.PROVINSI: "32", Level.KABUPATEN: "32.01", Level.KECAMATAN: "32.01.02", Level.DESA: DESA,
+}
 SIBLING = {Level.PROVINSI: "33", Level.KABUPATEN: "32.02", Level.KECAMATAN: "32.01.03", Level.DESA: "32.01.02.2002"}
 # A desa inside the parent of the user's region but outside the region itself.
 ELSEWHERE_IN_PARENT = {

@@ -38,7 +38,9 @@ def worker_count(bytes_total: int) -> int:
     if bytes_total < PARALLEL_MIN_BYTES:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 0 if cpus < 2 else min(cpus, 4)
+    # This process reads the file and feeds the database, which needs a CPU of its own; each
+    # worker costs about 110 MB, so a small server keeps within the importer's memory budget.
+    return max(0, min(cpus - 1, 3))
 
 
 # --- caller side -----------------------------------------------------------------------------

@@ -148,6 +148,7 @@ class Loader:
         self.n_programs = len(spec.programs)
         self.columns = [c for c, _t in STAGE_COLUMNS] + [f"p{i}" for i in range(self.n_programs)]
         self.cursor = connection.cursor()
+        self.empty: set = set()  # registry tables that were empty when a bulk merge began
         self._copy_cm = None
         self._copy = None
         self._in_chunk = 0
@@ -273,7 +274,7 @@ class Loader:
         self.flush_rows()
         if self.d.vendor == "postgresql":
             self.execute(f"CREATE INDEX ON {STAGE} (line)")
-            self.execute(f"ANALYZE {STAGE}")
+            self.execute(f"ANALYZE {STAGE} (line, nik, nomor_kk)")
 
     # -- whole-file checks --------------------------------------------------------------------
 
@@ -343,11 +344,11 @@ class Loader:
         hh_t, p_t = _table(Household), _table(Person)
         counts = {}
         staged = self.scalar(f"SELECT COUNT(*) FROM {STAGE}")
-        suspended = []
+        suspended, self.empty = [], set()
         if staged >= BULK_MIN_ROWS:
-            empty = [m for m in (Household, Person, ProgramParticipation, HouseholdAppearance)
-                     if not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {_table(m)})")]
-            suspended = self._suspend_indexes(empty)
+            self.empty = {m for m in (Household, Person, ProgramParticipation, HouseholdAppearance)
+                          if not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {_table(m)})")}
+            suspended = self._suspend_indexes(sorted(self.empty, key=lambda m: m.__name__))
 
         # Households: the row of the head of the family carries the household's data (address,
         # desil); without a head, the KK's first line does.
@@ -391,7 +392,8 @@ class Loader:
         self.insert_select(
             HouseholdAppearance, {"household_id": "h.id", "release_id": ("%s", release_id)},
             f"FROM {HH} s JOIN {hh_t} h ON h.nomor_kk = s.nomor_kk WHERE 1 = 1",
-            suffix="ON CONFLICT (household_id, release_id) DO NOTHING",
+            # Into an empty table nothing can conflict, and the check costs a lot per row.
+            suffix="" if HouseholdAppearance in self.empty else "ON CONFLICT (household_id, release_id) DO NOTHING",
         )
         if d.vendor == "postgresql" and counts["households_created"] > 10_000 and not suspended:
             self.execute(f"ANALYZE {hh_t}")
@@ -495,7 +497,9 @@ class Loader:
         return self.insert_select(
             Person, provided,
             f"FROM {TOUCH} t JOIN {STAGE} s ON s.line = t.line JOIN {_table(Household)} h ON h.nomor_kk = s.nomor_kk "
-            f"WHERE t.person_id IS NULL",
+            # In NIK order, so the unique index on NIK grows at its right edge instead of
+            # being written all over.
+            f"WHERE t.person_id IS NULL ORDER BY s.nik",
         )
 
     def _programs(self, release_id, period) -> None:
@@ -511,24 +515,29 @@ class Loader:
         if self.d.vendor == "postgresql":
             self.execute(f"CREATE INDEX ON {IDS} (line)")
             self.execute(f"ANALYZE {IDS}")
-        for i, (code, _pos) in enumerate(self.spec.programs):
-            self.insert_select(
-                ProgramParticipation,
-                {"person_id": "i.person_id", "program_code": ("%s", code), "since_period": ("%s", period),
-                 "until_period": "''", "source_release_id": ("%s", release_id), "active": "TRUE"},
-                f"FROM {IDS} i JOIN {STAGE} s ON s.line = i.line WHERE s.p{i} = TRUE",
-                suffix=(
-                    f"ON CONFLICT (person_id, program_code) DO UPDATE SET active = TRUE, until_period = '', "
-                    f"since_period = excluded.since_period, source_release_id = excluded.source_release_id "
-                    f"WHERE {pp_t}.active = FALSE"
-                ),
-            )
-            self.execute(
-                f"UPDATE {pp_t} AS pp SET active = FALSE, until_period = %s, source_release_id = %s "
-                f"FROM {TOUCH} t JOIN {STAGE} s ON s.line = t.line "
-                f"WHERE pp.person_id = t.person_id AND pp.program_code = %s AND pp.active = TRUE AND s.p{i} = FALSE",
-                [period, release_id, code],
-            )
+        # One row per (person, programme column): a small inline table of the columns, joined
+        # to the flag it names, so all programmes take one pass instead of one each.
+        columns = " UNION ALL ".join(f"SELECT {i} AS idx, %s AS code" for i in range(len(self.spec.programs)))
+        codes = [code for code, _pos in self.spec.programs]
+        flag = "CASE v.idx " + " ".join(f"WHEN {i} THEN s.p{i}" for i in range(len(codes))) + " END"
+        self.insert_select(
+            ProgramParticipation,
+            {"person_id": "i.person_id", "program_code": "v.code", "since_period": ("%s", period),
+             "until_period": "''", "source_release_id": ("%s", release_id), "active": "TRUE"},
+            f"FROM {IDS} i JOIN {STAGE} s ON s.line = i.line JOIN ({columns}) v ON {flag} = TRUE WHERE 1 = 1",
+            codes,
+            suffix="" if ProgramParticipation in self.empty else (
+                f"ON CONFLICT (person_id, program_code) DO UPDATE SET active = TRUE, until_period = '', "
+                f"since_period = excluded.since_period, source_release_id = excluded.source_release_id "
+                f"WHERE {pp_t}.active = FALSE"
+            ),
+        )
+        self.execute(
+            f"UPDATE {pp_t} AS pp SET active = FALSE, until_period = %s, source_release_id = %s "
+            f"FROM {TOUCH} t JOIN {STAGE} s ON s.line = t.line JOIN ({columns}) v ON {flag} = FALSE "
+            f"WHERE pp.person_id = t.person_id AND pp.program_code = v.code AND pp.active = TRUE",
+            [period, release_id, *codes],
+        )
 
     # -- bulk path ----------------------------------------------------------------------------
 
@@ -538,6 +547,11 @@ class Loader:
         killed import leaves them in place. The tables stay locked until the commit, which only
         matters for the first import, when there is nothing to read yet."""
         restore = []
+        if models_ and self.d.vendor == "postgresql":
+            # ALTER TABLE refuses while deferred foreign-key checks are queued for the table
+            # (rows written earlier in the same transaction): run them now.
+            self.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.execute("SET CONSTRAINTS ALL DEFERRED")
         for model in models_:
             table = _table(model)
             if self.d.vendor == "postgresql":

@@ -3,9 +3,9 @@
 What kind of file it is comes from its first bytes, not its name: a PDF or a binary renamed
 `.csv` gets a clear message instead of a thousand rejected rows.
 
-A CSV row whose bytes are not valid UTF-8 is handed on as `None` so the row (not the file) is
-rejected: the text is decoded with `surrogateescape`, which turns every invalid byte into a
-lone surrogate that no valid text contains.
+A CSV row whose bytes are not valid UTF-8 (or that holds a NUL character) is handed on as
+`None` so the row (not the file) is rejected: the text is decoded with `surrogateescape`,
+which turns every invalid byte into a lone surrogate that no valid text contains.
 """
 
 import csv
@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from .columns import HeaderError, header_score, parse_header
 
 DELIMITERS = (",", ";", "|", "\t")
-_SURROGATE = re.compile("[\udc80-\udcff]")
+# Invalid bytes (as lone surrogates) and NUL, which no database text column accepts.
+_UNUSABLE = re.compile("[\udc80-\udcff\x00]")
 _SNIFF_BYTES = 64 * 1024
 # A broken quote can make one "field" swallow the rest of the file; stop it at a sane size.
 csv.field_size_limit(1024 * 1024)
@@ -128,7 +129,7 @@ def _sniff_delimiter(first_line: str) -> str:
 
 def _csv_rows(reader) -> Iterator[tuple[int, list[str] | None]]:
     prev = reader.line_num
-    search = _SURROGATE.search
+    search = _UNUSABLE.search
     while True:
         try:
             row = next(reader)

@@ -58,8 +58,8 @@ assert tuple(c for c, _t in STAGE_COLUMNS[9:20]) == PERSON_FIELDS
 assert tuple(c for c, _t in STAGE_COLUMNS[22:27]) == HOUSEHOLD_FIELDS
 
 MSG = {
-    "encoding": _("Baris ini berisi karakter yang bukan UTF-8 yang sah (pengodean rusak); simpan berkas sebagai "
-                  "CSV UTF-8."),
+    "encoding": _("Baris ini berisi karakter yang bukan UTF-8 yang sah (pengodean rusak) atau karakter NUL; "
+                  "simpan berkas sebagai CSV UTF-8."),
     "required": _("Wajib diisi."),
     "kk": _("Nomor KK harus terdiri dari 16 digit angka."),
     "region_format": _("Kode wilayah harus kode desa/kelurahan Kemendagri 10 digit (mis. 3201012001 atau "
