@@ -12,16 +12,42 @@ from slrt.wilayah.services import load_regions
 PASSWORD = "Sandi-Uji-2026"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Test accounts are scaffolding; the production hasher would only cost time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_regions()
 
 
+_REGION_TOTAL = 91_600  # nation + 38 + 514 + 7,285 + 83,762
+
+
+@pytest.fixture(autouse=True)
+def _regions_loaded(request, django_db_blocker):
+    """Transactional tests flush every table, regions included; restore them for whoever runs next.
+
+    Runs before the test's own transaction starts, so the reload is committed like the session load.
+    """
+    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    ):
+        return
+    from slrt.wilayah.models import Region
+
+    with django_db_blocker.unblock():
+        if Region.objects.count() != _REGION_TOTAL:
+            load_regions()
+
+
 @pytest.fixture
 def regions_after_flush(transactional_db):
-    """Transactional tests flush every table; put the regions back (provinces 32 and 33 suffice)."""
-    load_regions(prefixes=("32", "33"))
+    """Regions for a transactional test (restored by `_regions_loaded` before it starts)."""
 
 
 _seq = itertools.count(1)

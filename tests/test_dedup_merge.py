@@ -28,11 +28,6 @@ from slrt.registry.services.dedup import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Accounts are test scaffolding here; hashing their passwords properly only costs time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 DESA = "32.01.02.2001"
 
 

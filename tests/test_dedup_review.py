@@ -25,11 +25,6 @@ from slrt.registry.services.dedup import dismiss_candidate, find_candidates, mer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Accounts are test scaffolding here; hashing their passwords properly only costs time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 DESA = "32.01.02.2001"
 
 

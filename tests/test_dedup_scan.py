@@ -15,11 +15,6 @@ from slrt.registry.services.dedup import find_candidates, scan_for_duplicates
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Accounts are test scaffolding here; hashing their passwords properly only costs time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 DESA = "32.01.02.2001"
 OTHER_DESA = "32.01.05.2003"  # same kabupaten, other kecamatan
 

@@ -13,12 +13,6 @@ from slrt.registry.services.demo import DEMO_KAB, DEMO_PASSWORD
 from slrt.wilayah.models import Puskesos, Secretariat
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Nine accounts per seed with the production hasher cost seconds each; the hasher is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(households=200) -> str:
     out = StringIO()
     call_command("seed_demo", "--households", str(households), stdout=out)

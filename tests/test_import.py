@@ -37,6 +37,12 @@ from slrt.registry.services.imports import ImportJobError, create_import_job, ma
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    """Progress files and logs of test imports go to a temporary directory."""
+    settings.VAR_DIR = tmp_path / "var"
+
 DESA = "32.01.01.1001"  # Pondok Rajeg, Cibinong, Kab. Bogor
 DESA_2 = "32.01.01.1002"
 DESA_OTHER_KAB = "32.02.01.2002"  # Tonjong, Kab. Sukabumi
@@ -308,12 +314,14 @@ def test_every_invalid_field_is_named_with_line_and_column(tmp_path):
         dict(person(10), nama="   "),
         person(11, nik="3201013202800011"),  # 32 February
         person(12, tanggal_lahir=(dt.date.today() + dt.timedelta(days=400)).isoformat()),
+        person(13, nama="-"),
     ]
     job = run(write_csv(tmp_path / "f.csv", [person(1)] + bad, header=HEADER))
     assert (job.created, job.rejected) == (1, len(bad))
     got = [(line, column) for line, column, _r in errors(job)]
     assert got == [(3, "nomor_kk"), (4, "tanggal_lahir"), (5, "tanggal_lahir"), (6, "jenis_kelamin"), (7, "desil"),
-                   (8, "rt"), (9, "periode"), (10, "program_pkh"), (11, "nama"), (12, "nik"), (13, "tanggal_lahir")]
+                   (8, "rt"), (9, "periode"), (10, "program_pkh"), (11, "nama"), (12, "nik"), (13, "tanggal_lahir"),
+                   (14, "nama")]
 
 
 def test_nik_warnings_are_kept_on_the_person_and_listed_in_the_report(tmp_path):

@@ -23,6 +23,12 @@ from slrt.registry.services.imports import create_import_job, run_import
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    """Progress files and logs of test imports go to a temporary directory."""
+    settings.VAR_DIR = tmp_path / "var"
+
 TABLES = ("registry_household", "registry_person", "registry_programparticipation", "registry_householdappearance")
 HEADER = ("nik,nomor_kk,nama,kode_wilayah,tanggal_lahir,jenis_kelamin,hubungan_keluarga,desil,periode,program_pkh,"
           "program_bpnt,catatan\n")
@@ -118,7 +124,17 @@ def test_parallel_validation_gives_the_serial_result(tmp_path, monkeypatch):
     wipe_registry()
 
     monkeypatch.setenv("SLRT_IMPORT_WORKERS", "2")
+    monkeypatch.setattr(batches, "PARALLEL_MIN_BYTES", 0)
+    pools = []
+
+    class RecordedPool(batches.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "ProcessPoolExecutor", RecordedPool)
     parallel = run(path)
+    assert pools == [2]
     assert registry_state() == serial_state
     assert report(parallel) == serial_report
     assert (parallel.rows_read, parallel.created, parallel.rejected) == (5002, 5000, 2)

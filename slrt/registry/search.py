@@ -32,7 +32,8 @@ Rules, in the order applied:
 7. Words are joined with single spaces.
 
 The key is for matching only; it is never shown. It must be cheap (the importer computes it
-for every row), hence precompiled patterns and caches per word and per name.
+for every row), hence precompiled patterns, a fast path for plain names and a cache per word
+(a registry has far fewer distinct words than names).
 """
 
 import re
@@ -43,12 +44,14 @@ import unicodedata
 _TITLES_ALWAYS = frozenset(
     """
     hj hjh haji hajjah hajah kh drs dra drg prof ir ust ustd ustadz ustadzah ustazah
-    spd spdi spdsd skom ssos ssi sag shi sei sked skep sfarm skm spt stp ssn sds sgz spsi
-    sak sthi ssy sst ssit str sikom shum sip stat mpd msi mkom mkes mhum mpdi mhi mked msos mkn
-    msc mba mag map mse amd amk amkep amkeb amdkeb amdkep phd bsc alm almh almarhum almarhumah
+    spd spdi spdsd skom ssos ssi sag sked skep sfarm skm spt stp ssn sds sgz spsi sthi ssy sst
+    ssit sikom shum mpd msi mkom mkes mhum mpdi mhi mked msos mkn msc amd amk amkep amkeb amdkeb
+    amdkep phd bsc alm almh almarhum almarhumah
     """.split()
 )
-_TITLES_IF_DOTTED = frozenset("h dr se sh ma mm mh mt mp ba tn ny sp ap".split())
+_TITLES_IF_DOTTED = frozenset(
+    "h dr se sh ma mm mh mt mp ba tn ny sp ap shi sei sak str sip stat mba mag map mse".split()
+)
 # Written without dots, these are still titles when they open a name of several words.
 _TITLES_IF_FIRST = frozenset("h dr".split())
 

@@ -61,6 +61,7 @@ MSG = {
     "encoding": _("Baris ini berisi karakter yang bukan UTF-8 yang sah (pengodean rusak) atau karakter NUL; "
                   "simpan berkas sebagai CSV UTF-8."),
     "required": _("Wajib diisi."),
+    "name_letters": _("Nama harus memuat huruf."),
     "kk": _("Nomor KK harus terdiri dari 16 digit angka."),
     "region_format": _("Kode wilayah harus kode desa/kelurahan Kemendagri 10 digit (mis. 3201012001 atau "
                        "32.01.01.2001)."),
@@ -79,14 +80,16 @@ MSG = {
 
 _SEX = {"l": "L", "p": "P", "laki-laki": "L", "laki laki": "L", "lakilaki": "L", "pria": "L",
         "perempuan": "P", "wanita": "P"}
-_FLAG = {"1": True, "0": False, "y": True, "n": False, "ya": True, "tidak": False, "t": False,
+_FLAG = {"": None, "1": True, "0": False, "y": True, "n": False, "ya": True, "tidak": False, "t": False,
          "true": True, "false": False, "yes": True, "no": False}
+_MISSING = object()
 _SEPARATORS = re.compile(r"[\s.\-]")
 _DOTTED_DESA = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})")
 _PERIOD = re.compile(r"(\d{4})-(\d{2})(?:-\d{2})?")
 _CACHE_MAX = 100_000
+_SHORTEST_LIMIT = min(min(PERSON_TEXT.values()), min(HOUSEHOLD_TEXT.values()))
 
 
 def _digits16(raw: str) -> str | None:
@@ -130,6 +133,7 @@ class RowValidator:
         # (field, position or None, max length) for the plain text fields, in staging order.
         self.person_text = [(f, ix.get(f), PERSON_TEXT[f]) for f in PERSON_FIELDS if f in PERSON_TEXT]
         self.household_text = [(f, ix.get(f), HOUSEHOLD_TEXT[f]) for f in ("alamat", "dusun")]
+        self.rt_rw = (("rt", self.i_rt), ("rw", self.i_rw))
         self.programs = spec.programs
         self.extras = spec.extras
         person_cols = sorted(c for c in spec.index if c not in ("alamat", "dusun", "rt", "rw", "desil", "periode"))
@@ -228,6 +232,8 @@ class RowValidator:
         nama = " ".join(cells[self.i_nama].split())
         if not nama:
             errs.append(("nama", "", msg["required"]))
+        elif not nama[0].isalpha() and not any(ch.isalpha() for ch in nama):
+            errs.append(("nama", nama[:60], msg["name_letters"]))  # "-", "." or "?" for an unknown name
         elif len(nama) > 150:
             errs.append(("nama", nama[:60], msg["too_long"] % {"max": 150}))
         kk_raw = cells[self.i_kk]
@@ -235,7 +241,7 @@ class RowValidator:
         if kk is None:
             errs.append(("nomor_kk", kk_raw.strip(), msg["required"] if not kk_raw.strip() else msg["kk"]))
         wil_raw = cells[self.i_wil]
-        region = self._region(wil_raw) if wil_raw.strip() else msg["required"]
+        region = self._region_cache.get(wil_raw) or (self._region(wil_raw) if wil_raw.strip() else msg["required"])
         if type(region) is str:
             errs.append(("kode_wilayah", wil_raw.strip(), region))
             region = ("", "", "", "")
@@ -244,7 +250,7 @@ class RowValidator:
         if self.i_tgl is not None:
             raw = cells[self.i_tgl]
             if raw.strip():
-                tgl = self._date(raw)
+                tgl = self._date_cache.get(raw) or self._date(raw)
                 if type(tgl) is str:
                     errs.append(("tanggal_lahir", raw.strip(), tgl))
                     tgl = None
@@ -268,25 +274,16 @@ class RowValidator:
                 nik = check.nik
                 warnings = check.warnings
 
-        values = []
-        for field, i, maxlen in self.person_text:
-            if i is None:
-                values.append("")
-                continue
-            v = cells[i].strip()
-            if len(v) > maxlen:
-                errs.append((field, v[:60], msg["too_long"] % {"max": maxlen}))
-            values.append(v)
-        hh_values = []
-        for field, i, maxlen in self.household_text:
-            if i is None:
-                hh_values.append("")
-                continue
-            v = cells[i].strip()
-            if len(v) > maxlen:
-                errs.append((field, v[:60], msg["too_long"] % {"max": maxlen}))
-            hh_values.append(v)
-        for field, i in (("rt", self.i_rt), ("rw", self.i_rw)):
+        # Text fields: strip all, check lengths only when something is longer than the
+        # shortest limit (rarely).
+        values = [cells[i].strip() if i is not None else "" for _f, i, _m in self.person_text]
+        hh_values = [cells[i].strip() if i is not None else "" for _f, i, _m in self.household_text]
+        if max(map(len, values)) > _SHORTEST_LIMIT or max(map(len, hh_values)) > _SHORTEST_LIMIT:
+            for (field, _i, maxlen), v in zip(self.person_text + self.household_text, values + hh_values,
+                                                strict=True):
+                if len(v) > maxlen:
+                    errs.append((field, v[:60], msg["too_long"] % {"max": maxlen}))
+        for field, i in self.rt_rw:
             v = cells[i].strip() if i is not None else ""
             if v:
                 if len(v) > 3 or not (v.isascii() and v.isdigit()):
@@ -304,23 +301,19 @@ class RowValidator:
                     errs.append(("desil", raw, msg["desil"]))
         if self.i_periode is not None:
             raw = cells[self.i_periode]
-            if raw.strip():
-                period = self._period(raw)
-                if period is None:
-                    errs.append(("periode", raw.strip(), msg["period"]))
-                else:
-                    self.periods[period] += 1
+            period = self._period_cache.get(raw, _MISSING)
+            if period is _MISSING:
+                period = self._period(raw) if raw.strip() else ""
+            if period:
+                self.periods[period] += 1
+            elif period is None:
+                errs.append(("periode", raw.strip(), msg["period"]))
 
-        flags = []
-        for code, i in self.programs:
-            raw = cells[i].strip()
-            if not raw:
-                flags.append(None)
-                continue
-            flag = _FLAG.get(raw.lower())
-            if flag is None:
-                errs.append((f"program_{code.lower()}", raw, msg["program"]))
-            flags.append(flag)
+        flags = [_FLAG.get(cells[i].strip().lower(), _MISSING) for _code, i in self.programs]
+        if _MISSING in flags:
+            for (code, i), flag in zip(self.programs, flags, strict=True):
+                if flag is _MISSING:
+                    errs.append((f"program_{code.lower()}", cells[i].strip(), msg["program"]))
 
         if errs:
             self.rejected += 1
@@ -338,13 +331,12 @@ class RowValidator:
             self.warnings += len(warnings)
             self.errors.extend((line, "nik", nik, self.nik_msg[c], True) for c in warnings)
 
-        tgl_text = tgl.isoformat() if tgl else None
+        tgl_text = tgl.isoformat() if tgl else ""
         values[2:2] = (tgl_text, jk)  # PERSON_FIELDS order: id_dtks, tempat_lahir, tanggal_lahir, jenis_kelamin, ...
-        flag_text = "".join("-" if f is None else ("1" if f else "0") for f in flags)
-        row_hash = _hash("\x1f".join((
-            self.person_sig, nik, kk, region[3], nama, *(v or "" for v in values), extra, flag_text,
-        )))
-        hh_hash = _hash("\x1f".join((self.household_sig, region[3], *hh_values, str(desil or ""))))
+        flag_text = "".join(["-" if f is None else ("1" if f else "0") for f in flags])
+        row_hash = _hash("\x1f".join([self.person_sig, nik, kk, region[3], nama, *values, extra, flag_text]))
+        hh_hash = _hash("\x1f".join([self.household_sig, region[3], *hh_values, str(desil or "")]))
+        values[2] = tgl_text or None
         return (
             line, nik, kk, *region, nama, name_key(nama), *values, extra, nik_warnings, *hh_values, desil,
             row_hash, hh_hash, *flags,

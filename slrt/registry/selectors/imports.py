@@ -32,20 +32,27 @@ def job_for_user(user, job_id) -> ImportJob | None:
     return jobs_for_user(user).filter(pk=job_id).first()
 
 
+def _progress_of_this_run(job: ImportJob) -> dict:
+    """The progress file, if it was written by the process now running the job (not by an
+    earlier run, or by a job of the same number in a database since recreated)."""
+    state = read_progress(job.pk) or {}
+    return state if state.get("pid") == job.pid else {}
+
+
 def is_stale(job: ImportJob, state: dict | None = None) -> bool:
     """A job marked running whose process is gone (killed, crashed, machine restarted)."""
     if job.status != ImportStatus.RUNNING:
         return False
     if not process_alive(job.pid, job.host):
         return True
-    state = state if state is not None else (read_progress(job.pk) or {})
+    state = state if state is not None else _progress_of_this_run(job)
     heartbeat = state.get("heartbeat")
     return bool(heartbeat) and time.time() - heartbeat > STALE_AFTER_SECONDS
 
 
 def import_progress(job: ImportJob) -> dict:
     """The state of a job for the progress view (also while its transaction is still open)."""
-    state = read_progress(job.pk) or {}
+    state = _progress_of_this_run(job)
     running = job.status == ImportStatus.RUNNING
     stale = is_stale(job, state)
     if running and not stale:

@@ -8,7 +8,7 @@ variants, so what remains to tolerate is typing errors:
 
 1. Similar keys. Names repeat (a million people share some tens of thousands of keys), so
    similarity is computed over distinct keys, not people:
-   * PostgreSQL: the dictionary `registry_name_key` (filled by triggers, see migration 0005)
+   * PostgreSQL: the dictionary `registry_name_key` (filled by triggers, migrations 0005-6)
      with a `pg_trgm` GIN index; `query <% key` (word similarity, so a query naming part of
      a name also matches) above a threshold, best first. If no one in scope holds any of
      them, once more with a lower threshold.
@@ -96,11 +96,12 @@ def _region_filter(user, region: str | None) -> Q | None:
     if not region:
         return Q()
     code = normalize_code(region)
-    if not code or not user.region_id:
+    scope = getattr(user, "region_id", None)  # None for anonymous users
+    if not code or not scope:
         return None
     if in_scope(user, code):
         return region_q(code)
-    if code in ancestor_codes(user.region_id):
+    if code in ancestor_codes(scope):
         return Q()
     return None
 
@@ -198,7 +199,8 @@ def _trigram_keys(db: str, query_key: str, threshold: float) -> list[tuple[str, 
     with transaction.atomic(using=db), connections[db].cursor() as cursor:
         trigram_settings(cursor, threshold)
         cursor.execute(TRIGRAM_KEYS_SQL, {"q": query_key, "n": MAX_KEYS})
-        return cursor.fetchall()
+        # dict.fromkeys: a key inserted twice by concurrent imports (migration 0006) counts once.
+        return list(dict.fromkeys(cursor.fetchall()))
 
 
 def _fuzzy_keys(qs, query_key: str) -> list[tuple[str, float]]:

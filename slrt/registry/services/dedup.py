@@ -16,7 +16,14 @@ Blocking keys (each is one `GROUP BY`-like window query, computed by the databas
 * (first name token, birth year, {day, month}): same or day/month-swapped birth date anywhere
   in the region.
 
-The pairs in each block are judged by `slrt.registry.dedup.assess`.
+The pairs in each block are judged by `slrt.registry.dedup.assess`. Blocks that are too big
+to be evidence (a placeholder birth date shared by hundreds) are split by first name word, or
+skipped and counted. Measured on a kabupaten of 253,000 people on a shared 2-core machine:
+3-5 minutes on PostgreSQL or SQLite, about 100 MB peak memory.
+
+Merging keeps everything needed to undo: snapshots of both records before and after, which
+values won and lost, and which programme participations moved. Undo refuses when either
+record changed after the merge rather than silently overwrite that change.
 """
 
 from __future__ import annotations
@@ -467,7 +474,14 @@ def _diff(before: dict, after: dict) -> dict:
 def merge_people(
     *, candidate_or_pair, survivor, merged, choices: dict[str, str] | None = None, actor
 ) -> Merge:
-    """Merge `merged` into `survivor`; see the module docstring of the review flow in the report.
+    """Merge `merged` into `survivor` in one transaction.
+
+    The survivor takes, field by field, the value `choices` names; every differing field is
+    recorded in `Merge.decisions` ({"won", "lost", "from"}), both records are snapshotted
+    before and after, the merged record becomes inactive with `merged_into=survivor` and keeps
+    its own values (if its NIK wins, the two exchange NIKs), its programme participations the
+    survivor lacks move over, both get a `merged` history row, the candidate is marked merged
+    and the merge is audited (`person.merge`, ids and field names only).
 
     `candidate_or_pair`: a `DuplicateCandidate` (or its pk), or for a pair picked by hand a
     tuple of the two people (or None); `survivor`/`merged`: `Person` or pk. `choices` maps a

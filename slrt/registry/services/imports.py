@@ -97,11 +97,14 @@ def run_import(job: ImportJob, *, progress=None) -> ImportJob:
         raise ImportJobError(_("Impor ini sedang berjalan di proses lain."))
     tracker = ProgressFile(job.pk, callback=progress)
     now = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(
+    # Claimed only if nobody claimed it since we looked (two processes taking over one job).
+    claimed = ImportJob.objects.filter(pk=job.pk, status=job.status, pid=job.pid).update(
         status=ImportStatus.RUNNING, pid=os.getpid(), host=socket.gethostname(), started_at=now,
         finished_at=None, message="", release=None, rows_read=0, bytes_read=0, created=0, updated=0,
         unchanged=0, rejected=0, moved=0, warnings=0,
     )
+    if not claimed:
+        raise ImportJobError(_("Impor ini sedang berjalan di proses lain."))
     job.refresh_from_db()
     tracker.write(phase="queued", bytes_total=job.bytes_total, rows_read=0, bytes_read=0)
     try:

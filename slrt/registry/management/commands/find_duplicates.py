@@ -8,7 +8,7 @@ from slrt.registry.services.dedup import scan_for_duplicates
 
 
 class Command(BaseCommand):
-    help = _("Cari pasangan data penduduk yang kemungkinan orang yang sama (kandidat duplikat).")
+    help = "Cari pasangan data penduduk yang kemungkinan orang yang sama (kandidat duplikat)."
 
     def add_arguments(self, parser):
         parser.add_argument(
