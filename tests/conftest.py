@@ -38,11 +38,16 @@ def _regions_loaded(request, django_db_blocker):
         request.fixturenames
     ):
         return
+    with django_db_blocker.unblock():
+        ensure_regions()
+
+
+def ensure_regions():
+    """Reload the regions if a transactional test flushed them (module fixtures call this too)."""
     from slrt.wilayah.models import Region
 
-    with django_db_blocker.unblock():
-        if Region.objects.count() != _REGION_TOTAL:
-            load_regions()
+    if Region.objects.count() != _REGION_TOTAL:
+        load_regions()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from slrt.registry.services.generate import (
     name_variant,
 )
 from slrt.wilayah.models import Level, Region
+from tests.conftest import ensure_regions
 
 REGION = "32.04"  # Kabupaten Bandung
 PERIOD = "2026-07"
@@ -56,6 +57,7 @@ def files(tmp_path_factory, django_db_setup, django_db_blocker):
     """One clean file, one noisy file (bad rows, near-duplicates), and a next release."""
     folder = tmp_path_factory.mktemp("gen")
     with django_db_blocker.unblock():
+        ensure_regions()
         clean = generate_registry(out=folder / "clean.csv", households=800, region=REGION, seed=11, period=PERIOD)
         noisy = generate_registry(
             out=folder / "noisy.csv", households=1000, region=REGION, seed=12, period=PERIOD, bad_share=0.05,
