@@ -8,7 +8,7 @@ from django.http import Http404
 
 from slrt.accounts import roles
 from slrt.audit.models import AuditEvent
-from slrt.registry.models import CandidateStatus, DuplicateCandidate, Person
+from slrt.registry.models import CandidateStatus, DuplicateCandidate, Household, Person
 from slrt.registry.nik import mask_nik
 from slrt.registry.selectors.dedup import (
     candidates_for_user,
@@ -175,3 +175,17 @@ def test_birth_date_is_shown_day_first(make_person, make_user):
     rows = {r.field: r for r in compare_candidate(reviewer, cand).rows}
     shown = {rows["tanggal_lahir"].value_a, rows["tanggal_lahir"].value_b}
     assert shown == {"09-04-1988", "04-09-1988"} and a.pk in (cand.person_a_id, cand.person_b_id)
+
+
+def test_merge_decisions_show_no_kk_number_of_a_household_now_outside_the_reviewers_scope(cand, make_user):
+    reviewer = make_user("manajer", "32.01")
+    survivor, merged = cand.person_a, cand.person_b
+    merge = merge_people(candidate_or_pair=cand, survivor=survivor, merged=merged, actor=reviewer,
+                         choices={"household": "merged"})
+    # The KK that lost has since been moved to another kabupaten by a later release.
+    old_kk = Household.objects.system().get(pk=merge.decisions["household"]["lost"])
+    old_kk.set_region("32.02.02.2001")
+    old_kk.save()
+    row = {r.field: r for r in merge_decisions(reviewer, get_merge(reviewer, merge.pk))}["household"]
+    assert row.won == merged.household.nomor_kk
+    assert row.lost == ""

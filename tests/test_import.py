@@ -37,12 +37,6 @@ from slrt.registry.services.imports import ImportJobError, create_import_job, ma
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _own_var_dir(settings, tmp_path):
-    """Progress files and logs of test imports go to a temporary directory."""
-    settings.VAR_DIR = tmp_path / "var"
-
 DESA = "32.01.01.1001"  # Pondok Rajeg, Cibinong, Kab. Bogor
 DESA_2 = "32.01.01.1002"
 DESA_OTHER_KAB = "32.02.01.2002"  # Tonjong, Kab. Sukabumi

@@ -23,12 +23,6 @@ from slrt.registry.services.imports import create_import_job, run_import
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _own_var_dir(settings, tmp_path):
-    """Progress files and logs of test imports go to a temporary directory."""
-    settings.VAR_DIR = tmp_path / "var"
-
 TABLES = ("registry_household", "registry_person", "registry_programparticipation", "registry_householdappearance")
 HEADER = ("nik,nomor_kk,nama,kode_wilayah,tanggal_lahir,jenis_kelamin,hubungan_keluarga,desil,periode,program_pkh,"
           "program_bpnt,catatan\n")

@@ -323,7 +323,6 @@ def test_upload_rejects_a_file_that_is_not_csv_or_xlsx_in_indonesian(client, man
                                                                       no_background):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.VAR_DIR = tmp_path
     upload = SimpleUploadedFile("laporan.pdf", b"%PDF-1.4 not a registry", content_type="application/pdf")
     response = client.post(reverse("registry:imports"), {"file": upload, "source": "DTSEN"})
     assert response.status_code == 200
@@ -335,7 +334,6 @@ def test_upload_rejects_a_file_that_is_not_csv_or_xlsx_in_indonesian(client, man
 def test_upload_rejects_a_renamed_file_posing_as_xlsx(client, manajer, settings, tmp_path, no_background):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.VAR_DIR = tmp_path
     upload = SimpleUploadedFile("data.xlsx", b"nik,nama\n", content_type="application/octet-stream")
     response = client.post(reverse("registry:imports"), {"file": upload, "source": "DTSEN"})
     assert "bukan lembar kerja Excel" in _text(response)
@@ -346,7 +344,6 @@ def test_upload_rejects_a_malformed_period_and_keeps_the_other_choices(client, m
                                                                        no_background):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.VAR_DIR = tmp_path
     upload = SimpleUploadedFile("data.csv", b"nik,nomor_kk,nama,kode_wilayah\n", content_type="text/csv")
     response = client.post(reverse("registry:imports"), {"file": upload, "source": "DTKS", "period": "2026-13"})
     html = _text(response)
@@ -359,7 +356,6 @@ def test_upload_of_a_csv_creates_a_job_stores_the_file_and_starts_it(client, man
                                                                      no_background):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.VAR_DIR = tmp_path
     body = b"nik,nomor_kk,nama,kode_wilayah\n3201024503850001,3201020000000001,Siti,3201022001\n"
     upload = SimpleUploadedFile("dtsen-2026-07.csv", body, content_type="text/csv")
     response = client.post(reverse("registry:imports"), {"file": upload, "source": "DTSEN", "period": "2026-07"})
@@ -370,7 +366,7 @@ def test_upload_of_a_csv_creates_a_job_stores_the_file_and_starts_it(client, man
     assert job.original_name == "dtsen-2026-07.csv"
     assert job.period == "2026-07"
     assert job.started_by == manajer
-    stored = (tmp_path / "imports").rglob("*.csv")
+    stored = (settings.VAR_DIR / "imports").rglob("*.csv")
     assert [p.read_bytes() for p in stored] == [body]
 
 

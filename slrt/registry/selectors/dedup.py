@@ -227,7 +227,7 @@ def merge_decisions(user, merge: Merge) -> list[DecisionRow]:
     kk = {}
     if "household" in merge.decisions:
         ids = [merge.decisions["household"]["won"], merge.decisions["household"]["lost"]]
-        kk = dict(Household.unscoped.filter(pk__in=ids).values_list("pk", "nomor_kk"))
+        kk = dict(Household.objects.for_user(user).filter(pk__in=ids).values_list("pk", "nomor_kk"))
     rows = []
     for name in MERGE_FIELDS:
         d = merge.decisions.get(name)

@@ -616,7 +616,7 @@ def undo_merge(*, merge, actor) -> None:
                 % {"who": who, "fields": ", ".join(_field_label(f) for f in changed)}
             )
     lost_households = {merge.survivor_before["household_id"], merge.merged_before["household_id"]} - set(
-        Household.unscoped.filter(
+        Household.objects.system().filter(
             pk__in=[merge.survivor_before["household_id"], merge.merged_before["household_id"]]
         ).values_list("pk", flat=True)
     )
