@@ -31,6 +31,12 @@ INSTALLED_APPS = [
     "slrt.accounts",
     "slrt.audit",
     "slrt.registry",
+    "slrt.programs",
+    "slrt.cases",
+    "slrt.referrals",
+    "slrt.notifications",
+    "slrt.updates",
+    "slrt.fieldwork",
     "slrt.api",
 ]
 

@@ -48,6 +48,22 @@ CAPABILITIES: dict[str, set[str]] = {
     "import_registry": {Role.ADMIN, Role.MANAJER},
     "review_duplicates": {Role.ADMIN, Role.MANAJER, Role.BACK_OFFICE},
     "manage_users": {Role.ADMIN},
+    # Service desk (issue 3). Who may move a referral between states is in referrals.workflow.
+    "view_cases": STAFF_ROLES,
+    "view_referrals": STAFF_ROLES | {Role.MITRA},
+    "intake_case": {
+        Role.ADMIN, Role.MANAJER, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS,
+        Role.FASILITATOR,
+    },
+    "assess_case": {Role.ADMIN, Role.MANAJER, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS},
+    "draft_recommendation": {Role.MANAJER, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS},
+    "approve_recommendation": {Role.MANAJER, Role.KOORDINATOR_PUSKESOS},
+    "manage_referrals": {Role.MANAJER, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS},
+    "respond_referral": {Role.MITRA},
+    "close_case": {Role.MANAJER, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS},
+    "edit_rules": {Role.ADMIN, Role.MANAJER},
+    "run_targeting": {Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.BACK_OFFICE},
+    "manage_agencies": {Role.ADMIN},
 }
 
 

@@ -66,6 +66,10 @@ def user_q(user, model) -> Q:
     """The filter for everything `user` may see of `model`. Deny unless a rule grants."""
     if not (user and user.is_authenticated and user.is_active and can(user, model.scope_capability)):
         return Q(pk__in=[])
+    # A model whose audience is not only regional (referrals: also the receiving agency)
+    # narrows or widens the rule itself, still starting from deny.
+    if hasattr(model, "scope_q"):
+        return model.scope_q(user)
     return region_q(user.region_id, getattr(model, "scope_path", ""))
 
 
@@ -133,6 +137,21 @@ class ScopedQuerySet(models.QuerySet):
 
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedModel(RegionColumns):
+    """A region-scoped record of personal data. Subclasses set `scope_capability`."""
+
+    scope_capability: str
+
+    objects = ScopedManager()
+    # For Django internals (related managers, validation) and system code; never in views.
+    unscoped = models.Manager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
 
 
 def region_safe(view):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from slrt.accounts.scoping import RegionColumns, ScopedManager
+from slrt.accounts.scoping import ScopedModel as BaseScopedModel
 
 
 class Source(models.TextChoices):
@@ -37,19 +37,13 @@ class Sex(models.TextChoices):
     P = "P", _("Perempuan")
 
 
-class ScopedModel(RegionColumns):
-    """A region-scoped record of personal data (see slrt.accounts.scoping)."""
+class ScopedModel(BaseScopedModel):
+    """A region-scoped record of the welfare registry (see slrt.accounts.scoping)."""
 
     scope_capability = "view_registry"
 
-    objects = ScopedManager()
-    # For Django internals (related managers, validation) and system code; never in views.
-    unscoped = models.Manager()
-
-    class Meta:
+    class Meta(BaseScopedModel.Meta):
         abstract = True
-        default_manager_name = "unscoped"
-        base_manager_name = "unscoped"
 
 
 class Household(ScopedModel):

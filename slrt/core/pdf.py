@@ -1,0 +1,81 @@
+"""PDF documents of the desk (receipts, letters) with ReportLab, and QR codes with segno.
+
+One layout for every document so that a receipt and a referral letter look like they come
+from the same office: letterhead, title, number, a table of facts, free paragraphs, an
+optional signature block and an optional QR code pointing at a public page.
+"""
+
+import io
+from dataclasses import dataclass, field
+
+import segno
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, A5
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from xml.sax.saxutils import escape
+
+
+@dataclass
+class Document:
+    office: str  # e.g. "Dinas Sosial Kabupaten Bandung"
+    office_lines: list[str]  # address, phone
+    title: str
+    number: str = ""
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    signature: tuple[str, str, str] | None = None  # (place and date, title, name)
+    qr_url: str = ""
+    qr_caption: str = ""
+    small: bool = False  # A5 receipt instead of an A4 letter
+
+
+def qr_png(url: str, scale: int = 4) -> bytes:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+def render(doc: Document) -> bytes:
+    styles = getSampleStyleSheet()
+    body, head = styles["BodyText"], styles["Title"]
+    out = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        out, pagesize=A5 if doc.small else A4, title=doc.title, author=doc.office,
+        leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
+    )
+    story = [
+        Paragraph(f"<b>{escape(doc.office.upper())}</b>", styles["Heading3"]),
+        *[Paragraph(escape(line), body) for line in doc.office_lines if line],
+        Table([[""]], colWidths=[pdf.width], style=[("LINEABOVE", (0, 0), (-1, -1), 1.5, colors.black)]),
+        Paragraph(escape(doc.title), head),
+    ]
+    if doc.number:
+        story.append(Paragraph(f"<para alignment='center'>{escape(doc.number)}</para>", body))
+    story.append(Spacer(1, 4 * mm))
+    if doc.facts:
+        rows = [[Paragraph(escape(k), body), Paragraph(escape(v), body)] for k, v in doc.facts]
+        table = Table(rows, colWidths=[pdf.width * 0.35, pdf.width * 0.65])
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+        story += [table, Spacer(1, 4 * mm)]
+    story += [Paragraph(escape(p), body) for p in doc.paragraphs]
+    tail = []
+    if doc.qr_url:
+        size = 28 * mm
+        caption = Paragraph(f"<font size=7>{escape(doc.qr_caption)}<br/>{escape(doc.qr_url)}</font>", body)
+        tail.append([Image(io.BytesIO(qr_png(doc.qr_url)), width=size, height=size), caption])
+    if doc.signature:
+        place, title, name = doc.signature
+        sign = Paragraph(
+            f"{escape(place)}<br/>{escape(title)}<br/><br/><br/><br/><b><u>{escape(name)}</u></b>", body
+        )
+        if tail:
+            tail[0].append(sign)
+        else:
+            tail.append(["", "", sign])
+    if tail:
+        widths = [32 * mm, pdf.width - 32 * mm - 70 * mm, 70 * mm] if len(tail[0]) == 3 else [32 * mm, pdf.width - 32 * mm]
+        story += [Spacer(1, 8 * mm), Table(tail, colWidths=widths, style=[("VALIGN", (0, 0), (-1, -1), "TOP")])]
+    pdf.build(story)
+    return out.getvalue()
