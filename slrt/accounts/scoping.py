@@ -144,9 +144,9 @@ class ScopedModel(RegionColumns):
 
     scope_capability: str
 
-    objects = ScopedManager()
     # For Django internals (related managers, validation) and system code; never in views.
     unscoped = models.Manager()
+    objects = ScopedManager()
 
     class Meta:
         abstract = True

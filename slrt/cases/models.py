@@ -48,9 +48,7 @@ class Case(ScopedModel, Versioned):
     ticket = models.CharField(_("nomor tiket"), max_length=32, unique=True)  # SLRT-3201-2026-000123
     # Second factor for the public status page; only its hash is kept (a reprint issues a new one).
     status_code_hash = models.CharField(max_length=128)
-    person = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
-    )
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     household = models.ForeignKey(
         "registry.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
@@ -190,7 +188,9 @@ class FollowUpTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     result = models.TextField(_("hasil"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -214,4 +214,3 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-

@@ -7,6 +7,7 @@ optional signature block and an optional QR code pointing at a public page.
 
 import io
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 import segno
 from reportlab.lib import colors
@@ -14,7 +15,6 @@ from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 
 @dataclass
@@ -42,8 +42,14 @@ def render(doc: Document) -> bytes:
     body, head = styles["BodyText"], styles["Title"]
     out = io.BytesIO()
     pdf = SimpleDocTemplate(
-        out, pagesize=A5 if doc.small else A4, title=doc.title, author=doc.office,
-        leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
+        out,
+        pagesize=A5 if doc.small else A4,
+        title=doc.title,
+        author=doc.office,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
     )
     story = [
         Paragraph(f"<b>{escape(doc.office.upper())}</b>", styles["Heading3"]),
@@ -67,15 +73,15 @@ def render(doc: Document) -> bytes:
         tail.append([Image(io.BytesIO(qr_png(doc.qr_url)), width=size, height=size), caption])
     if doc.signature:
         place, title, name = doc.signature
-        sign = Paragraph(
-            f"{escape(place)}<br/>{escape(title)}<br/><br/><br/><br/><b><u>{escape(name)}</u></b>", body
-        )
+        sign = Paragraph(f"{escape(place)}<br/>{escape(title)}<br/><br/><br/><br/><b><u>{escape(name)}</u></b>", body)
         if tail:
             tail[0].append(sign)
         else:
             tail.append(["", "", sign])
     if tail:
-        widths = [32 * mm, pdf.width - 32 * mm - 70 * mm, 70 * mm] if len(tail[0]) == 3 else [32 * mm, pdf.width - 32 * mm]
+        widths = (
+            [32 * mm, pdf.width - 32 * mm - 70 * mm, 70 * mm] if len(tail[0]) == 3 else [32 * mm, pdf.width - 32 * mm]
+        )
         story += [Spacer(1, 8 * mm), Table(tail, colWidths=widths, style=[("VALIGN", (0, 0), (-1, -1), "TOP")])]
     pdf.build(story)
     return out.getvalue()

@@ -32,7 +32,9 @@ class Proposal(ScopedModel):
     household = models.ForeignKey(
         "registry.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
     )
-    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals")
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
     # The proposed data in exchange-file column names (nik, nama, nomor_kk, kode_wilayah, ...).
     data = models.JSONField(default=dict)
     reason = models.TextField(_("alasan"), blank=True)
