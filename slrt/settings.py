@@ -148,6 +148,13 @@ EMAIL_BACKEND = os.environ.get("SLRT_EMAIL_BACKEND", "django.core.mail.backends.
 # API tokens expire; the HTTP API is for staff tools and field tablets.
 SLRT_API_TOKEN_TTL_HOURS = int(os.environ.get("SLRT_API_TOKEN_TTL_HOURS", "12"))
 
+# Public address printed on receipts and in letter QR codes (status page, letter verification).
+SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Notifications to residents: "sms" or "whatsapp" through one HTTP gateway (see notifications.sending).
+SLRT_RESIDENT_CHANNEL = os.environ.get("SLRT_RESIDENT_CHANNEL", "whatsapp")
+SLRT_SMS_GATEWAY_URL = os.environ.get("SLRT_SMS_GATEWAY_URL", "")
+SLRT_SMS_GATEWAY_TOKEN = os.environ.get("SLRT_SMS_GATEWAY_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,5 +12,8 @@ urlpatterns = [
     path("akun/", include("slrt.accounts.urls")),
     path("wilayah/", include("slrt.wilayah.urls")),
     path("registri/", include("slrt.registry.urls")),
+    path("program/", include("slrt.programs.urls")),
+    path("layanan/", include("slrt.cases.urls")),
+    path("rujukan/", include("slrt.referrals.urls")),
     path("", include("slrt.core.urls")),
 ]

@@ -13,6 +13,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from slrt.accounts.api.auth import BearerAuth, SessionAuth
 from slrt.accounts.api.routes import router as auth_router
+from slrt.cases.api.routes import router as cases_router
+from slrt.programs.api.routes import router as programs_router
+from slrt.referrals.api.routes import router as referrals_router
 from slrt.registry.api.routes import router as registry_router
 from slrt.wilayah.api.routes import router as wilayah_router
 
@@ -46,6 +49,9 @@ api = SlrtAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/regions", wilayah_router)
 api.add_router("/", registry_router)
+api.add_router("/", programs_router)
+api.add_router("/", cases_router)
+api.add_router("/", referrals_router)
 
 
 def error(request, status: int, code: str, detail, **extra):

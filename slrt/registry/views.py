@@ -5,12 +5,11 @@ Region scope lives in the selectors (`for_user`); capability checks here say whi
 open a page at all (403 otherwise), and out-of-scope records are 404 like missing ones.
 """
 
-from functools import wraps
 from itertools import islice
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
+from slrt.core.http import capability_required, is_htmx
 from slrt.wilayah.selectors import get_region
 
 from . import tables
@@ -33,26 +33,6 @@ from .services import imports as import_services
 
 PAGE_SIZE = 25
 ERROR_PREVIEW = 20  # rows of the error report shown on the job page; the rest is in the CSV
-
-
-def capability_required(capability: str):
-    """403 (the Indonesian page `403.html`) for a signed-in user whose role lacks `capability`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not can(request.user, capability):
-                raise PermissionDenied(_("Peran Anda tidak memiliki akses ke halaman ini."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _is_htmx(request) -> bool:
-    # A history restore asks for the whole page, not the fragment.
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def _page(request) -> int:
@@ -107,7 +87,7 @@ def search(request):
         "has_more": has_more,
         "may_search": can(request.user, "view_registry"),
     }
-    if _is_htmx(request) and request.headers.get("HX-Target") == "results":
+    if is_htmx(request) and request.headers.get("HX-Target") == "results":
         return render(request, "registry/_search_results.html", context)
     chosen = getattr(form, "cleaned_data", {}).get("region")
     context["region_levels"] = tables.region_levels(request.user, chosen)

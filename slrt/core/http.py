@@ -1,0 +1,28 @@
+"""Small helpers shared by the web views of every app."""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from slrt.accounts.roles import can
+
+
+def capability_required(capability: str):
+    """403 (the Indonesian page `403.html`) for a signed-in user whose role lacks `capability`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not can(request.user, capability):
+                raise PermissionDenied(_("Peran Anda tidak memiliki akses ke halaman ini."))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_htmx(request) -> bool:
+    # A history restore asks for the whole page, not the fragment.
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
