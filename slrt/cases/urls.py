@@ -1,6 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 from . import views  # noqa: F401
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("slrt.cases.decision_urls")),
+]
