@@ -21,7 +21,11 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# The scheduled jobs (overdue escalation, notification outbox) run next to the web server and
+# stop with it: the EXIT trap ends them however runserver ends (Ctrl-C included).
 run: demo
+	$(PY) manage.py run_jobs --every 60 & jobs=$$!; \
+	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST)
 
 test: install

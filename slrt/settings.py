@@ -154,6 +154,10 @@ SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "http://127.0.0.1:8000").rst
 SLRT_RESIDENT_CHANNEL = os.environ.get("SLRT_RESIDENT_CHANNEL", "whatsapp")
 SLRT_SMS_GATEWAY_URL = os.environ.get("SLRT_SMS_GATEWAY_URL", "")
 SLRT_SMS_GATEWAY_TOKEN = os.environ.get("SLRT_SMS_GATEWAY_TOKEN", "")
+SLRT_SMS_GATEWAY_TIMEOUT = float(os.environ.get("SLRT_SMS_GATEWAY_TIMEOUT", "10"))
+# Outbox retries: give up (status failed, audited) after this many attempts.
+SLRT_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SLRT_NOTIFY_MAX_ATTEMPTS", "8"))
+DEFAULT_FROM_EMAIL = os.environ.get("SLRT_DEFAULT_FROM_EMAIL", "SLRT <slrt@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from slrt.accounts.scoping import region_safe
 from slrt.api.api import api
+from slrt.cases.decision_views import verify_letter
 from slrt.core.views import healthz
 
 urlpatterns = [
@@ -15,5 +16,7 @@ urlpatterns = [
     path("program/", include("slrt.programs.urls")),
     path("layanan/", include("slrt.cases.urls")),
     path("rujukan/", include("slrt.referrals.urls")),
+    path("notifikasi/", include("slrt.notifications.urls")),
+    path("v/<str:token>", verify_letter, name="verify_letter"),
     path("", include("slrt.core.urls")),
 ]

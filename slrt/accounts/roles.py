@@ -64,6 +64,8 @@ CAPABILITIES: dict[str, set[str]] = {
     "edit_rules": {Role.ADMIN, Role.MANAJER},
     "run_targeting": {Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.BACK_OFFICE},
     "manage_agencies": {Role.ADMIN},
+    # The notification outbox page (queue health, retry of failed messages).
+    "view_outbox": {Role.ADMIN, Role.MANAJER},
 }
 
 

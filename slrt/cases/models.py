@@ -78,6 +78,7 @@ class Case(ScopedModel, Versioned):
     status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.NEW)
     close_reason = models.TextField(_("alasan penutupan"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(_("alasan dibuka kembali"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -214,3 +215,14 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class TicketCounter(models.Model):
+    """The last ticket sequence issued per kabupaten/kota and year (one row locked per issue)."""
+
+    kab_code = models.CharField(max_length=5)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kab_code", "year"], name="cases_ticket_counter_unique")]

@@ -7,6 +7,32 @@ from django.utils.translation import gettext_lazy as _
 
 EVENT_TEXT = {
     "case.created": _("Kasus dicatat (tiket %(ticket)s)."),
+    "recommendation.drafted": _("Rekomendasi #%(recommendation)s untuk kebutuhan #%(need)s disusun (%(type)s)."),
+    "recommendation.approved": _("Rekomendasi #%(recommendation)s disetujui."),
+    "recommendation.rejected": _("Rekomendasi #%(recommendation)s ditolak."),
+    "letter.issued": _("Surat %(type)s nomor %(number)s diterbitkan."),
+    "referral.drafted": _("Draf rujukan %(number)s ke %(agency)s dibuat."),
+    "referral.send": _("Rujukan %(number)s dikirim ke lembaga."),
+    "referral.accept": _("Rujukan %(number)s diterima lembaga."),
+    "referral.reject": _("Rujukan %(number)s ditolak lembaga."),
+    "referral.start": _("Layanan rujukan %(number)s dimulai."),
+    "referral.done": _("Layanan rujukan %(number)s selesai."),
+    "referral.return": _("Rujukan %(number)s dikembalikan oleh lembaga."),
+    "referral.cancel": _("Rujukan %(number)s dibatalkan."),
+    "case.proposal_drafted": _(
+        "Warga belum terdaftar di registri: draf usulan #%(proposal)s dan kunjungan verifikasi #%(visit)s "
+        "(tenggat %(due)s) dibuat."
+    ),
+    "case.receipt_reprinted": _("Tanda terima dicetak ulang; kode status lama tidak berlaku."),
+    "case.updated": _("Data kasus diubah."),
+    "case.closed": _("Kasus ditutup."),
+    "case.reopened": _("Kasus dibuka kembali."),
+    "need.added": _("Kebutuhan #%(need)s ditambahkan."),
+    "need.edited": _("Kebutuhan #%(need)s diubah."),
+    "need.status": _("Status kebutuhan #%(need)s: %(old)s → %(new)s."),
+    "task.added": _("Tindak lanjut #%(task)s dijadwalkan (tenggat %(due)s)."),
+    "task.done": _("Tindak lanjut #%(task)s selesai."),
+    "referral.overdue": _("Rujukan %(number)s melewati batas waktu layanan (%(due)s) dan dieskalasi ke Manajer SLRT."),
 }
 
 

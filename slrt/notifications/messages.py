@@ -1,7 +1,14 @@
-"""Who is told what, per event. Messages to residents are in Indonesian (they are SMS/WA texts
-for people who may not read English); each names the ticket, never the NIK."""
+"""Who is told what, per event.
+
+Residents get SMS/WhatsApp (and email if they gave one) naming the ticket and the referral
+number only: never a NIK or a name, since a text message can be read by anyone holding the
+phone. Staff get email. Texts are rendered in the site language (Indonesian) whatever language
+the staff member who triggered them uses.
+"""
 
 from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import ChannelKind
 
@@ -16,37 +23,63 @@ def _resident(case):
         yield ChannelKind.EMAIL, case.applicant_email
 
 
+def _overdue_staff(referral):
+    """The Manajer SLRT of the referral's kabupaten/kota, and the agency that holds it."""
+    from slrt.accounts.models import User
+    from slrt.accounts.roles import Role
+
+    managers = (
+        User.objects.filter(role=Role.MANAJER, region_id=referral.kab_code, is_active=True)
+        .exclude(email="")
+        .order_by("id")
+    )
+    seen = set()
+    for user in managers:
+        if user.email.lower() not in seen:
+            seen.add(user.email.lower())
+            yield user.email
+    agency_email = referral.agency.email
+    if agency_email and agency_email.lower() not in seen:
+        yield agency_email
+
+
 def messages_for(event: str, obj, context: dict):
     """Yield (channel, recipient, subject, body)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield from list(_messages(event, obj, context))
+
+
+def _messages(event: str, obj, context: dict):
     if event == "case.created":
         case = obj
-        body = (
-            f"SLRT: keluhan Anda tercatat dengan nomor tiket {case.ticket}. "
-            f"Cek status di {settings.SLRT_PUBLIC_URL}/status/ dengan nomor tiket dan kode status pada tanda terima."
-        )
+        body = _(
+            "SLRT: keluhan Anda tercatat dengan nomor tiket %(ticket)s. Cek status di %(url)s/status/ "
+            "dengan nomor tiket dan kode status pada tanda terima."
+        ) % {"ticket": case.ticket, "url": settings.SLRT_PUBLIC_URL}
         for channel, to in _resident(case):
-            yield channel, to, f"Tiket {case.ticket}", body
+            yield channel, to, _("Tiket %(ticket)s") % {"ticket": case.ticket}, body
         return
     referral = obj
     case = referral.case
+    params = {"number": referral.number, "ticket": case.ticket, "agency": referral.agency.name}
     if event == "referral.accepted":
-        body = f"SLRT: rujukan {referral.number} (tiket {case.ticket}) telah diterima oleh {referral.agency.name}."
+        body = _("SLRT: rujukan %(number)s (tiket %(ticket)s) telah diterima oleh %(agency)s.") % params
         for channel, to in _resident(case):
-            yield channel, to, f"Rujukan {referral.number} diterima", body
+            yield channel, to, _("Rujukan %(number)s diterima") % params, body
     elif event == "referral.done":
-        body = (
-            f"SLRT: layanan rujukan {referral.number} (tiket {case.ticket}) oleh {referral.agency.name} telah selesai."
-        )
+        body = _("SLRT: layanan rujukan %(number)s (tiket %(ticket)s) oleh %(agency)s telah selesai.") % params
         for channel, to in _resident(case):
-            yield channel, to, f"Rujukan {referral.number} selesai", body
+            yield channel, to, _("Rujukan %(number)s selesai") % params, body
     elif event == "referral.overdue":
-        from slrt.accounts.models import User
-        from slrt.accounts.roles import Role
-
-        body = (
-            f"Rujukan {referral.number} (tiket {case.ticket}) ke {referral.agency.name} melewati batas waktu "
-            f"layanan ({referral.due_at:%d-%m-%Y}) dan masih berstatus {referral.get_status_display()}."
-        )
-        managers = User.objects.filter(role=Role.MANAJER, region_id=referral.kab_code, is_active=True).exclude(email="")
-        for user in managers:
-            yield ChannelKind.EMAIL, user.email, f"Rujukan terlambat: {referral.number}", body
+        due = timezone.localtime(referral.due_at) if referral.due_at else None
+        body = _(
+            "Rujukan %(number)s (tiket %(ticket)s) ke %(agency)s melewati batas waktu layanan (%(due)s) "
+            "dan masih berstatus %(status)s. Mohon ditindaklanjuti.\n\n%(url)s"
+        ) % {
+            **params,
+            "due": formats.date_format(due, "d-m-Y H:i") if due else "-",
+            "status": referral.get_status_display(),
+            "url": settings.SLRT_PUBLIC_URL,
+        }
+        for to in _overdue_staff(referral):
+            yield ChannelKind.EMAIL, to, _("Rujukan terlambat: %(number)s") % params, body

@@ -87,6 +87,8 @@ class TargetUnit(models.TextChoices):
 class Program(models.Model):
     code = models.CharField(_("kode"), max_length=40, unique=True)
     name = models.CharField(_("nama"), max_length=200)
+    # What explanations call it ("PKH Ibu Hamil mensyaratkan desil 1–4").
+    short_name = models.CharField(_("nama singkat"), max_length=60, blank=True)
     owner = models.CharField(_("pemilik program"), max_length=120)
     target_unit = models.CharField(_("sasaran"), max_length=10, choices=TargetUnit.choices)
     benefit = models.TextField(_("manfaat"), blank=True)
@@ -95,9 +97,18 @@ class Program(models.Model):
     # components share "PKH". Empty: the registry does not record it.
     registry_code = models.CharField(_("kode di registri"), max_length=40, blank=True, db_index=True)
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="programs",
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="programs",
         verbose_name=_("lembaga rujukan"),
     )
+    # Kind of agency a referral for this programme goes to, in the household's own kab/kota
+    # (programmes are national, agencies local); `agency` pins one agency when it is the only one.
+    agency_kind = models.CharField(_("jenis lembaga rujukan"), max_length=12, choices=AgencyKind.choices, blank=True)
+    # Cash transfers: two for one household is an overlap the desk should see.
+    cash = models.BooleanField(_("bantuan tunai"), default=False)
     quota = models.PositiveIntegerField(_("kuota"), null=True, blank=True)
     # Null: national. Otherwise the programme exists only inside this region (BLT Dana Desa, CSR).
     region = models.ForeignKey("wilayah.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -109,6 +120,10 @@ class Program(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.code
 
 
 class EligibilityRule(models.Model):

@@ -1,6 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "referrals"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.referral_list, name="list"),
+    path("masuk/", views.inbox, name="inbox"),
+    path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/aksi/", views.referral_transition, name="transition"),
+    path("draf/kasus/<int:case_pk>/", views.referral_draft, name="draft"),
+]

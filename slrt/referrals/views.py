@@ -1,1 +1,169 @@
-"""Web pages; see the app brief."""
+"""Web pages of referrals: the staff list, the Mitra inbox, one referral, and the POSTs that draft
+a referral or move it through the state machine.
+
+Thin by design: the scope is in `selectors` (for_user; out of scope is 404), the rules in
+`services.transition`. A refused or stale action re-renders the referral page with what the user
+typed and the reason (409 on a conflict), so nothing typed is lost.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from slrt.accounts.roles import Role
+from slrt.accounts.scoping import region_safe
+from slrt.audit.services import record
+from slrt.cases.decision_views import back_to
+from slrt.cases.decisions import get_case
+from slrt.cases.models import Need
+from slrt.core.http import capability_required
+from slrt.core.locking import ConflictError
+from slrt.programs.models import AgencyService
+
+from . import selectors, services
+from .errors import DeskError
+from .forms import ReferralFilterForm
+from .workflow import FIELD_LABELS, TRANSITIONS
+
+PAGE_SIZE = 25
+TYPED_FIELDS = ("reason", "service_given", "outcome", "service_date")
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))
+
+
+@region_safe  # referrals_for reads through Referral.objects.for_user
+@login_required
+@capability_required("view_referrals")
+@require_GET
+def referral_list(request):
+    if request.user.role == Role.MITRA:
+        return redirect("referrals:inbox")
+    form = ReferralFilterForm(request.GET or None, agencies=selectors.agency_choices(request.user))
+    page = _page(request, selectors.referrals_for(request.user, **form.filters()))
+    rows = [(r, selectors.is_overdue(r)) for r in page]
+    return render(request, "referrals/referral_list.html", {"form": form, "page": page, "rows": rows})
+
+
+@region_safe  # Referral.scope_q limits a Mitra user to referrals sent to its own agency
+@login_required
+@capability_required("respond_referral")
+@require_GET
+def inbox(request):
+    form = ReferralFilterForm(request.GET or None, inbox=True)
+    page = _page(request, selectors.referrals_for(request.user, **form.filters()))
+    rows = [selectors.mitra_view(r) for r in page]
+    return render(request, "referrals/inbox.html", {"form": form, "page": page, "rows": rows})
+
+
+def _detail_context(request, referral, *, typed=None, errors=None, message=""):
+    user = request.user
+    actions = [(name, TRANSITIONS[name]) for name in selectors.actions_for(user, referral)]
+    context = {
+        "referral": referral,
+        "actions": actions,
+        "typed": typed or {},
+        "errors": errors or {},
+        "message": message,
+        "letter": selectors.referral_letter(referral),
+        "field_labels": FIELD_LABELS,
+        "next": back_to(request),
+    }
+    if user.role == Role.MITRA:
+        context["view"] = selectors.mitra_view(referral)
+    else:
+        context["transitions"] = referral.transitions.select_related("actor")
+        context["overdue"] = selectors.is_overdue(referral)
+    return context
+
+
+def _template(user) -> str:
+    return "referrals/inbox_detail.html" if user.role == Role.MITRA else "referrals/referral_detail.html"
+
+
+@region_safe  # get_referral reads through for_user; another agency's or region's referral is 404
+@login_required
+@capability_required("view_referrals")
+@require_GET
+def referral_detail(request, pk):
+    referral = selectors.get_referral(request.user, pk)
+    record(request.user, "referral.view", referral, detail={"status": referral.status})
+    return render(request, _template(request.user), _detail_context(request, referral))
+
+
+@region_safe  # get_referral reads through for_user; the service checks the scope again under lock
+@login_required
+@capability_required("view_referrals")
+@require_POST
+def referral_transition(request, pk):
+    referral = selectors.get_referral(request.user, pk)
+    action = request.POST.get("action", "")
+    typed = {k: request.POST.get(k, "") for k in TYPED_FIELDS}
+    typed["action"] = action
+    fields = {k: v for k, v in typed.items() if k in TYPED_FIELDS}
+    try:
+        services.transition(request.user, referral, action, request.POST.get("version"), **fields)
+    except ConflictError as exc:
+        fresh = selectors.get_referral(request.user, pk)
+        context = _detail_context(request, fresh, typed=typed, message=exc.message)
+        return render(request, _template(request.user), context, status=409)
+    except ValidationError as exc:
+        context = _detail_context(request, referral, typed=typed, errors=exc.message_dict)
+        return render(request, _template(request.user), context, status=422)
+    except DeskError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message)
+        fresh = selectors.get_referral(request.user, pk)
+        context = _detail_context(request, fresh, typed=typed, message=exc.message)
+        context["error_code"] = exc.code
+        return render(request, _template(request.user), context, status=exc.status)
+    messages.success(request, _("Rujukan %(number)s: %(action)s.") % {
+        "number": referral.number, "action": TRANSITIONS[action].label,
+    })
+    return redirect(back_to(request, reverse("referrals:detail", args=[pk])))
+
+
+@region_safe  # the case is read through Case.objects.for_user; outside scope is 404
+@login_required
+@capability_required("manage_referrals")
+@require_http_methods(["POST"])
+def referral_draft(request, case_pk):
+    case = get_case(request.user, case_pk)
+    data = request.POST
+    need = Need.objects.filter(pk=_int(data.get("need")), case=case).first()
+    service = AgencyService.objects.select_related("agency").filter(pk=_int(data.get("service"))).first()
+    typed = {k: data.get(k, "") for k in ("need", "service", "note")}
+    errors = {}
+    if need is None:
+        errors["need"] = [_("Pilih kebutuhan yang dirujuk.")]
+    if service is None:
+        errors["service"] = [_("Pilih layanan lembaga tujuan rujukan.")]
+    message = ""
+    if not errors:
+        try:
+            referral = services.draft_referral(request.user, need, service=service, note=data.get("note", ""))
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except DeskError as exc:
+            message = exc.message
+        else:
+            messages.success(request, _("Draf rujukan %(number)s dibuat.") % {"number": referral.number})
+            return redirect(back_to(request, reverse("referrals:detail", args=[referral.pk])))
+    context = {
+        "case": case, "typed": typed, "errors": errors, "message": message, "next": back_to(request),
+        "needs": case.needs.all(), "services": selectors.service_choices(),
+    }
+    return render(request, "referrals/draft_page.html", context, status=409 if message else 422)
+
+
+def _int(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None

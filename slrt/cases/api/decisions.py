@@ -1,3 +1,150 @@
-from ninja import Router
+"""Decision API: recommendations (draft, approve, reject; four eyes) and letter PDFs.
+
+Errors: 404 out of scope, 403 `forbidden` for a role that may not, 403 `four_eyes` when the
+drafter tries to decide, 409 `conflict` on a stale version, 409 `invalid_transition` when the
+recommendation was already decided, 422 `validation_error` naming each field.
+"""
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from slrt.accounts.scoping import region_safe
+from slrt.api.errors import ApiError
+from slrt.audit.services import record
+from slrt.cases import decisions, letters
+from slrt.cases.models import Need
+from slrt.core.locking import ConflictError
+from slrt.programs.models import AgencyService, Program
+from slrt.referrals.errors import DeskError
 
 router = Router(tags=["penetapan"])
+
+
+class RecommendationIn(Schema):
+    need_id: int
+    kind: str = Field(description="program, lembaga, or puskesos")
+    program_id: int | None = None
+    service_id: int | None = None
+    note: str = ""
+
+
+class DecisionIn(Schema):
+    version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
+    note: str = ""
+
+
+class RecommendationOut(Schema):
+    id: int
+    case_id: int
+    need_id: int
+    kind: str
+    program: str | None
+    service: str | None
+    note: str
+    status: str
+    version: int
+    drafted_by: str
+    drafted_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+    letter_ids: list[int]
+
+
+def _out(rec) -> dict:
+    return {
+        "id": rec.pk,
+        "case_id": rec.case_id,
+        "need_id": rec.need_id,
+        "kind": rec.kind,
+        "program": rec.program.code if rec.program_id else None,
+        "service": f"{rec.service.agency.code}/{rec.service.code}" if rec.service_id else None,
+        "note": rec.note,
+        "status": rec.status,
+        "version": rec.version,
+        "drafted_by": rec.drafted_by.username,
+        "drafted_at": rec.drafted_at,
+        "decided_by": rec.decided_by.username if rec.decided_by_id else None,
+        "decided_at": rec.decided_at,
+        "decision_note": rec.decision_note,
+        "letter_ids": [letter.pk for letter in rec.letters.all()],
+    }
+
+
+def _refused(exc):
+    if isinstance(exc, ConflictError):
+        return ApiError(409, "conflict", str(exc.message))
+    return ApiError(exc.status, exc.code, str(exc.message))
+
+
+@router.get("/cases/{case_id}/recommendations", response=list[RecommendationOut], summary="Rekomendasi satu kasus")
+@region_safe  # case_recommendations reads the case through for_user; out of scope is 404
+def list_recommendations(request, case_id: int):
+    case = decisions.get_case(request.auth, case_id)
+    return [_out(r) for r in decisions.case_recommendations(request.auth, case)]
+
+
+@router.post("/cases/{case_id}/recommendations", response={201: RecommendationOut}, summary="Susun rekomendasi")
+@region_safe  # the case is read through for_user; out of scope is 404
+def draft_recommendation(request, case_id: int, payload: RecommendationIn):
+    case = decisions.get_case(request.auth, case_id)
+    need = Need.objects.filter(pk=payload.need_id, case=case).first()
+    if need is None:
+        raise ApiError(422, "invalid_need", _("Kebutuhan tidak ditemukan pada kasus ini."))
+    program = Program.objects.filter(pk=payload.program_id).first() if payload.program_id else None
+    service = (
+        AgencyService.objects.select_related("agency").filter(pk=payload.service_id).first()
+        if payload.service_id
+        else None
+    )
+    if payload.program_id and program is None:
+        raise ApiError(422, "invalid_program", _("Program tidak ditemukan."))
+    if payload.service_id and service is None:
+        raise ApiError(422, "invalid_service", _("Layanan lembaga tidak ditemukan."))
+    try:
+        rec = decisions.draft_recommendation(
+            request.auth, need, payload.kind, program=program, service=service, note=payload.note
+        )
+    except (DeskError, ConflictError) as exc:
+        raise _refused(exc)
+    return 201, _out(decisions.get_recommendation(request.auth, rec.pk))
+
+
+def _decide(request, recommendation_id, payload, approve):
+    rec = decisions.get_recommendation(request.auth, recommendation_id)
+    try:
+        decisions.decide_recommendation(
+            request.auth, rec, approve=approve, expected_version=payload.version, note=payload.note
+        )
+    except (DeskError, ConflictError) as exc:
+        raise _refused(exc)
+    return _out(decisions.get_recommendation(request.auth, recommendation_id))
+
+
+@router.post("/recommendations/{recommendation_id}/approve", response=RecommendationOut, summary="Setujui")
+@region_safe  # get_recommendation reads its case through for_user
+def approve_recommendation(request, recommendation_id: int, payload: DecisionIn):
+    return _decide(request, recommendation_id, payload, True)
+
+
+@router.post("/recommendations/{recommendation_id}/reject", response=RecommendationOut, summary="Tolak")
+@region_safe  # get_recommendation reads its case through for_user
+def reject_recommendation(request, recommendation_id: int, payload: DecisionIn):
+    return _decide(request, recommendation_id, payload, False)
+
+
+@router.get(
+    "/letters/{letter_id}/pdf",
+    summary="Unduh surat (PDF)",
+    openapi_extra={"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}},
+)
+@region_safe  # get_letter checks the case scope, or the referral scope of a Mitra user
+def letter_pdf(request, letter_id: int):
+    letter = decisions.get_letter(request.auth, letter_id)
+    record(request.auth, "letter.download", letter, region_code=letter.case.desa_code, detail={"kind": letter.kind})
+    response = HttpResponse(letters.render_letter(letter, request.auth), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{letters.filename(letter)}"'
+    return response

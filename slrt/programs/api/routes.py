@@ -1,3 +1,123 @@
-from ninja import Router
+"""Programmes API: catalogue with current rules, agency directory, household assessment, targeting.
 
-router = Router(tags=["programs"])
+Thin: parameters are checked here, reads go through the selectors (scoped), writes through the
+services (validated, audited).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from slrt.accounts.roles import can
+from slrt.accounts.scoping import region_safe
+from slrt.api.errors import ApiError
+from slrt.audit.services import record
+
+from ..models import AgencyKind, TargetingError
+from ..selectors import assessment as assessment_selectors
+from ..selectors import catalogue as catalogue_selectors
+from ..selectors import targeting as targeting_selectors
+from ..services import targeting as targeting_services
+from .schemas import (
+    AgencyOut,
+    AssessmentOut,
+    ProgramOut,
+    RunErrorsPage,
+    RunIn,
+    RunOut,
+    agency_out,
+    assessment_out,
+    program_out,
+    run_out,
+)
+
+router = Router(tags=["program"])
+
+
+def _require(user, capability):
+    if not can(user, capability):
+        raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke fungsi ini."))
+
+
+@router.get("/programs", response=list[ProgramOut], summary="Katalog program dengan aturan yang berlaku")
+@region_safe  # reference data, no personal data
+def list_programs(request):
+    _require(request.auth, "view_cases")
+    return [program_out(p, catalogue_selectors.current_rule(p)) for p in catalogue_selectors.list_programs()]
+
+
+@router.get("/agencies", response=list[AgencyOut], summary="Direktori lembaga rujukan dan layanannya")
+@region_safe  # reference data, no personal data
+def list_agencies(
+    request,
+    region: str | None = Query(None, description="Kode wilayah, mis. 32.04"),
+    kind: str | None = Query(None, description="Jenis lembaga, mis. rsud"),
+):
+    _require(request.auth, "view_referrals")
+    if kind and kind not in AgencyKind.values:
+        raise ApiError(422, "invalid_kind", _("Jenis lembaga tidak dikenal."))
+    if region and (len(region) > 13 or not region.replace(".", "").isdigit()):
+        raise ApiError(422, "invalid_region", _("Kode wilayah tidak sah; contoh: 32.04."))
+    return [agency_out(a) for a in catalogue_selectors.list_agencies(region=region, kind=kind, active_only=True)]
+
+
+@router.get(
+    "/households/{household_id}/assessment",
+    response=AssessmentOut,
+    summary="Pencocokan program satu keluarga, dengan penjelasan per kriteria",
+)
+@region_safe  # assess_household reads through Household.objects.for_user; outside scope is 404
+def household_assessment(request, household_id: int):
+    _require(request.auth, "assess_case")
+    result = assessment_selectors.assess_household(request.auth, household_id)
+    record(request.auth, "household.assess", result.household)
+    return assessment_out(result)
+
+
+@router.post("/targeting-runs", response={201: RunOut}, summary="Jalankan penargetan satu kabupaten/kota")
+@region_safe  # run_targeting checks the region against the caller's scope
+def start_run(request, payload: RunIn):
+    _require(request.auth, "run_targeting")
+    try:
+        run = targeting_services.run_targeting(request.auth, payload.region.strip())
+    except PermissionDenied:
+        raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke fungsi ini."))
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_region", " ".join(m for ms in exc.message_dict.values() for m in ms))
+    return 201, run_out(run)
+
+
+@router.get("/targeting-runs/{run_id}", response=RunOut, summary="Ringkasan satu penargetan")
+@region_safe  # get_run: 404 outside the caller's scope
+def get_run(request, run_id: int):
+    _require(request.auth, "run_targeting")
+    return run_out(targeting_selectors.get_run(request.auth, run_id))
+
+
+@router.get(
+    "/targeting-runs/{run_id}/errors",
+    response=RunErrorsPage,
+    summary="Kesalahan penargetan: layak tidak menerima / menerima tidak layak",
+)
+@region_safe  # get_run: 404 outside scope; households read through for_user, KK masked by role
+def get_run_errors(
+    request,
+    run_id: int,
+    program: str | None = None,
+    kind: str | None = None,
+    desa: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    _require(request.auth, "run_targeting")
+    if kind and kind not in TargetingError.Kind.values:
+        raise ApiError(422, "invalid_kind", _("kind harus exclusion atau inclusion."))
+    if not 1 <= limit <= 1000 or not 0 <= offset <= 1_000_000:
+        raise ApiError(422, "invalid_page", _("limit 1-1000 dan offset 0-1000000."))
+    run = targeting_selectors.get_run(request.auth, run_id)
+    rows = list(
+        targeting_selectors.error_rows(
+            request.auth, run, program=program, kind=kind, desa=desa, offset=offset, limit=limit
+        )
+    )
+    return {"items": rows, "count": len(rows), "limit": limit, "offset": offset}

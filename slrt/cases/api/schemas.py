@@ -1,0 +1,255 @@
+"""API shapes of the service desk, and the functions that fill them.
+
+The applicant's NIK leaves the server in full only for roles with `see_full_nik`. The public
+status shape holds steps and dates only.
+"""
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from slrt.accounts.roles import can
+from slrt.registry.api.schemas import PersonHit
+from slrt.registry.nik import mask_nik
+
+
+class NeedIn(Schema):
+    sector: str = Field(
+        description="kesehatan, pendidikan, sosial_ekonomi, pangan, energi, pertanian, perikanan, perumahan, adminduk"
+    )
+    description: str
+
+
+class NewPersonIn(Schema):
+    name: str
+    desa_code: str = Field(description="Kode desa/kelurahan Kemendagri, mis. 32.04.01.2001")
+    nik: str = ""
+    address: str = ""
+
+
+class ConsentIn(Schema):
+    given: bool = Field(description="Tanpa persetujuan kasus dicatat tanpa identitas (tanpa data pribadi)")
+    purpose: str = ""
+    share_with_agencies: bool = False
+
+
+class CaseCreate(Schema):
+    person_id: int | None = Field(None, description="Warga registri yang dipilih dari pencarian")
+    new_person: NewPersonIn | None = Field(
+        None,
+        description="Warga yang belum ada di registri: perlu search_token dari /cases/intake-search, "
+        "atau NIK (server mencarinya sendiri)",
+    )
+    search_token: str | None = None
+    complaint_type: str = Field(description="pertanyaan, saran, atau pengaduan")
+    channel: str = Field(description="sekretariat, puskesos, kunjungan, telepon, whatsapp, web")
+    urgency: str = "biasa"
+    summary: str = ""
+    phone: str = ""
+    email: str = ""
+    needs: list[NeedIn]
+    consent: ConsentIn
+
+
+class CaseUpdate(Schema):
+    version: int
+    urgency: str | None = None
+    summary: str | None = None
+    applicant_phone: str | None = None
+    applicant_email: str | None = None
+    applicant_address: str | None = None
+
+
+class NeedEdit(Schema):
+    version: int
+    sector: str
+    description: str
+
+
+class NeedStatusIn(Schema):
+    version: int
+    status: str = Field(description="tertangani, ditutup, atau terbuka")
+    outcome: str = ""
+
+
+class TaskIn(Schema):
+    title: str
+    due_date: dt.date
+    assigned_to_id: int | None = None
+    need_id: int | None = None
+
+
+class TaskDoneIn(Schema):
+    result: str
+
+
+class VersionedReason(Schema):
+    version: int
+    reason: str = ""
+
+
+class NeedOut(Schema):
+    id: int
+    version: int
+    sector: str
+    description: str
+    status: str
+    outcome: str
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    due_date: dt.date
+    need_id: int | None
+    assigned_to_id: int | None
+    done_at: dt.datetime | None
+    result: str
+    overdue: bool
+
+
+class CaseSummary(Schema):
+    id: int
+    ticket: str
+    status: str
+    version: int
+    complaint_type: str
+    channel: str
+    urgency: str
+    desa_code: str
+    in_registry: bool
+    created_at: dt.datetime
+    has_overdue: bool = False
+
+
+class CasePage(Schema):
+    items: list[CaseSummary]
+    count: int
+    limit: int
+    offset: int
+
+
+class Applicant(Schema):
+    name: str
+    nik: str
+    nik_masked: bool
+    phone: str
+    email: str
+    address: str
+
+
+class Consent(Schema):
+    given: bool
+    purpose: str
+    share_with_agencies: bool
+    at: dt.datetime | None
+
+
+class CaseDetail(CaseSummary):
+    person_id: int | None
+    household_id: int | None
+    applicant: Applicant
+    summary: str
+    consent: Consent
+    close_reason: str
+    closed_at: dt.datetime | None
+    needs: list[NeedOut]
+    tasks: list[TaskOut]
+    proposal_ids: list[int]
+    visit_ids: list[int]
+
+
+class CaseCreated(CaseDetail):
+    status_code: str = Field(description="Kode status untuk warga; hanya dikirim sekali (disimpan sebagai hash)")
+
+
+class IntakeSearchOut(Schema):
+    items: list[PersonHit]
+    search_token: str = Field(description="Bukti pencarian untuk mendaftarkan warga baru (berlaku 2 jam)")
+
+
+class PublicStatusIn(Schema):
+    ticket: str
+    code: str
+
+
+class StepOut(Schema):
+    key: str
+    label: str
+    done: bool
+    at: dt.datetime | None
+
+
+class PublicStatusOut(Schema):
+    ticket: str
+    steps: list[StepOut]
+
+
+def need_out(need) -> dict:
+    return {
+        "id": need.pk,
+        "version": need.version,
+        "sector": need.sector,
+        "description": need.description,
+        "status": need.status,
+        "outcome": need.outcome,
+    }
+
+
+def task_out(task) -> dict:
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "due_date": task.due_date,
+        "need_id": task.need_id,
+        "assigned_to_id": task.assigned_to_id,
+        "done_at": task.done_at,
+        "result": task.result,
+        "overdue": task.done_at is None and task.due_date < dt.date.today(),
+    }
+
+
+def case_summary(case) -> dict:
+    return {
+        "id": case.pk,
+        "ticket": case.ticket,
+        "status": case.status,
+        "version": case.version,
+        "complaint_type": case.complaint_type,
+        "channel": case.channel,
+        "urgency": case.urgency,
+        "desa_code": case.desa_code,
+        "in_registry": case.in_registry,
+        "created_at": case.created_at,
+        "has_overdue": bool(getattr(case, "has_overdue", False)),
+    }
+
+
+def case_detail(case, user) -> dict:
+    full = can(user, "see_full_nik")
+    return {
+        **case_summary(case),
+        "person_id": case.person_id,
+        "household_id": case.household_id,
+        "applicant": {
+            "name": case.applicant_name,
+            "nik": case.applicant_nik if full or not case.applicant_nik else mask_nik(case.applicant_nik),
+            "nik_masked": not full,
+            "phone": case.applicant_phone,
+            "email": case.applicant_email,
+            "address": case.applicant_address,
+        },
+        "summary": case.summary,
+        "consent": {
+            "given": case.consent_given,
+            "purpose": case.consent_purpose,
+            "share_with_agencies": case.consent_share_agencies,
+            "at": case.consent_at,
+        },
+        "close_reason": case.close_reason,
+        "closed_at": case.closed_at,
+        "needs": [need_out(n) for n in case.needs.all()],
+        "tasks": [task_out(t) for t in case.tasks.all()],
+        "proposal_ids": [p.pk for p in case.proposals.all()],
+        "visit_ids": [v.pk for v in case.visits.all()],
+    }

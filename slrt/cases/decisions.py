@@ -1,0 +1,256 @@
+"""Decisions (*penetapan layanan*): recommendations, the four-eyes approval, and issued letters.
+
+Services here are the only writers of `Recommendation` and `Letter`; selectors the only readers
+for views and the API. Every read starts from a case or referral the caller may see
+(`for_user`), so anything outside the caller's scope is `Http404`, like a missing record.
+"""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from slrt.accounts.roles import Role, can
+from slrt.audit.services import record
+from slrt.core.locking import ConflictError, save_versioned
+from slrt.programs.models import AgencyService, Program
+from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
+
+from .events import log_event
+from .models import (
+    Case,
+    CaseStatus,
+    Letter,
+    LetterKind,
+    Need,
+    Recommendation,
+    RecommendationKind,
+    RecommendationStatus,
+)
+from .workflow import FINAL_NEED, refresh_status
+
+# Letter kind issued when a recommendation of each kind is approved. An agency service is
+# documented by the Surat Rujukan that goes out with its referral, so approval issues none.
+LETTER_FOR_KIND = {
+    RecommendationKind.PROGRAM: LetterKind.REKOMENDASI,
+    RecommendationKind.PUSKESOS: LetterKind.KETERANGAN,
+}
+LETTER_CODE = "400.9"  # classification code of social-welfare correspondence
+
+
+# --- selectors -----------------------------------------------------------------------------------
+
+
+def get_case(user, pk) -> Case:
+    case = Case.objects.for_user(user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def get_recommendation(user, pk) -> Recommendation:
+    rec = Recommendation.objects.select_related("case", "need", "program", "service__agency").filter(pk=pk).first()
+    if rec is None or not Case.objects.for_user(user).filter(pk=rec.case_id).exists():
+        raise Http404
+    return rec
+
+
+def case_recommendations(user, case) -> list[Recommendation]:
+    get_case(user, case.pk)
+    return list(
+        Recommendation.objects.filter(case=case)
+        .select_related("need", "program", "service__agency", "drafted_by", "decided_by")
+        .order_by("need_id", "id")
+    )
+
+
+def case_letters(user, case) -> list[Letter]:
+    get_case(user, case.pk)
+    return list(Letter.objects.filter(case=case).select_related("referral", "recommendation"))
+
+
+def get_letter(user, pk) -> Letter:
+    """A letter its case's staff may see, or a Surat Rujukan sent to the Mitra user's agency."""
+    from slrt.referrals.models import Referral
+
+    letter = Letter.objects.select_related("case", "referral", "recommendation").filter(pk=pk).first()
+    if letter is None:
+        raise Http404
+    if user.role == Role.MITRA:
+        visible = letter.referral_id and Referral.objects.for_user(user).filter(pk=letter.referral_id).exists()
+    else:
+        visible = Case.objects.for_user(user).filter(pk=letter.case_id).exists()
+    if not visible:
+        raise Http404
+    return letter
+
+
+def letter_by_token(token: str) -> Letter | None:
+    """For the public verification page: the token is the only key, and it is unguessable."""
+    if not token or len(token) > 32:
+        return None
+    return Letter.objects.select_related("case", "referral__agency").filter(token=token).first()
+
+
+def decision_options(user, case) -> dict:
+    """Choices for the drafting form: open needs, active programmes and agency services."""
+    return {
+        "needs": [n for n in case.needs.all() if n.status not in FINAL_NEED],
+        "programs": list(Program.objects.filter(active=True).order_by("code")),
+        "services": list(AgencyService.objects.filter(active=True, agency__active=True).select_related("agency")),
+    }
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def _open_case(actor, case_id) -> Case:
+    case = Case.objects.for_user(actor).select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition(_("Kasus sudah ditutup; buka kembali kasus sebelum mengubah keputusan."))
+    return case
+
+
+def draft_recommendation(actor, need, kind, *, program=None, service=None, note="") -> Recommendation:
+    """The back office proposes a programme, an agency service or Puskesos handling for one need."""
+    if not can(actor, "draft_recommendation"):
+        raise Forbidden(_("Peran Anda tidak boleh menyusun rekomendasi."))
+    errors = {}
+    if kind not in RecommendationKind.values:
+        errors["kind"] = _("Pilih jenis rekomendasi: program, layanan lembaga, atau ditangani Puskesos.")
+    if kind == RecommendationKind.PROGRAM:
+        if program is None:
+            errors["program"] = _("Pilih program bantuan yang direkomendasikan.")
+        elif not program.active:
+            errors["program"] = _("Program ini tidak aktif.")
+        service = None
+    elif kind == RecommendationKind.AGENCY:
+        if service is None:
+            errors["service"] = _("Pilih layanan lembaga yang direkomendasikan.")
+        elif not (service.active and service.agency.active):
+            errors["service"] = _("Layanan lembaga ini tidak aktif.")
+        program = None
+    else:
+        program = service = None
+    note = (note or "").strip()
+    if len(note) > 2000:
+        errors["note"] = _("Pertimbangan terlalu panjang (maksimal 2000 karakter).")
+    with transaction.atomic():
+        case = _open_case(actor, need.case_id)
+        need = Need.objects.filter(pk=need.pk, case=case).first()
+        if need is None:
+            raise Http404
+        if need.status in FINAL_NEED:
+            errors["need"] = _("Kebutuhan ini sudah tertangani atau ditutup.")
+        if errors:
+            raise ValidationError(errors)
+        rec = Recommendation.objects.create(
+            case=case, need=need, kind=kind, program=program, service=service, note=note, drafted_by=actor
+        )
+        record(actor, "recommendation.draft", rec, region_code=case.desa_code, detail={"case": case.pk, "kind": kind})
+        log_event(case, actor, "recommendation.drafted", recommendation=rec.pk, need=need.pk, type=kind)
+        refresh_status(case)
+    return rec
+
+
+def decide_recommendation(actor, rec, *, approve: bool, expected_version, note="") -> Recommendation:
+    """Approve or reject a draft. Four eyes: the drafter never decides their own draft."""
+    if not can(actor, "approve_recommendation"):
+        raise Forbidden(_("Hanya Manajer SLRT atau Koordinator Puskesos yang boleh memutuskan rekomendasi."))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("Tuliskan alasan penolakan.")})
+    if len(note) > 2000:
+        raise ValidationError({"note": _("Catatan terlalu panjang (maksimal 2000 karakter).")})
+    if expected_version in (None, ""):
+        raise ValidationError({"version": _("Versi data tidak dikirim; muat ulang halaman.")})
+    with transaction.atomic():
+        case = _open_case(actor, rec.case_id)
+        rec = Recommendation.objects.select_for_update().filter(pk=rec.pk, case=case).first()
+        if rec is None:
+            raise Http404
+        if rec.drafted_by_id == actor.pk:
+            raise FourEyes(
+                _("Anda menyusun rekomendasi ini; keputusan harus diambil oleh orang lain (prinsip empat mata).")
+            )
+        if int(expected_version) != rec.version:
+            raise ConflictError(rec)
+        if rec.status != RecommendationStatus.DRAFT:
+            raise InvalidTransition(_("Rekomendasi ini sudah diputuskan."))
+        rec.status = RecommendationStatus.APPROVED if approve else RecommendationStatus.REJECTED
+        rec.decided_by, rec.decided_at, rec.decision_note = actor, timezone.now(), note
+        save_versioned(rec, expected_version, ["status", "decided_by", "decided_at", "decision_note"])
+        action = "approved" if approve else "rejected"
+        record(actor, f"recommendation.{action}", rec, region_code=case.desa_code, detail={"case": case.pk})
+        log_event(case, actor, f"recommendation.{action}", recommendation=rec.pk, need=rec.need_id, type=rec.kind)
+        if approve:
+            if rec.kind in LETTER_FOR_KIND:
+                issue_letter(actor, case, LETTER_FOR_KIND[rec.kind], recommendation=rec, signer=actor)
+            elif rec.kind == RecommendationKind.AGENCY:
+                # The agency service goes out as a referral; draft it so staff only have to send it.
+                from slrt.referrals.services import draft_referral_system
+
+                draft_referral_system(actor, case, rec)
+        refresh_status(case)
+    return rec
+
+
+def signer_of(user, case) -> tuple[str, str]:
+    name = user.get_full_name() or user.username
+    if user.role == Role.KOORDINATOR_PUSKESOS:
+        title = _("Koordinator Puskesos %(region)s") % {"region": user.region.name if user.region else ""}
+    elif user.role == Role.MANAJER:
+        title = _("Manajer SLRT %(region)s") % {"region": user.region.name if user.region else ""}
+    else:
+        title = user.get_role_display()
+    return name, title.strip()
+
+
+def _next_letter_number(case, year: int) -> str:
+    # One sequence per district and year, like an office's outgoing-mail register; the district
+    # code in the number keeps it unique across districts on a shared server.
+    suffix = f"/SLRT-{case.kab_code.replace('.', '')}/{year}"
+    last = Letter.objects.filter(number__endswith=suffix).order_by("-id").values_list("number", flat=True)
+    seq = 1
+    for number in last[:1]:
+        try:
+            seq = int(number.split("/")[1]) + 1
+        except (IndexError, ValueError):
+            seq = Letter.objects.filter(number__endswith=suffix).count() + 1
+    return f"{LETTER_CODE}/{seq:04d}{suffix}"
+
+
+def issue_letter(actor, case, kind, *, recommendation=None, referral=None, signer=None) -> Letter:
+    """Issue a numbered letter with a verification token. Call inside the caller's transaction."""
+    name, title = signer_of(signer or actor, case)
+    year = timezone.localdate().year
+    for _attempt in range(5):
+        number = _next_letter_number(case, year)
+        try:
+            with transaction.atomic():  # a savepoint: a number taken concurrently is retried
+                letter = Letter.objects.create(
+                    case=case, kind=kind, number=number, token=secrets.token_urlsafe(18),
+                    recommendation=recommendation, referral=referral, signer_name=name, signer_title=title,
+                    issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ConflictError(message=_("Nomor surat bentrok; coba lagi."))
+    record(actor, "letter.issue", letter, region_code=case.desa_code, detail={"case": case.pk, "kind": kind})
+    log_event(case, actor, "letter.issued", letter=letter.pk, type=kind, number=letter.number)
+    return letter
+
+
+def revoke_letters(actor, referral) -> None:
+    """A cancelled referral's letter stops being valid; the verification page says so."""
+    now = timezone.now()
+    for letter in Letter.objects.filter(referral=referral, revoked_at__isnull=True):
+        Letter.objects.filter(pk=letter.pk).update(revoked_at=now)
+        record(actor, "letter.revoke", letter, region_code=referral.desa_code, detail={"referral": referral.pk})

@@ -1,0 +1,277 @@
+"""Forms of the service desk pages: they check the shape of input and carry `version`.
+
+Rules (search before create, consent, scope, close only when allowed) live in `services`;
+its ValidationError is put back on the form with `apply_errors`, so the page shows every
+problem next to what the user typed.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from slrt.programs.models import Sector
+
+from .models import CaseStatus, Channel, ComplaintType, NeedStatus, Urgency
+
+DEFAULT_PURPOSE = _("Penanganan keluhan, asesmen kebutuhan, dan rujukan layanan sosial oleh SLRT")
+
+
+def apply_errors(form, exc: ValidationError, mapping: dict | None = None) -> None:
+    """Put a service ValidationError onto a form, field by field (unknown keys become form errors)."""
+    mapping = mapping or {}
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in exc.message_dict.items():
+        field = mapping.get(key, key)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class VersionField(forms.IntegerField):
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            min_value=1, error_messages={"required": _("Versi data hilang; muat ulang halaman.")}, **kwargs
+        )
+
+
+class IntakeSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("NIK, nomor KK, atau nama"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "autofocus": True,
+                "placeholder": _("mis. 3201014506900001 atau Siti Aminah"),
+            }
+        ),
+    )
+
+    def clean_q(self):
+        q = " ".join((self.cleaned_data.get("q") or "").split())
+        digits = q.replace(".", "").replace("-", "").replace(" ", "")
+        if digits.isdigit() and len(digits) != 16:
+            raise forms.ValidationError(
+                _("NIK dan nomor KK terdiri dari 16 digit; yang diketik %(n)d digit."), params={"n": len(digits)}
+            )
+        if q and not digits.isdigit() and len(q) < 2:
+            raise forms.ValidationError(_("Ketik paling sedikit 2 huruf nama."))
+        return q
+
+
+class IntakeForm(forms.Form):
+    # Exactly one of these two: a registry person picked from the search, or a search token.
+    orang = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    name = forms.CharField(label=_("Nama lengkap"), max_length=150, required=False)
+    nik = forms.CharField(
+        label=_("NIK (bila ada)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    desa_code = forms.CharField(
+        label=_("Desa/kelurahan tempat tinggal"),
+        max_length=16,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "desa-options", "placeholder": "32.04.01.2001"}),
+    )
+    address = forms.CharField(label=_("Alamat (dusun, RT/RW)"), max_length=255, required=False)
+    phone = forms.CharField(
+        label=_("Nomor telepon/WA"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "placeholder": "0812…"}),
+    )
+    email = forms.CharField(label=_("Email"), max_length=254, required=False, widget=forms.EmailInput())
+
+    complaint_type = forms.ChoiceField(
+        label=_("Jenis keluhan"), choices=ComplaintType.choices, initial=ComplaintType.PENGADUAN
+    )
+    channel = forms.ChoiceField(label=_("Saluran"), choices=Channel.choices)
+    urgency = forms.ChoiceField(label=_("Tingkat urgensi"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    summary = forms.CharField(
+        label=_("Uraian keluhan"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    consent_given = forms.BooleanField(
+        label=_("Warga menyetujui data pribadinya dicatat dan diproses (UU PDP)"), required=False, initial=True
+    )
+    consent_purpose = forms.CharField(
+        label=_("Tujuan pemrosesan data"), max_length=255, required=False, initial=DEFAULT_PURPOSE
+    )
+    consent_share_agencies = forms.BooleanField(
+        label=_("Warga setuju datanya dibagikan ke lembaga rujukan"), required=False
+    )
+
+
+class NeedForm(forms.Form):
+    sector = forms.ChoiceField(label=_("Sektor"), choices=[("", "—"), *Sector.choices], required=False)
+    description = forms.CharField(
+        label=_("Uraian kebutuhan"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+NeedFormSet = forms.formset_factory(NeedForm, extra=3, max_num=20, validate_max=True)
+
+
+class NeedEditForm(forms.Form):
+    version = VersionField()
+    sector = forms.ChoiceField(label=_("Sektor"), choices=Sector.choices)
+    description = forms.CharField(
+        label=_("Uraian kebutuhan"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Uraikan kebutuhannya.")},
+    )
+
+
+class NeedStatusForm(forms.Form):
+    version = VersionField()
+    status = forms.ChoiceField(
+        label=_("Status baru"),
+        choices=[
+            (NeedStatus.HANDLED, NeedStatus.HANDLED.label),
+            (NeedStatus.CLOSED, NeedStatus.CLOSED.label),
+            (NeedStatus.OPEN, _("Buka lagi")),
+        ],
+    )
+    outcome = forms.CharField(
+        label=_("Hasil / alasan"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(
+        label=_("Tindak lanjut"),
+        max_length=255,
+        error_messages={"required": _("Tuliskan tindak lanjut yang harus dilakukan.")},
+    )
+    due_date = forms.DateField(
+        label=_("Tenggat"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Isi tenggat."), "invalid": _("Tenggat harus tanggal yang sah.")},
+    )
+    assigned_to = forms.ModelChoiceField(
+        label=_("Petugas"), queryset=None, required=False, empty_label=_("— belum ditentukan —")
+    )
+    need = forms.ModelChoiceField(label=_("Kebutuhan"), queryset=None, required=False, empty_label=_("— umum —"))
+
+    def __init__(self, *args, staff=None, needs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = staff
+        self.fields["assigned_to"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["need"].queryset = needs
+        self.fields["need"].label_from_instance = lambda n: f"#{n.pk} {n.get_sector_display()}"
+
+
+class TaskDoneForm(forms.Form):
+    result = forms.CharField(
+        label=_("Hasil"), max_length=2000, error_messages={"required": _("Tuliskan hasil tindak lanjut.")}
+    )
+
+
+class CloseForm(forms.Form):
+    version = VersionField()
+    reason = forms.CharField(
+        label=_("Catatan penutupan"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    version = VersionField()
+    reason = forms.CharField(
+        label=_("Alasan dibuka kembali"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Tuliskan alasan kasus dibuka kembali.")},
+    )
+
+
+class CaseEditForm(forms.Form):
+    version = VersionField()
+    urgency = forms.ChoiceField(label=_("Tingkat urgensi"), choices=Urgency.choices)
+    summary = forms.CharField(
+        label=_("Uraian keluhan"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    applicant_phone = forms.CharField(label=_("Nomor telepon/WA"), max_length=20, required=False)
+    applicant_email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    applicant_address = forms.CharField(label=_("Alamat"), max_length=255, required=False)
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Semua")), *CaseStatus.choices])
+    sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua")), *Sector.choices])
+    urgency = forms.ChoiceField(label=_("Urgensi"), required=False, choices=[("", _("Semua")), *Urgency.choices])
+    channel = forms.ChoiceField(label=_("Saluran"), required=False, choices=[("", _("Semua")), *Channel.choices])
+    desa = forms.CharField(
+        label=_("Kode wilayah"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"placeholder": "32.04.01"}),
+    )
+    date_from = forms.DateField(
+        label=_("Dari tanggal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Tanggal awal tidak sah.")},
+    )
+    date_to = forms.DateField(
+        label=_("Sampai tanggal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Tanggal akhir tidak sah.")},
+    )
+    overdue = forms.BooleanField(label=_("Ada tindak lanjut terlambat"), required=False)
+    tiket = forms.CharField(label=_("Nomor tiket"), required=False, max_length=32)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_desa(self):
+        from slrt.accounts.scoping import in_scope
+        from slrt.wilayah.models import Region, normalize_code
+
+        raw = (self.cleaned_data.get("desa") or "").strip()
+        if not raw:
+            return ""
+        code = normalize_code(raw)
+        if not Region.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("Kode wilayah %(code)s tidak dikenal."), params={"code": raw})
+        if not in_scope(self.user, code):
+            raise forms.ValidationError(_("Wilayah %(code)s di luar wilayah tugas Anda."), params={"code": code})
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        a, b = cleaned.get("date_from"), cleaned.get("date_to")
+        if a and b and a > b:
+            self.add_error("date_to", _("Tanggal akhir tidak boleh sebelum tanggal awal."))
+        return cleaned
+
+
+class PublicStatusForm(forms.Form):
+    tiket = forms.CharField(
+        label=_("Nomor tiket"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"placeholder": "SLRT-3204-2026-000123", "autocomplete": "off", "autocapitalize": "characters"}
+        ),
+        error_messages={"required": _("Isi nomor tiket.")},
+    )
+    kode = forms.CharField(
+        label=_("Kode status"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "placeholder": "ABCD-EFGH"}
+        ),
+        error_messages={"required": _("Isi kode status dari tanda terima.")},
+    )

@@ -1,0 +1,122 @@
+"""The letters of a decision as PDF: Surat Rekomendasi, Surat Keterangan, Surat Rujukan.
+
+Rendered on request from the `Letter` row and the records it points at, so a reprint always
+matches the register. The QR code opens the public verification page (`/v/<token>`).
+"""
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from slrt.accounts.roles import can
+from slrt.core.pdf import Document, render
+from slrt.registry.nik import mask_nik
+from slrt.wilayah.models import Region, Secretariat
+
+from .models import LetterKind
+
+
+def verify_url(letter) -> str:
+    return f"{settings.SLRT_PUBLIC_URL}/v/{letter.token}"
+
+
+def office_of(case) -> tuple[str, list[str], str]:
+    """(office name, address lines, place) of the Dinas Sosial of the case's kabupaten/kota."""
+    kab = Region.objects.filter(code=case.kab_code).first()
+    kab_name = kab.name if kab else case.kab_code
+    lower = kab_name.lower()
+    if not (lower.startswith("kab") or lower.startswith("kota")):
+        kab_name = f"{_('Kabupaten') if kab and kab.kind != 'kota' else _('Kota')} {kab_name}"
+    office = _("Dinas Sosial %(region)s") % {"region": kab_name}
+    lines = [_("Sekretariat Sistem Layanan dan Rujukan Terpadu (SLRT)")]
+    secretariat = Secretariat.objects.filter(region_id=case.kab_code).first()
+    if secretariat:
+        lines += [secretariat.address, _("Telp. %(phone)s") % {"phone": secretariat.phone} if secretariat.phone else ""]
+    place = kab_name.split(" ", 1)[-1] if " " in kab_name else kab_name
+    return office, [line for line in lines if line], place
+
+
+def initials(name: str) -> str:
+    """'Siti Rahmawati' -> 'S. R.': enough to match a letter to its holder, not to identify them."""
+    return " ".join(f"{part[0].upper()}." for part in name.split() if part[:1].isalpha())
+
+
+TITLES = {
+    LetterKind.REKOMENDASI: _("SURAT REKOMENDASI"),
+    LetterKind.KETERANGAN: _("SURAT KETERANGAN"),
+    LetterKind.RUJUKAN: _("SURAT RUJUKAN"),
+}
+
+
+def document_for(letter, viewer) -> Document:
+    case = letter.case
+    office, lines, place = office_of(case)
+    nik = case.applicant_nik
+    shown_nik = (nik if can(viewer, "see_full_nik") else mask_nik(nik)) if nik else "—"
+    facts = [
+        (_("Nomor tiket"), case.ticket),
+        (_("Nama"), case.applicant_name),
+        (_("NIK"), shown_nik),
+    ]
+    rec, ref = letter.recommendation, letter.referral
+    need = (ref or rec).need if (ref or rec) else None
+    if need is not None:
+        facts.append((_("Kebutuhan"), f"{need.get_sector_display()}: {need.description}"))
+    paragraphs = []
+    if ref is not None:
+        facts += [(_("Nomor rujukan"), ref.number), (_("Lembaga tujuan"), ref.agency.name)]
+        if ref.service_id:
+            facts.append((_("Layanan"), ref.service.name))
+        if ref.note:
+            facts.append((_("Catatan"), ref.note))
+        if ref.due_at:
+            facts.append((_("Batas waktu layanan"), formats.date_format(ref.due_at, "d-m-Y")))
+        paragraphs.append(
+            _(
+                "Dengan hormat, bersama ini kami rujuk warga tersebut di atas untuk memperoleh layanan "
+                "sesuai kebutuhannya. Mohon konfirmasi penerimaan dan hasil layanan melalui aplikasi SLRT."
+            )
+        )
+    elif rec is not None and letter.kind == LetterKind.REKOMENDASI:
+        program = rec.program
+        facts += [
+            (_("Program"), program.name if program else "—"),
+            (_("Pemilik program"), program.owner if program else "—"),
+        ]
+        if rec.note:
+            facts.append((_("Pertimbangan"), rec.note))
+        paragraphs.append(
+            _(
+                "Berdasarkan asesmen SLRT, warga tersebut di atas direkomendasikan untuk memperoleh program "
+                "bantuan di atas sesuai ketentuan pemilik program."
+            )
+        )
+    else:
+        if rec is not None and rec.note:
+            facts.append((_("Pertimbangan"), rec.note))
+        paragraphs.append(
+            _(
+                "Menerangkan bahwa warga tersebut di atas sedang dilayani oleh SLRT dan kebutuhannya "
+                "ditangani melalui Puskesos setempat."
+            )
+        )
+    date = formats.date_format(letter.issued_at, "j F Y")
+    return Document(
+        office=office,
+        office_lines=lines,
+        title=str(TITLES[letter.kind]),
+        number=_("Nomor: %(number)s") % {"number": letter.number},
+        facts=[(str(k), str(v)) for k, v in facts],
+        paragraphs=[str(p) for p in paragraphs],
+        signature=(f"{place}, {date}", letter.signer_title, letter.signer_name),
+        qr_url=verify_url(letter),
+        qr_caption=_("Pindai untuk memeriksa keaslian surat ini"),
+    )
+
+
+def render_letter(letter, viewer) -> bytes:
+    return render(document_for(letter, viewer))
+
+
+def filename(letter) -> str:
+    return f"{letter.kind}-{letter.number.replace('/', '-')}.pdf"

@@ -1,0 +1,529 @@
+"""Writes of the service desk: intake, needs, follow-up tasks, closing and reopening.
+
+Each function validates, runs in one transaction, writes the audit record and the timeline
+event, and (for intake) queues the notification. Callers pass objects they read through the
+scoped selectors, so a function never reaches outside the caller's region.
+
+Consent (UU PDP). Personal data of a resident is recorded only with their consent (purpose
+stated, sharing with agencies yes/no). Without consent the desk may still record the
+question, suggestion or complaint **anonymously**: no registry link, no NIK, phone, email or
+address, no registry proposal and no home visit, and no message to the resident (there is no
+contact to send it to). Referrals need `consent_share_agencies` (checked by the referrals app).
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from slrt.accounts.models import User
+from slrt.accounts.roles import Role, can
+from slrt.accounts.scoping import in_scope
+from slrt.audit.services import record
+from slrt.core.locking import save_versioned
+from slrt.fieldwork.models import Visit, VisitKind
+from slrt.notifications.services import notify
+from slrt.programs.models import Sector
+from slrt.registry.nik import check_nik
+from slrt.registry.selectors.people import clean_number
+from slrt.updates.models import Proposal, ProposalKind
+from slrt.wilayah.models import Level, Puskesos, Region, Secretariat, normalize_code
+
+from . import tickets, workflow
+from .events import log_event
+from .models import Case, CaseStatus, Channel, ComplaintType, FollowUpTask, Need, NeedStatus, Urgency
+
+VERIFICATION_VISIT_DAYS = 7
+MAX_NEEDS = 20
+PHONE = re.compile(r"^\+?\d{8,15}$")
+PHONE_NOISE = re.compile(r"[\s\-().]")
+
+
+@dataclass
+class NewPerson:
+    """A resident not found in the registry, as the desk typed them in."""
+
+    name: str
+    desa_code: str
+    nik: str = ""
+    address: str = ""
+
+
+@dataclass
+class Intake:
+    complaint_type: str
+    channel: str
+    needs: list[dict]  # [{"sector": ..., "description": ...}]
+    consent_given: bool
+    consent_purpose: str = ""
+    consent_share_agencies: bool = False
+    urgency: str = Urgency.NORMAL
+    summary: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class IntakeResult:
+    case: Case
+    status_code: str  # shown once (screen and receipt); only its hash is stored
+
+
+def _require(actor, *capabilities: str) -> None:
+    if not any(can(actor, c) for c in capabilities):
+        raise PermissionDenied(_("Peran Anda tidak boleh melakukan tindakan ini."))
+
+
+def clean_phone(raw: str) -> str:
+    return PHONE_NOISE.sub("", raw or "")
+
+
+def _check_needs(needs: list[dict], errors: dict) -> list[tuple[str, str]]:
+    cleaned = []
+    for i, need in enumerate(needs or [], start=1):
+        sector = (need.get("sector") or "").strip()
+        description = (need.get("description") or "").strip()
+        if not sector and not description:
+            continue
+        if sector not in Sector.values:
+            errors.setdefault("needs", []).append(_("Kebutuhan %(n)d: pilih sektor dari daftar.") % {"n": i})
+        if not description:
+            errors.setdefault("needs", []).append(_("Kebutuhan %(n)d: uraikan kebutuhannya.") % {"n": i})
+        cleaned.append((sector, description[:2000]))
+    if not cleaned:
+        errors.setdefault("needs", []).append(_("Catat paling sedikit satu kebutuhan (sektor dan uraiannya)."))
+    if len(cleaned) > MAX_NEEDS:
+        errors.setdefault("needs", []).append(_("Paling banyak %(n)d kebutuhan per kasus.") % {"n": MAX_NEEDS})
+    return cleaned
+
+
+def _desk(actor, kab_code: str):
+    """The secretariat of the case's kabupaten; the Puskesos too when the desk sits at a desa."""
+    secretariat = Secretariat.objects.filter(region_id=kab_code).first()
+    puskesos = None
+    if actor.region_id and actor.region_id.count(".") == 3:
+        puskesos = Puskesos.objects.filter(region_id=actor.region_id).select_related("secretariat").first()
+        if puskesos is not None:
+            secretariat = puskesos.secretariat
+    return secretariat, puskesos
+
+
+def _facilitator(desa_code: str):
+    return User.objects.filter(role=Role.FASILITATOR, region_id=desa_code, is_active=True).order_by("pk").first()
+
+
+def create_case(
+    actor, intake: Intake, *, person=None, new_person: NewPerson | None = None, search_token: str | None = None
+) -> IntakeResult:
+    """Record a case for a registry `person` (read through the actor's scope) or a `new_person`.
+
+    A new person is accepted only after a registry search (search before create): a valid
+    `search_token` from the intake search, or a NIK that the server itself looks up here.
+    Without consent see the module docstring. Raises ValidationError with Indonesian messages.
+    """
+    _require(actor, "intake_case")
+    errors: dict[str, list[str]] = {}
+    if intake.complaint_type not in ComplaintType.values:
+        errors["complaint_type"] = [_("Pilih jenis keluhan: pertanyaan, saran, atau pengaduan.")]
+    if intake.channel not in Channel.values:
+        errors["channel"] = [_("Pilih saluran datangnya keluhan.")]
+    if intake.urgency not in Urgency.values:
+        errors["urgency"] = [_("Pilih tingkat urgensi.")]
+    needs = _check_needs(intake.needs, errors)
+    phone = clean_phone(intake.phone)
+    if phone and not PHONE.match(phone):
+        errors["phone"] = [_("Nomor telepon/WA harus 8–15 digit, boleh diawali +, mis. 081234567890.")]
+    email = (intake.email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Alamat email tidak sah, mis. nama@contoh.id.")]
+    purpose = (intake.consent_purpose or "").strip()
+    anonymous = not intake.consent_given
+    if intake.consent_given and not purpose:
+        errors["consent_purpose"] = [_("Tuliskan tujuan pemrosesan data yang disetujui warga.")]
+    if person is not None and new_person is not None:
+        errors["person"] = [_("Pilih warga dari registri atau daftarkan warga baru, tidak keduanya.")]
+
+    desa_code = ""
+    nik = ""
+    name = ""
+    address = ""
+    if anonymous:
+        # No consent, no personal data: only an anonymous record of what was asked.
+        if person is not None or (new_person and (new_person.nik or new_person.address)) or phone or email:
+            errors.setdefault("consent_given", []).append(
+                _(
+                    "Tanpa persetujuan warga, data pribadi (registri, NIK, telepon, email, alamat) tidak boleh "
+                    "dicatat. Mintalah persetujuan, atau catat keluhan tanpa identitas."
+                )
+            )
+        desa_code = normalize_code(new_person.desa_code) if new_person else ""
+        if not desa_code and actor.region_id and actor.region_id.count(".") == 3:
+            desa_code = actor.region_id
+    elif person is not None:
+        desa_code, nik, name = person.desa_code, person.nik, person.nama
+        address = person.household.alamat if person.household_id else ""
+    elif new_person is not None:
+        name = " ".join((new_person.name or "").split())
+        if len(name) < 2:
+            errors["name"] = [_("Tuliskan nama warga (minimal 2 huruf).")]
+        address = (new_person.address or "").strip()[:255]
+        desa_code = normalize_code(new_person.desa_code or "")
+        nik = clean_number(new_person.nik)
+        if nik:
+            check = check_nik(nik)
+            if not check.valid:
+                errors["nik"] = check.messages()
+        searched = tickets.search_token_valid(actor, search_token)
+        if nik and not errors.get("nik"):
+            from slrt.registry.models import Person
+
+            found = Person.objects.for_user(actor).filter(nik=nik, is_active=True).first()
+            if found is not None:
+                errors["nik"] = [_("NIK ini sudah ada di registri. Pilih warga tersebut dari hasil pencarian.")]
+            searched = True  # the server just searched the registry by this NIK itself
+        if not searched:
+            errors["search"] = [_("Cari warga di registri (NIK, nomor KK, atau nama) sebelum mendaftarkan warga baru.")]
+    else:
+        errors["person"] = [_("Pilih warga dari hasil pencarian atau daftarkan warga baru.")]
+
+    if not errors.get("consent_given") and (person is None):
+        region = Region.objects.filter(code=desa_code, level=Level.DESA).first() if desa_code else None
+        if region is None:
+            errors["desa_code"] = [_("Pilih desa/kelurahan tempat tinggal warga (kode 10 digit, mis. 32.04.01.2001).")]
+        elif not in_scope(actor, region.code):
+            errors["desa_code"] = [_("Desa %(code)s berada di luar wilayah tugas Anda.") % {"code": region.code}]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        case = Case(
+            person=None if anonymous else person,
+            household=person.household if (person is not None and not anonymous) else None,
+            in_registry=person is not None and not anonymous,
+            applicant_name="" if anonymous else name,
+            applicant_nik="" if anonymous else nik,
+            applicant_phone="" if anonymous else phone,
+            applicant_email="" if anonymous else email,
+            applicant_address="" if anonymous else address,
+            complaint_type=intake.complaint_type,
+            channel=intake.channel,
+            urgency=intake.urgency,
+            summary=(intake.summary or "").strip(),
+            consent_given=intake.consent_given,
+            consent_purpose=purpose if intake.consent_given else "",
+            consent_share_agencies=bool(intake.consent_given and intake.consent_share_agencies),
+            consent_at=timezone.now() if intake.consent_given else None,
+            created_by=actor,
+        )
+        case.set_region(desa_code)
+        case.secretariat, case.puskesos = _desk(actor, case.kab_code)
+        case.ticket = tickets.next_ticket(case.kab_code)
+        status_code = tickets.new_status_code()
+        case.status_code_hash = tickets.hash_status_code(case.ticket, status_code)
+        case.save()
+        Need.objects.bulk_create([Need(case=case, sector=s, description=d) for s, d in needs])
+        proposal = visit = None
+        if new_person is not None and not anonymous:
+            proposal, visit = _registry_follow_up(actor, case, new_person.name, nik, address)
+        log_event(
+            case,
+            actor,
+            "case.created",
+            ticket=case.ticket,
+            needs=len(needs),
+            in_registry=case.in_registry,
+            anonymous=anonymous,
+        )
+        if proposal is not None:
+            log_event(
+                case,
+                actor,
+                "case.proposal_drafted",
+                proposal=proposal.pk,
+                visit=visit.pk,
+                due=visit.due_date.isoformat(),
+            )
+        record(
+            actor,
+            "case.create",
+            case,
+            detail={
+                "needs": len(needs),
+                "in_registry": case.in_registry,
+                "anonymous": anonymous,
+                "proposal": proposal.pk if proposal else None,
+                "visit": visit.pk if visit else None,
+            },
+        )
+        if not anonymous:
+            notify("case.created", case, status_code=status_code)
+    return IntakeResult(case=case, status_code=status_code)
+
+
+def _registry_follow_up(actor, case: Case, name: str, nik: str, address: str):
+    """A draft registry proposal (exchange-file columns) and a verification visit for the desa."""
+    data = {
+        "nik": nik,
+        "nomor_kk": "",
+        "nama": " ".join(name.split()),
+        "kode_wilayah": case.desa_code,
+        "alamat": address,
+    }
+    if nik:
+        check = check_nik(nik)
+        if check.birth_date:
+            data["tanggal_lahir"] = check.birth_date.isoformat()
+        if check.sex:
+            data["jenis_kelamin"] = check.sex
+    proposal = Proposal(
+        kind=ProposalKind.NEW_HOUSEHOLD,
+        case=case,
+        data=data,
+        created_by=actor,
+        reason=_("Warga dilayani SLRT (tiket %(ticket)s) belum terdaftar di registri.") % {"ticket": case.ticket},
+    )
+    proposal.set_region(case.desa_code)
+    proposal.save()
+    visit = Visit(
+        kind=VisitKind.VERIFICATION,
+        case=case,
+        proposal=proposal,
+        created_by=actor,
+        assigned_to=_facilitator(case.desa_code),
+        due_date=timezone.localdate() + dt.timedelta(days=VERIFICATION_VISIT_DAYS),
+        note=_("Verifikasi rumah tangga untuk usulan data baru (tiket %(ticket)s).") % {"ticket": case.ticket},
+    )
+    visit.set_region(case.desa_code)
+    visit.save()
+    return proposal, visit
+
+
+def reissue_status_code(actor, case: Case) -> str:
+    """A new status code for a reprinted receipt; the old one stops working at once."""
+    _require(actor, "intake_case", "assess_case")
+    code = tickets.new_status_code()
+    with transaction.atomic():
+        Case.unscoped.filter(pk=case.pk).update(status_code_hash=tickets.hash_status_code(case.ticket, code))
+        case.status_code_hash = tickets.hash_status_code(case.ticket, code)
+        log_event(case, actor, "case.receipt_reprinted")
+        record(actor, "case.receipt_reprint", case)
+    return code
+
+
+# --- case edits --------------------------------------------------------------------------------
+
+CASE_EDIT_FIELDS = ("summary", "urgency", "applicant_phone", "applicant_email", "applicant_address")
+
+
+def update_case(actor, case: Case, expected_version, **values) -> Case:
+    """Edit what the desk may correct after intake (contact, summary, urgency); versioned."""
+    _require(actor, "intake_case", "assess_case")
+    errors = {}
+    if "urgency" in values and values["urgency"] not in Urgency.values:
+        errors["urgency"] = [_("Pilih tingkat urgensi.")]
+    if "applicant_phone" in values:
+        values["applicant_phone"] = clean_phone(values["applicant_phone"])
+        if values["applicant_phone"] and not PHONE.match(values["applicant_phone"]):
+            errors["applicant_phone"] = [_("Nomor telepon/WA harus 8–15 digit, boleh diawali +.")]
+    if values.get("applicant_email"):
+        try:
+            validate_email(values["applicant_email"])
+        except ValidationError:
+            errors["applicant_email"] = [_("Alamat email tidak sah, mis. nama@contoh.id.")]
+    if not case.consent_given and any(
+        values.get(f) for f in ("applicant_phone", "applicant_email", "applicant_address")
+    ):
+        errors["consent_given"] = [_("Kasus ini dicatat tanpa persetujuan; data pribadi tidak boleh ditambahkan.")]
+    if errors:
+        raise ValidationError(errors)
+    fields = [f for f in CASE_EDIT_FIELDS if f in values]
+    with transaction.atomic():
+        for f in fields:
+            setattr(case, f, values[f] if values[f] is not None else "")
+        save_versioned(case, expected_version, fields)
+        log_event(case, actor, "case.updated", fields=fields)
+        record(actor, "case.update", case, detail={"fields": fields})
+    return case
+
+
+# --- needs -------------------------------------------------------------------------------------
+
+
+def _check_open(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError({"case": [_("Kasus sudah ditutup; buka kembali kasus sebelum mengubahnya.")]})
+
+
+def add_need(actor, case: Case, *, sector: str, description: str) -> Need:
+    _require(actor, "intake_case", "assess_case")
+    _check_open(case)
+    errors: dict = {}
+    cleaned = _check_needs([{"sector": sector, "description": description}], errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        need = Need.objects.create(case=case, sector=cleaned[0][0], description=cleaned[0][1])
+        log_event(case, actor, "need.added", need=need.pk, sector=need.sector)
+        record(actor, "need.add", case, detail={"need": need.pk})
+    return need
+
+
+def edit_need(actor, need: Need, expected_version, *, sector: str, description: str) -> Need:
+    _require(actor, "intake_case", "assess_case")
+    _check_open(need.case)
+    errors: dict = {}
+    cleaned = _check_needs([{"sector": sector, "description": description}], errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        need.sector, need.description = cleaned[0]
+        save_versioned(need, expected_version, ["sector", "description"])
+        log_event(need.case, actor, "need.edited", need=need.pk, sector=need.sector)
+        record(actor, "need.edit", need.case, detail={"need": need.pk})
+    return need
+
+
+NEED_FINAL_CHOICES = (NeedStatus.HANDLED, NeedStatus.CLOSED)
+
+
+def set_need_status(actor, need: Need, expected_version, *, status: str, outcome: str) -> Need:
+    """Mark a need handled (with its outcome) or closed (with the reason), or open it again."""
+    _require(actor, "assess_case", "close_case")
+    _check_open(need.case)
+    outcome = (outcome or "").strip()
+    if status not in (*NEED_FINAL_CHOICES, NeedStatus.OPEN):
+        raise ValidationError({"status": [_("Pilih status: tertangani, ditutup dengan alasan, atau terbuka lagi.")]})
+    if status == NeedStatus.HANDLED and not outcome:
+        raise ValidationError({"outcome": [_("Tuliskan hasil penanganan kebutuhan ini.")]})
+    if status == NeedStatus.CLOSED and not outcome:
+        raise ValidationError({"outcome": [_("Tuliskan alasan kebutuhan ini ditutup tanpa ditangani.")]})
+    with transaction.atomic():
+        old = need.status
+        need.status = status
+        need.outcome = outcome if status != NeedStatus.OPEN else ""
+        save_versioned(need, expected_version, ["status", "outcome"])
+        case = need.case
+        if status == NeedStatus.OPEN:
+            workflow.refresh_status(case)  # back to what its referrals and recommendations say
+        elif case.status == CaseStatus.NEW:
+            workflow.refresh_status(case)
+        log_event(case, actor, "need.status", need=need.pk, old=old, new=status)
+        record(actor, "need.status", case, detail={"need": need.pk, "old": old, "new": status})
+    return need
+
+
+# --- follow-up tasks ---------------------------------------------------------------------------
+
+
+def add_task(actor, case: Case, *, title: str, due_date, assigned_to=None, need=None) -> FollowUpTask:
+    _require(actor, "assess_case", "close_case", "intake_case")
+    _check_open(case)
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("Tuliskan tindak lanjut yang harus dilakukan.")]
+    if not isinstance(due_date, dt.date):
+        errors["due_date"] = [_("Isi tenggat dengan tanggal yang sah.")]
+    elif due_date < timezone.localdate():
+        errors["due_date"] = [_("Tenggat tidak boleh sebelum hari ini.")]
+    if assigned_to is not None and not (
+        assigned_to.is_active
+        and assigned_to.region_id
+        and can(assigned_to, "view_cases")
+        and (in_scope(assigned_to, case.desa_code))
+    ):
+        errors["assigned_to"] = [_("Petugas yang dipilih tidak bertugas di wilayah kasus ini.")]
+    if need is not None and need.case_id != case.pk:
+        errors["need"] = [_("Kebutuhan itu bukan bagian dari kasus ini.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        task = FollowUpTask.objects.create(
+            case=case, need=need, title=title[:255], due_date=due_date, assigned_to=assigned_to, created_by=actor
+        )
+        log_event(case, actor, "task.added", task=task.pk, due=due_date.isoformat())
+        record(actor, "task.add", case, detail={"task": task.pk})
+    return task
+
+
+def complete_task(actor, task: FollowUpTask, *, result: str) -> FollowUpTask:
+    _require(actor, "assess_case", "close_case", "intake_case")
+    result = (result or "").strip()
+    if not result:
+        raise ValidationError({"result": [_("Tuliskan hasil tindak lanjut.")]})
+    with transaction.atomic():
+        # Conditional update: two people finishing the same task cannot both succeed.
+        done = FollowUpTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_at=timezone.now(), done_by=actor, result=result
+        )
+        if not done:
+            raise ValidationError({"result": [_("Tindak lanjut ini sudah diselesaikan.")]})
+        task.refresh_from_db()
+        log_event(task.case, actor, "task.done", task=task.pk)
+        record(actor, "task.done", task.case, detail={"task": task.pk})
+    return task
+
+
+# --- close and reopen --------------------------------------------------------------------------
+
+
+def open_need_labels(case: Case) -> list[str]:
+    return [f"#{n.pk} {n.get_sector_display()}" for n in case.needs.exclude(status__in=workflow.FINAL_NEED)]
+
+
+def close_case(actor, case: Case, expected_version, *, reason: str = "") -> Case:
+    _require(actor, "close_case")
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError({"case": [_("Kasus sudah ditutup.")]})
+    with transaction.atomic():
+        before = case.version
+        workflow.refresh_status(case)
+        # refresh_status may itself move a new case forward (a version bump that is not a conflict).
+        expected = case.version if expected_version is None or int(expected_version) == before else expected_version
+        if not workflow.close_allowed(case):
+            open_needs = open_need_labels(case)
+            raise ValidationError(
+                {
+                    "case": [
+                        _(
+                            "Kasus belum dapat ditutup: kebutuhan berikut belum tertangani atau ditutup dengan alasan: "
+                            "%(needs)s."
+                        )
+                        % {"needs": ", ".join(open_needs)}
+                    ]
+                }
+            )
+        old = case.status
+        case.status = CaseStatus.CLOSED
+        case.close_reason = (reason or "").strip()
+        case.closed_at = timezone.now()
+        save_versioned(case, expected, ["status", "close_reason", "closed_at"])
+        log_event(case, actor, "case.closed", old=old)
+        record(actor, "case.close", case)
+    return case
+
+
+def reopen_case(actor, case: Case, expected_version, *, reason: str) -> Case:
+    _require(actor, "close_case")
+    reason = (reason or "").strip()
+    if case.status != CaseStatus.CLOSED:
+        raise ValidationError({"case": [_("Hanya kasus yang sudah ditutup yang dapat dibuka kembali.")]})
+    if not reason:
+        raise ValidationError({"reason": [_("Tuliskan alasan kasus dibuka kembali.")]})
+    with transaction.atomic():
+        case.status = workflow.CASE_TRANSITIONS["reopen"][1]
+        case.closed_at = None
+        case.reopen_reason = reason
+        # Free text may name people: it lives on the case row, not in timeline params or the audit.
+        save_versioned(case, expected_version, ["status", "closed_at", "reopen_reason"])
+        log_event(case, actor, "case.reopened")
+        record(actor, "case.reopen", case)
+    return case

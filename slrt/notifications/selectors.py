@@ -1,0 +1,62 @@
+"""Read side of the outbox page; every query starts from `Notification.objects.for_user`."""
+
+from django.db.models import Count
+from django.http import Http404
+
+from .models import Notification, OutboxStatus
+from .recipients import masked
+
+PAGE_SIZE = 50
+LAST_ERRORS = 5
+
+
+def outbox_summary(user) -> dict:
+    rows = Notification.objects.for_user(user)
+    counts = {s: 0 for s in OutboxStatus.values}
+    for row in rows.values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    errors = (
+        rows.exclude(last_error="")
+        .exclude(status=OutboxStatus.SENT)
+        .order_by("-next_attempt_at", "-id")
+        .values_list("last_error", flat=True)[:50]
+    )
+    # Distinct recent errors: enough to tell "gateway down" from "bad number" at a glance.
+    recent = list(dict.fromkeys(errors))[:LAST_ERRORS]
+    return {"counts": counts, "recent_errors": recent}
+
+
+def outbox_rows(user, status: str | None, page: int = 1) -> tuple[list[dict], bool]:
+    rows = Notification.objects.for_user(user)
+    if status in OutboxStatus.values:
+        rows = rows.filter(status=status)
+    offset = (page - 1) * PAGE_SIZE
+    found = list(rows.order_by("-created_at", "-id")[offset : offset + PAGE_SIZE + 1])
+    return [row_view(n) for n in found[:PAGE_SIZE]], len(found) > PAGE_SIZE
+
+
+def row_view(n: Notification) -> dict:
+    """What the page shows of one message: the address masked, the text not at all."""
+    return {
+        "id": n.pk,
+        "event": n.event,
+        "channel": n.get_channel_display(),
+        "recipient": masked(n.channel, n.recipient),
+        "subject": n.subject,
+        "status": n.status,
+        "status_label": n.get_status_display(),
+        "attempts": n.attempts,
+        "next_attempt_at": n.next_attempt_at,
+        "sent_at": n.sent_at,
+        "created_at": n.created_at,
+        "last_error": n.last_error,
+        "retryable": n.status == OutboxStatus.FAILED and n.error_code != "invalid_recipient",
+    }
+
+
+def get_notification(user, pk) -> Notification:
+    """One message in the user's scope; 404 if missing or outside, alike."""
+    try:
+        return Notification.objects.for_user(user).get(pk=pk)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,210 @@
+"""API shapes of programmes, agencies, assessments and targeting runs."""
+
+from ninja import Field, Schema
+
+
+class Criterion(Schema):
+    field: str
+    op: str
+    value: int | bool | list[int] | list[str] | str
+    text: str = Field(description="Syarat dalam bahasa Indonesia")
+
+
+class RuleOut(Schema):
+    version: int
+    criteria: list[Criterion]
+    note: str
+
+
+class ProgramOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    owner: str
+    target_unit: str
+    sector: str
+    registry_code: str
+    benefit: str
+    cash: bool
+    agency_kind: str
+    agency_code: str | None
+    active: bool
+    rule: RuleOut | None
+
+
+class ServiceOut(Schema):
+    code: str
+    name: str
+    sector: str
+    sla_days: int
+    active: bool
+
+
+class AgencyOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str
+    address: str
+    phone: str
+    email: str
+    active: bool
+    services: list[ServiceOut]
+
+
+class LineOut(Schema):
+    field: str
+    passed: bool
+    text: str
+
+
+class MatchOut(Schema):
+    program: str
+    name: str
+    rule_version: int | None
+    eligible: bool
+    receiving: bool
+    explanation: list[LineOut]
+
+
+class OverlapOut(Schema):
+    kind: str = Field(description="cash: lebih dari satu sumber bantuan tunai; exclusive: aturan melarang gabungan")
+    programs: list[str]
+    text: str
+
+
+class AssessmentOut(Schema):
+    household_id: int
+    ref_date: str
+    registry_programs: list[str]
+    received: list[MatchOut]
+    eligible_not_received: list[MatchOut]
+    received_not_eligible: list[MatchOut]
+    not_eligible: list[MatchOut]
+    overlaps: list[OverlapOut]
+
+
+class RunIn(Schema):
+    region: str = Field(description="Kode kabupaten/kota, mis. 32.04")
+
+
+class ProgramFigures(Schema):
+    code: str
+    rule_version: int
+    eligible: int
+    receiving: int
+    exclusion: int
+    inclusion: int | None = Field(
+        description="Komponen satu program registri (PKH): dihitung sekali pada komponen pertama, lainnya null"
+    )
+    group: str = Field("", description="Kode registri bersama, mis. PKH")
+
+
+class RunOut(Schema):
+    id: int
+    region: str
+    started_at: str
+    finished_at: str | None
+    households: int
+    ref_date: str
+    programs: list[ProgramFigures]
+
+
+class RunErrorOut(Schema):
+    program: str
+    kind: str
+    desa_code: str
+    household_id: int
+    nomor_kk: str = Field(description="Disamarkan bila peran tidak berhak melihat nomor lengkap")
+    desil: int | None
+
+
+class RunErrorsPage(Schema):
+    items: list[RunErrorOut]
+    count: int
+    limit: int
+    offset: int
+
+
+def program_out(program, rule) -> dict:
+    from ..rules import FIELDS
+
+    return {
+        "code": program.code,
+        "name": program.name,
+        "short_name": program.short_name,
+        "owner": program.owner,
+        "target_unit": program.target_unit,
+        "sector": program.sector,
+        "registry_code": program.registry_code,
+        "benefit": program.benefit,
+        "cash": program.cash,
+        "agency_kind": program.agency_kind,
+        "agency_code": program.agency.code if program.agency_id else None,
+        "active": program.active,
+        "rule": None
+        if rule is None
+        else {
+            "version": rule.version,
+            "note": rule.note,
+            "criteria": [{**c, "text": FIELDS[c["field"]].requirement(c["op"], c["value"])} for c in rule.criteria],
+        },
+    }
+
+
+def agency_out(agency) -> dict:
+    return {
+        "id": agency.pk,
+        "code": agency.code,
+        "name": agency.name,
+        "kind": agency.kind,
+        "region": agency.region_id,
+        "address": agency.address,
+        "phone": agency.phone,
+        "email": agency.email,
+        "active": agency.active,
+        "services": [
+            {"code": s.code, "name": s.name, "sector": s.sector, "sla_days": s.sla_days, "active": s.active}
+            for s in agency.services.all()
+        ],
+    }
+
+
+def _match(m) -> dict:
+    return {
+        "program": m.program.code,
+        "name": m.program.name,
+        "rule_version": m.rule_version,
+        "eligible": m.eligible,
+        "receiving": m.receiving,
+        "explanation": [{"field": x.field, "passed": x.passed, "text": x.text} for x in m.lines],
+    }
+
+
+def assessment_out(a) -> dict:
+    return {
+        "household_id": a.household.pk,
+        "ref_date": a.ref.isoformat(),
+        "registry_programs": a.registry_codes,
+        "received": [_match(m) for m in a.received],
+        "eligible_not_received": [_match(m) for m in a.eligible_not_received],
+        "received_not_eligible": [_match(m) for m in a.received_not_eligible],
+        "not_eligible": [_match(m) for m in a.not_eligible],
+        "overlaps": [{"kind": o.kind, "programs": o.programs, "text": o.text} for o in a.overlaps],
+    }
+
+
+def run_out(run) -> dict:
+    return {
+        "id": run.pk,
+        "region": run.region_id,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "households": run.households,
+        "ref_date": run.summary.get("ref_date", ""),
+        "programs": [
+            {"code": code, **{k: v.get(k, "") for k in ("rule_version", "eligible", "receiving", "exclusion", "inclusion", "group")}}
+            for code, v in run.summary.get("programs", {}).items()
+        ],
+    }

@@ -1,0 +1,84 @@
+"""Shapes of the referral API. A Mitra user gets the same shape as staff, filled only with what
+the agency needs (`selectors.mitra_view`): no case or need ids, masked NIK."""
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from slrt.accounts.roles import Role, can
+from slrt.registry.nik import mask_nik
+
+from .. import selectors
+
+
+class ReferralOut(Schema):
+    id: int
+    number: str
+    ticket: str
+    status: str
+    status_display: str
+    version: int
+    agency: str
+    agency_code: str
+    service: str
+    sector: str
+    need: str
+    note: str
+    person_name: str
+    nik: str = Field(description="Masked unless the caller's role may see full NIKs")
+    phone: str = Field(description="Only when the resident consented to sharing with agencies")
+    sent_at: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: bool
+    reason: str
+    service_given: str
+    outcome: str
+    service_date: dt.date | None
+    actions: list[str] = Field(description="Transitions the caller may take now")
+    letter_id: int | None
+    case_id: int | None = Field(None, description="Staff only")
+    need_id: int | None = Field(None, description="Staff only")
+
+
+class ReferralPage(Schema):
+    count: int
+    items: list[ReferralOut]
+
+
+class ReferralIn(Schema):
+    need_id: int
+    service_id: int | None = None
+    recommendation_id: int | None = None
+    note: str = ""
+
+
+class TransitionIn(Schema):
+    action: str = Field(description="send, accept, reject, start, done, return, cancel")
+    version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
+    reason: str | None = None
+    service_given: str | None = None
+    outcome: str | None = None
+    service_date: dt.date | None = None
+
+
+def referral_out(referral, user) -> dict:
+    view = selectors.mitra_view(referral)
+    letter = selectors.referral_letter(referral)
+    out = {
+        **{k: view[k] for k in (
+            "id", "number", "ticket", "status", "status_display", "version", "agency", "service", "note",
+            "person_name", "phone", "sent_at", "due_at", "overdue", "reason", "service_given", "outcome",
+            "service_date",
+        )},
+        "agency_code": referral.agency.code,
+        "sector": view["sector_code"],
+        "need": view["need"],
+        "nik": view["nik_masked"],
+        "actions": selectors.actions_for(user, referral),
+        "letter_id": letter.pk if letter else None,
+    }
+    if user.role != Role.MITRA:
+        nik = referral.case.applicant_nik
+        out.update(case_id=referral.case_id, need_id=referral.need_id)
+        out["nik"] = (nik if can(user, "see_full_nik") else mask_nik(nik)) if nik else ""
+    return out

@@ -1,0 +1,39 @@
+"""Filters of the referral list and the Mitra inbox (the state-machine fields are checked by the
+service, which names each missing one)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from slrt.programs.models import Sector
+
+from .models import ReferralStatus
+
+
+class ReferralFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Semua"))] + ReferralStatus.choices)
+    agency = forms.ChoiceField(label=_("Lembaga"), required=False)
+    sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua"))] + Sector.choices)
+    date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label=_("Hanya yang terlambat"), required=False)
+
+    def __init__(self, *args, agencies=(), inbox=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if inbox:
+            # A Mitra user only ever sees its own agency, and never drafts.
+            del self.fields["agency"]
+            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ReferralStatus.DRAFT]
+        else:
+            self.fields["agency"].choices = [("", _("Semua"))] + [(a.code, a.name) for a in agencies]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("Tanggal akhir harus sesudah tanggal awal."))
+        return data
+
+    def filters(self) -> dict:
+        if not self.is_bound or not self.is_valid():
+            return {}
+        c = self.cleaned_data
+        return {k: c.get(k) for k in ("status", "agency", "sector", "date_from", "date_to", "overdue") if c.get(k)}

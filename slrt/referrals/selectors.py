@@ -1,0 +1,117 @@
+"""Read side of referrals. Everything starts from `Referral.objects.for_user(user)`: staff see
+their region, a Mitra user only what was sent to its own agency (`Referral.scope_q`)."""
+
+import datetime as dt
+
+from django.http import Http404
+from django.utils import timezone
+
+from slrt.accounts.roles import Role
+from slrt.programs.models import Agency, AgencyService
+from slrt.registry.nik import mask_nik
+
+from .models import Referral, ReferralStatus
+from .workflow import allowed_actions
+
+# Overdue = sent and not yet answered with a final state by the due date.
+WAITING_STATES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE)
+
+
+def referrals_for(
+    user, *, status=None, agency=None, overdue=False, sector=None, date_from=None, date_to=None, case=None
+):
+    qs = Referral.objects.for_user(user).select_related("case", "need", "agency", "service")
+    if status:
+        qs = qs.filter(status=status)
+    if agency:
+        qs = qs.filter(agency__code=agency)
+    if sector:
+        qs = qs.filter(need__sector=sector)
+    if overdue:
+        qs = qs.filter(status__in=WAITING_STATES, due_at__lt=timezone.now())
+    # The inbox dates a referral by when it was sent; staff lists by when it was drafted.
+    date_field = "sent_at" if user.role == Role.MITRA else "created_at"
+    if date_from:
+        qs = qs.filter(**{f"{date_field}__date__gte": date_from})
+    if date_to:
+        qs = qs.filter(**{f"{date_field}__date__lte": date_to})
+    if case is not None:
+        qs = qs.filter(case=case)
+    return qs.order_by("-sent_at", "-created_at") if user.role == Role.MITRA else qs.order_by("-created_at")
+
+
+def get_referral(user, pk) -> Referral:
+    referral = (
+        Referral.objects.for_user(user)
+        .select_related("case", "need", "agency", "service", "recommendation")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def is_overdue(referral, now=None) -> bool:
+    return bool(referral.due_at and referral.status in WAITING_STATES and referral.due_at < (now or timezone.now()))
+
+
+def agency_choices(user) -> list[Agency]:
+    """Agencies for the staff list filter (the directory is not personal data)."""
+    return list(Agency.objects.filter(active=True).order_by("name"))
+
+
+def service_choices() -> list[AgencyService]:
+    return list(AgencyService.objects.filter(active=True, agency__active=True).select_related("agency"))
+
+
+def mitra_view(referral) -> dict:
+    """Exactly what the receiving agency needs to serve the resident, and nothing more.
+
+    No household, no registry profile, no other needs of the case. The NIK stays masked: the
+    agency identifies the resident by the KTP they bring with the Surat Rujukan, which carries
+    the full name, so the full number would add exposure without helping the service (UU PDP,
+    minimum data). The phone is shown only if the resident consented to sharing with agencies.
+    """
+    case = referral.case
+    return {
+        "id": referral.pk,
+        "number": referral.number,
+        "ticket": case.ticket,
+        "person_name": case.applicant_name,
+        "nik_masked": mask_nik(case.applicant_nik) if case.applicant_nik else "",
+        "phone": case.applicant_phone if case.consent_share_agencies else "",
+        "sector": referral.need.get_sector_display(),
+        "sector_code": referral.need.sector,
+        "need": referral.need.description,
+        "note": referral.note,
+        "agency": referral.agency.name,
+        "service": referral.service.name if referral.service_id else "",
+        "status": referral.status,
+        "status_display": referral.get_status_display(),
+        "version": referral.version,
+        "sent_at": referral.sent_at,
+        "due_at": referral.due_at,
+        "overdue": is_overdue(referral),
+        "reason": referral.reason,
+        "service_given": referral.service_given,
+        "outcome": referral.outcome,
+        "service_date": referral.service_date,
+    }
+
+
+def actions_for(user, referral) -> list[str]:
+    return allowed_actions(user.role, referral.status)
+
+
+def referral_letter(referral):
+    return referral.letters.filter(revoked_at__isnull=True).order_by("-id").first()
+
+
+def parse_date(raw) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+

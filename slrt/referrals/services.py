@@ -1,0 +1,220 @@
+"""Write side of referrals: drafting one, and moving it through `workflow.TRANSITIONS`.
+
+`transition` is the single interpreter of the state machine: scope (404), role (403), stale
+version (409 conflict), state (409 invalid_transition), required fields (422), consent gate,
+then one conditional UPDATE, a `ReferralTransition` stamp, audit, timeline, notification and the
+case status refresh, all in one transaction.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from slrt.accounts.roles import can
+from slrt.audit.services import record
+from slrt.cases.events import log_event
+from slrt.cases.models import Case, CaseStatus, LetterKind, Need, RecommendationKind, RecommendationStatus
+from slrt.cases.workflow import FINAL_NEED, refresh_status
+from slrt.core.locking import ConflictError, save_versioned
+from slrt.notifications.services import notify
+
+from .errors import ConsentRequired, Forbidden, InvalidTransition
+from .models import Referral, ReferralStatus, ReferralTransition
+from .workflow import FIELD_LABELS, TRANSITIONS
+
+DEFAULT_SLA_DAYS = 7
+NOTIFY_ON = {"accept": "referral.accepted", "done": "referral.done"}
+MAX_TEXT = 2000
+
+
+def _next_number(case) -> str:
+    prefix = f"RJK-{case.kab_code.replace('.', '')}-{timezone.localdate().year}-"
+    last = (
+        Referral.objects.system().filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True)
+    )
+    seq = 1
+    for number in last[:1]:
+        seq = int(number.rsplit("-", 1)[1]) + 1
+    return f"{prefix}{seq:06d}"
+
+
+def _create(actor, case, need, service, agency, note, recommendation) -> Referral:
+    for _attempt in range(5):
+        referral = Referral(
+            number=_next_number(case), case=case, need=need, recommendation=recommendation, agency=agency,
+            service=service, note=note, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        referral.set_region(case.desa_code)
+        try:
+            with transaction.atomic():  # a savepoint: a number taken concurrently is retried
+                referral.save()
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ConflictError(message=_("Nomor rujukan bentrok; coba lagi."))
+    record(actor, "referral.draft", referral, detail={"case": case.pk, "agency": agency.code})
+    log_event(case, actor, "referral.drafted", referral=referral.pk, number=referral.number, agency=agency.code)
+    return referral
+
+
+def draft_referral(actor, need, *, service=None, agency=None, note="", recommendation=None) -> Referral:
+    """Draft a referral of one need, directly or from an approved agency recommendation."""
+    if not can(actor, "manage_referrals"):
+        raise Forbidden(_("Peran Anda tidak boleh menyusun rujukan."))
+    errors = {}
+    if recommendation is not None:
+        if recommendation.kind != RecommendationKind.AGENCY or recommendation.status != RecommendationStatus.APPROVED:
+            errors["recommendation"] = _("Rujukan hanya dapat dibuat dari rekomendasi layanan lembaga yang disetujui.")
+        elif recommendation.need_id != need.pk:
+            errors["recommendation"] = _("Rekomendasi ini untuk kebutuhan lain.")
+        else:
+            service = recommendation.service
+    if service is not None:
+        agency = service.agency
+        if not service.active:
+            errors["service"] = _("Layanan lembaga ini tidak aktif.")
+    if agency is None:
+        errors.setdefault("service", _("Pilih layanan lembaga tujuan rujukan."))
+    elif not agency.active:
+        errors["service"] = _("Lembaga ini tidak aktif.")
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        errors["note"] = _("Catatan terlalu panjang (maksimal 2000 karakter).")
+    with transaction.atomic():
+        case = Case.objects.for_user(actor).select_for_update().filter(pk=need.case_id).first()
+        if case is None:
+            raise Http404
+        if case.status == CaseStatus.CLOSED:
+            raise InvalidTransition(_("Kasus sudah ditutup; buka kembali kasus sebelum merujuk."))
+        need = Need.objects.filter(pk=need.pk, case=case).first()
+        if need is None:
+            raise Http404
+        if need.status in FINAL_NEED:
+            errors["need"] = _("Kebutuhan ini sudah tertangani atau ditutup.")
+        if errors:
+            raise ValidationError(errors)
+        referral = _create(actor, case, need, service, agency, note, recommendation)
+        refresh_status(case)
+    return referral
+
+
+def draft_referral_system(actor, case, recommendation) -> Referral:
+    """The draft that an approved agency recommendation produces (inside the approval's transaction)."""
+    existing = Referral.objects.system().filter(recommendation=recommendation).first()
+    if existing:
+        return existing
+    service = recommendation.service
+    return _create(actor, case, recommendation.need, service, service.agency, recommendation.note, recommendation)
+
+
+def _clean_fields(transition, fields) -> dict:
+    values, errors = {}, {}
+    for name in transition.required:
+        raw = fields.get(name)
+        if name == "service_date":
+            value = raw
+            if isinstance(raw, str):
+                try:
+                    value = dt.date.fromisoformat(raw.strip()) if raw.strip() else None
+                except ValueError:
+                    errors[name] = _("Tanggal layanan tidak valid (format TTTT-BB-HH).")
+                    continue
+            if not value:
+                errors[name] = _("Isi tanggal layanan.")
+            elif value > timezone.localdate():
+                errors[name] = _("Tanggal layanan tidak boleh di masa depan.")
+            else:
+                values[name] = value
+            continue
+        value = (raw or "").strip() if isinstance(raw, str) or raw is None else str(raw)
+        if not value:
+            errors[name] = _("%(field)s wajib diisi.") % {"field": FIELD_LABELS[name]}
+        elif len(value) > MAX_TEXT:
+            errors[name] = _("%(field)s terlalu panjang (maksimal 2000 karakter).") % {"field": FIELD_LABELS[name]}
+        else:
+            values[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def transition(actor, referral, action: str, expected_version, **fields) -> Referral:
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise InvalidTransition(_("Tindakan rujukan tidak dikenal."))
+    with transaction.atomic():
+        ref = (
+            Referral.objects.for_user(actor)
+            .select_for_update(of=("self",))
+            .select_related("case", "agency", "service", "recommendation")
+            .filter(pk=referral.pk)
+            .first()
+        )
+        if ref is None:
+            raise Http404
+        if actor.role not in t.roles:
+            raise Forbidden(_("Peran Anda tidak boleh melakukan tindakan ini pada rujukan."))
+        if expected_version in (None, ""):
+            raise ValidationError({"version": _("Versi data tidak dikirim; muat ulang halaman.")})
+        try:
+            expected = int(expected_version)
+        except (TypeError, ValueError):
+            raise ValidationError({"version": _("Versi data tidak valid; muat ulang halaman.")})
+        # Someone else acted since the caller read the page: say so before judging the state,
+        # which that other action has usually changed.
+        if expected != ref.version:
+            raise ConflictError(ref)
+        if ref.status not in t.sources:
+            raise InvalidTransition(
+                _("Rujukan berstatus %(status)s; tindakan ini tidak dapat dilakukan.")
+                % {"status": ref.get_status_display()}
+            )
+        values = _clean_fields(t, fields)
+        case = ref.case
+        if action == "send":
+            if not case.consent_share_agencies:
+                raise ConsentRequired(
+                    _("Warga belum menyetujui data dibagikan ke lembaga rujukan; rujukan tidak dapat dikirim.")
+                )
+            if case.status == CaseStatus.CLOSED:
+                raise InvalidTransition(_("Kasus sudah ditutup; buka kembali kasus sebelum merujuk."))
+            if ref.recommendation_id and ref.recommendation.status != RecommendationStatus.APPROVED:
+                raise InvalidTransition(_("Rekomendasi rujukan ini belum disetujui."))
+            now = timezone.now()
+            sla = ref.service.sla_days if ref.service_id else DEFAULT_SLA_DAYS
+            values.update(sent_at=now, due_at=now + dt.timedelta(days=sla))
+        from_status = ref.status
+        values["status"] = t.target
+        for name, value in values.items():
+            setattr(ref, name, value)
+        save_versioned(ref, expected, list(values))
+        ReferralTransition.objects.create(
+            referral=ref, from_status=from_status, to_status=t.target, action=action,
+            actor=actor, note=values.get("reason", ""),
+        )
+        record(actor, f"referral.{action}", ref, detail={"case": case.pk, "from": from_status, "to": t.target})
+        log_event(case, actor, f"referral.{action}", referral=ref.pk, number=ref.number, status=t.target)
+        if action == "send":
+            from slrt.cases.decisions import issue_letter
+
+            signer = ref.recommendation.decided_by if ref.recommendation_id else actor
+            issue_letter(actor, case, LetterKind.RUJUKAN, referral=ref, signer=signer)
+        elif action == "cancel":
+            from slrt.cases.decisions import revoke_letters
+
+            revoke_letters(actor, ref)
+        if action in NOTIFY_ON:
+            notify(NOTIFY_ON[action], ref)
+        refresh_status(case)
+    return ref
+
+
+def is_open(referral) -> bool:
+    return referral.status not in {
+        ReferralStatus.REJECTED, ReferralStatus.DONE, ReferralStatus.RETURNED, ReferralStatus.CANCELLED
+    }

@@ -1,0 +1,56 @@
+"""The referral state machine as data: which action moves a referral from which states to which
+state, who may do it and what they must write. `services.transition` is its only interpreter,
+and the tests walk this table, so a change here is a change of the rule everywhere.
+
+Roles come from the capabilities in `accounts.roles`: staff who manage referrals send and
+cancel them; the Mitra user of the receiving agency answers for the agency.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from slrt.accounts.roles import CAPABILITIES
+
+from .models import ReferralStatus as S
+
+STAFF = frozenset(CAPABILITIES["manage_referrals"])
+AGENCY = frozenset(CAPABILITIES["respond_referral"])
+
+OPEN_STATES = frozenset({S.DRAFT, S.SENT, S.ACCEPTED, S.IN_SERVICE})
+FINAL_STATES = frozenset({S.REJECTED, S.DONE, S.RETURNED, S.CANCELLED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset
+    target: str
+    roles: frozenset
+    required: tuple[str, ...] = ()
+    label: str = ""
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "send": Transition(frozenset({S.DRAFT}), S.SENT, STAFF, (), _("Kirim ke lembaga")),
+    "accept": Transition(frozenset({S.SENT}), S.ACCEPTED, AGENCY, (), _("Terima")),
+    "reject": Transition(frozenset({S.SENT}), S.REJECTED, AGENCY, ("reason",), _("Tolak")),
+    "start": Transition(frozenset({S.ACCEPTED}), S.IN_SERVICE, AGENCY, (), _("Mulai layanan")),
+    "done": Transition(
+        frozenset({S.IN_SERVICE}), S.DONE, AGENCY, ("service_given", "outcome", "service_date"), _("Selesai dilayani")
+    ),
+    "return": Transition(frozenset({S.ACCEPTED, S.IN_SERVICE}), S.RETURNED, AGENCY, ("reason",), _("Kembalikan")),
+    "cancel": Transition(OPEN_STATES, S.CANCELLED, STAFF, ("reason",), _("Batalkan")),
+}
+
+# Where each required field is stored on the referral (all of them are Referral fields).
+FIELD_LABELS = {
+    "reason": _("Alasan"),
+    "service_given": _("Layanan yang diberikan"),
+    "outcome": _("Hasil layanan"),
+    "service_date": _("Tanggal layanan"),
+}
+
+
+def allowed_actions(role: str, status: str) -> list[str]:
+    """Actions a role may take from a status, in table order (for buttons and API hints)."""
+    return [name for name, t in TRANSITIONS.items() if role in t.roles and status in t.sources]
