@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "slrt.notifications",
     "slrt.updates",
     "slrt.fieldwork",
+    "slrt.reports",
     "slrt.api",
 ]
 

@@ -186,7 +186,9 @@ def test_web_stale_decision_shows_conflict_and_keeps_typed_note(desk):
 
 def test_web_approve_redirects_back_and_bo_gets_403(desk):
     rec = _draft(desk)
-    response = client_for(desk.bo2).post(f"/layanan/rekomendasi/{rec.pk}/putuskan/", {"decision": "approve", "version": 1})
+    response = client_for(desk.bo2).post(
+        f"/layanan/rekomendasi/{rec.pk}/putuskan/", {"decision": "approve", "version": 1}
+    )
     assert response.status_code == 403
     response = client_for(desk.manajer).post(
         f"/layanan/rekomendasi/{rec.pk}/putuskan/", {"decision": "approve", "version": rec.version, "next": "/rujukan/"}
@@ -243,7 +245,9 @@ def test_api_draft_approve_four_eyes_and_conflict(desk):
     )
     assert stale.status_code == 409 and stale.json()["code"] == "conflict"
     fresh = other.post(
-        f"/api/v1/recommendations/{rec['id']}/reject", {"version": ok.json()["version"], "note": "x"}, "application/json"
+        f"/api/v1/recommendations/{rec['id']}/reject",
+        {"version": ok.json()["version"], "note": "x"},
+        "application/json",
     )
     assert fresh.status_code == 409 and fresh.json()["code"] == "invalid_transition"
     bo_denied = api_client(desk.bo).post(

@@ -82,7 +82,14 @@ def test_referral_letter_is_issued_on_send_and_signed_by_the_approver(desk):
     assert letter.kind == LetterKind.RUJUKAN
     assert letter.signer_name == (desk.manajer.get_full_name() or desk.manajer.username)
     text = pdf_text(letters.render_letter(letter, desk.mitra))
-    for expected in (letter.number, case.ticket, referral.number, "SURAT RUJUKAN", desk.rsud.name, "Layanan rawat-inap"):
+    for expected in (
+        letter.number,
+        case.ticket,
+        referral.number,
+        "SURAT RUJUKAN",
+        desk.rsud.name,
+        "Layanan rawat-inap",
+    ):
         assert expected.encode() in text, expected
     # The agency's copy carries the full name but a masked NIK (Mitra may not see full NIKs).
     assert b"Siti" in text and NIK.encode() not in text and b"320102********01" in text
@@ -92,7 +99,11 @@ def test_letter_download_is_scoped(desk):
     referral = referral_in(desk, "terkirim")
     letter = Letter.objects.get(referral=referral)
     for user, status in (
-        (desk.bo, 200), (desk.mitra, 200), (desk.mitra_dinkes, 404), (desk.bo_other_kab, 404), (desk.koord_other, 404),
+        (desk.bo, 200),
+        (desk.mitra, 200),
+        (desk.mitra_dinkes, 404),
+        (desk.bo_other_kab, 404),
+        (desk.koord_other, 404),
     ):
         response = client_for(user).get(f"/layanan/surat/{letter.pk}/pdf/")
         assert response.status_code == status, (user.username, response.status_code)

@@ -19,8 +19,11 @@ TODAY = dt.date.today()
 
 
 def years_ago(n, days=0):
-    return TODAY.replace(year=TODAY.year - n) - dt.timedelta(days=days) if not (
-        TODAY.month == 2 and TODAY.day == 29) else dt.date(TODAY.year - n, 2, 28)
+    return (
+        TODAY.replace(year=TODAY.year - n) - dt.timedelta(days=days)
+        if not (TODAY.month == 2 and TODAY.day == 29)
+        else dt.date(TODAY.year - n, 2, 28)
+    )
 
 
 def receives(person, *codes, active=True):
@@ -64,8 +67,10 @@ def district(make_person):
 
 
 def errors(run, kind):
-    return {(e.program.code, e.household_id) for e in TargetingError.objects.filter(run=run, kind=kind)
-            .select_related("program")}
+    return {
+        (e.program.code, e.household_id)
+        for e in TargetingError.objects.filter(run=run, kind=kind).select_related("program")
+    }
 
 
 @pytest.mark.django_db
@@ -75,12 +80,18 @@ def test_targeting_run_finds_exclusion_and_inclusion_errors_of_a_crafted_distric
     h = district
     assert run.households == 5
     assert errors(run, "exclusion") == {
-        ("BPNT", h["A"].pk), ("PBI-JK", h["A"].pk), ("PIP", h["A"].pk),
-        ("BPNT", h["E"].pk), ("PBI-JK", h["E"].pk), ("BLT-DD", h["E"].pk),
+        ("BPNT", h["A"].pk),
+        ("PBI-JK", h["A"].pk),
+        ("PIP", h["A"].pk),
+        ("BPNT", h["E"].pk),
+        ("PBI-JK", h["E"].pk),
+        ("BLT-DD", h["E"].pk),
     }
     # PKH receipt is justified by any component (A: SD, C: lansia); B has none: one inclusion error.
     assert errors(run, "inclusion") == {
-        ("PKH-AUD", h["B"].pk), ("BPNT", h["B"].pk), ("BLT-DD", h["C"].pk),
+        ("PKH-AUD", h["B"].pk),
+        ("BPNT", h["B"].pk),
+        ("BLT-DD", h["C"].pk),
     }
     s = run.summary["programs"]
     assert s["PKH-SD"] == {**s["PKH-SD"], "eligible": 1, "receiving": 3, "exclusion": 0, "inclusion": None}
@@ -89,7 +100,10 @@ def test_targeting_run_finds_exclusion_and_inclusion_errors_of_a_crafted_distric
     assert s["BPNT"]["exclusion"] == 2 and s["BPNT"]["inclusion"] == 1
     assert s["RUTILAHU"]["exclusion"] == 0  # receipt unknown to the registry: no error claimed
     assert {e.desa_code for e in TargetingError.objects.filter(run=run)} <= {
-        "32.01.02.2001", "32.01.02.2002", "32.01.03.2001"}
+        "32.01.02.2001",
+        "32.01.02.2002",
+        "32.01.03.2001",
+    }
     assert AuditEvent.objects.filter(action="targeting.run", object_id=str(run.pk)).exists()
 
 

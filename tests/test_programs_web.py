@@ -23,8 +23,13 @@ def household(make_person):
 
 
 def rule_post(rows, note="Juknis 2026", version=1):
-    data = {"field": [r[0] for r in rows], "op": [r[1] for r in rows], "value": [r[2] for r in rows],
-            "note": note, "version": version}
+    data = {
+        "field": [r[0] for r in rows],
+        "op": [r[1] for r in rows],
+        "value": [r[2] for r in rows],
+        "note": note,
+        "version": version,
+    }
     return data
 
 
@@ -32,9 +37,15 @@ def rule_post(rows, note="Juknis 2026", version=1):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role,region,status", [
-    ("back_office", "32.01", 200), ("front_office", "32.01", 200), ("dinsos", "32", 200), ("mitra", "32.01", 403),
-])
+@pytest.mark.parametrize(
+    "role,region,status",
+    [
+        ("back_office", "32.01", 200),
+        ("front_office", "32.01", 200),
+        ("dinsos", "32", 200),
+        ("mitra", "32.01", 403),
+    ],
+)
 def test_catalogue_is_open_to_staff_not_to_mitra(client, make_user, role, region, status):
     client.force_login(make_user(role, region))
     response = client.get("/program/")
@@ -45,10 +56,16 @@ def test_catalogue_is_open_to_staff_not_to_mitra(client, make_user, role, region
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role,region,status", [
-    ("admin", "32", 200), ("manajer", "32.01", 200), ("back_office", "32.01", 403), ("dinsos", "32", 403),
-    ("front_office", "32.01", 403),
-])
+@pytest.mark.parametrize(
+    "role,region,status",
+    [
+        ("admin", "32", 200),
+        ("manajer", "32.01", 200),
+        ("back_office", "32.01", 403),
+        ("dinsos", "32", 403),
+        ("front_office", "32.01", 403),
+    ],
+)
 def test_only_admin_and_manajer_may_edit_rules(client, make_user, role, region, status):
     client.force_login(make_user(role, region))
     assert client.get("/program/PKH-BUMIL/aturan/").status_code == status
@@ -60,15 +77,19 @@ def test_only_admin_and_manajer_may_edit_rules(client, make_user, role, region, 
 def test_saving_a_rule_creates_a_new_current_version_with_history_and_audit(client, make_user):
     manajer = make_user("manajer", "32.01")
     client.force_login(manajer)
-    response = client.post("/program/PKH-BUMIL/aturan/", rule_post(
-        [("desil", "between", "1–3"), ("anggota_hamil", "is", "ya"), ("", "", "")]))
+    response = client.post(
+        "/program/PKH-BUMIL/aturan/",
+        rule_post([("desil", "between", "1–3"), ("anggota_hamil", "is", "ya"), ("", "", "")]),
+    )
     assert response.status_code == 302
     program = Program.objects.get(code="PKH-BUMIL")
     versions = list(program.rules.order_by("version").values_list("version", "is_current"))
     assert versions == [(1, False), (2, True)]
     rule = program.rules.get(is_current=True)
-    assert rule.criteria == [{"field": "desil", "op": "between", "value": [1, 3]},
-                             {"field": "anggota_hamil", "op": "is", "value": True}]
+    assert rule.criteria == [
+        {"field": "desil", "op": "between", "value": [1, 3]},
+        {"field": "anggota_hamil", "op": "is", "value": True},
+    ]
     assert rule.created_by == manajer and rule.note == "Juknis 2026"
     event = AuditEvent.objects.get(action="rule.save")
     assert event.detail == {"program": "PKH-BUMIL", "version": 2}
@@ -79,8 +100,9 @@ def test_saving_a_rule_creates_a_new_current_version_with_history_and_audit(clie
 @pytest.mark.django_db
 def test_an_invalid_rule_is_refused_with_errors_and_the_typed_rows_kept(client, make_user):
     client.force_login(make_user("manajer", "32.01"))
-    response = client.post("/program/BPNT/aturan/", rule_post(
-        [("desil", "between", "5-2"), ("lantai", "in", "tanah, emas")]))
+    response = client.post(
+        "/program/BPNT/aturan/", rule_post([("desil", "between", "5-2"), ("lantai", "in", "tanah, emas")])
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Kriteria 1 (Desil): batas bawah lebih besar dari batas atas." in page
@@ -117,8 +139,16 @@ def test_load_agencies_creates_the_directory_of_a_district_idempotently():
     load_agencies("32.04")
     load_agencies("32.04")
     codes = set(Agency.objects.values_list("code", flat=True))
-    assert {"RSUD-3204", "DINKES-3204", "PKM-3204", "DUKCAPIL-3204", "DISDIK-3204", "DISPERKIM-3204",
-            "BAZNAS-3204", "CSR-3204"} <= codes
+    assert {
+        "RSUD-3204",
+        "DINKES-3204",
+        "PKM-3204",
+        "DUKCAPIL-3204",
+        "DISDIK-3204",
+        "DISPERKIM-3204",
+        "BAZNAS-3204",
+        "CSR-3204",
+    } <= codes
     for agency in Agency.objects.all():
         assert 2 <= agency.services.count() <= 4 and all(s.sla_days > 0 for s in agency.services.all())
     from slrt.programs.catalogue import referral_agency
@@ -137,15 +167,21 @@ def test_admin_creates_agency_and_service_others_only_browse(client, make_user):
     client.force_login(make_user("admin", "32"))
     bad = client.post("/program/lembaga/baru/", {"code": "rs x", "name": "", "kind": "rsud", "region": "32.01"})
     assert bad.status_code == 400 and "Kode hanya huruf besar" in bad.content.decode()
-    response = client.post("/program/lembaga/baru/", {
-        "code": "rs-hasan-3201", "name": "RS Hasan Sadikin", "kind": "rsud", "region": "32.01", "active": "on"})
+    response = client.post(
+        "/program/lembaga/baru/",
+        {"code": "rs-hasan-3201", "name": "RS Hasan Sadikin", "kind": "rsud", "region": "32.01", "active": "on"},
+    )
     assert response.status_code == 302
     agency = Agency.objects.get(code="RS-HASAN-3201")
-    response = client.post(f"/program/lembaga/{agency.pk}/layanan/baru/", {
-        "code": "hd", "name": "Cuci darah", "sector": "kesehatan", "sla_days": "0", "active": "on"})
+    response = client.post(
+        f"/program/lembaga/{agency.pk}/layanan/baru/",
+        {"code": "hd", "name": "Cuci darah", "sector": "kesehatan", "sla_days": "0", "active": "on"},
+    )
     assert response.status_code == 400 and "antara 1 dan 365 hari" in response.content.decode()
-    response = client.post(f"/program/lembaga/{agency.pk}/layanan/baru/", {
-        "code": "hd", "name": "Cuci darah", "sector": "kesehatan", "sla_days": "3", "active": "on"})
+    response = client.post(
+        f"/program/lembaga/{agency.pk}/layanan/baru/",
+        {"code": "hd", "name": "Cuci darah", "sector": "kesehatan", "sla_days": "3", "active": "on"},
+    )
     assert response.status_code == 302 and agency.services.get().code == "HD"
     assert AuditEvent.objects.filter(action__in=["agency.create", "agency_service.create"]).count() == 2
 
@@ -218,8 +254,9 @@ def test_targeting_web_run_results_export_and_scope(client, make_user, make_pers
 @pytest.fixture
 def api(client):
     def login(user):
-        token = client.post("/api/v1/auth/token", {"username": user.username, "password": PASSWORD},
-                            content_type="application/json").json()["token"]
+        token = client.post(
+            "/api/v1/auth/token", {"username": user.username, "password": PASSWORD}, content_type="application/json"
+        ).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
 
         class Api:
@@ -248,7 +285,10 @@ def test_api_programs_agencies_assessment_and_targeting(api, make_user, househol
     a = bo.get(f"/api/v1/households/{household.pk}/assessment").json()
     bumil = next(m for m in a["not_eligible"] if m["program"] == "PKH-BUMIL")
     assert bumil["explanation"][0] == {
-        "field": "desil", "passed": False, "text": "Desil 6; PKH Ibu Hamil mensyaratkan desil 1–4: tidak memenuhi"}
+        "field": "desil",
+        "passed": False,
+        "text": "Desil 6; PKH Ibu Hamil mensyaratkan desil 1–4: tidak memenuhi",
+    }
     outside = api(make_user("back_office", "32.02")).get(f"/api/v1/households/{household.pk}/assessment")
     assert outside.status_code == 404 and outside.json()["code"] == "not_found"
     manajer = api(make_user("manajer", "32.01"))
@@ -262,7 +302,14 @@ def test_api_programs_agencies_assessment_and_targeting(api, make_user, househol
     assert manajer.get(f"/api/v1/targeting-runs/{run['id']}/errors").json()["count"] == 0
     other = api(make_user("manajer", "32.02"))
     assert other.get(f"/api/v1/targeting-runs/{run['id']}").status_code == 404
-    assert api(make_user("front_office", "32.01")).post("/api/v1/targeting-runs", {"region": "32.01"}).status_code == 403
+    assert (
+        api(make_user("front_office", "32.01")).post("/api/v1/targeting-runs", {"region": "32.01"}).status_code == 403
+    )
     spec = bo.get("/api/v1/openapi.json").json()["paths"]
-    assert {"/api/v1/programs", "/api/v1/agencies", "/api/v1/households/{household_id}/assessment",
-            "/api/v1/targeting-runs", "/api/v1/targeting-runs/{run_id}"} <= set(spec)
+    assert {
+        "/api/v1/programs",
+        "/api/v1/agencies",
+        "/api/v1/households/{household_id}/assessment",
+        "/api/v1/targeting-runs",
+        "/api/v1/targeting-runs/{run_id}",
+    } <= set(spec)

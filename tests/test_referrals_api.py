@@ -32,7 +32,11 @@ def test_create_send_and_mitra_walks_to_done(desk):
     seen = mitra.get(f"/api/v1/referrals/{ref['id']}").json()
     assert seen["nik"] == "320102********01" and seen["case_id"] is None and seen["actions"] == ["accept", "reject"]
     version = seen["version"]
-    for action, extra in (("accept", {}), ("start", {}), ("done", {"service_given": "a", "outcome": "b", "service_date": "2026-01-05"})):
+    for action, extra in (
+        ("accept", {}),
+        ("start", {}),
+        ("done", {"service_given": "a", "outcome": "b", "service_date": "2026-01-05"}),
+    ):
         response = _post(mitra, ref["id"], action=action, version=version, **extra)
         assert response.status_code == 200, response.content
         version = response.json()["version"]
@@ -80,7 +84,9 @@ def test_scope_404_for_other_agency_and_other_region(desk):
     ):
         assert response.status_code == 404 and response.json()["code"] == "not_found"
     other_case, other_need = make_case(OTHER_KAB_DESA)
-    create = api_client(desk.bo).post("/api/v1/referrals", {"need_id": other_need.pk, "service_id": desk.rsud_service.pk}, JSON)
+    create = api_client(desk.bo).post(
+        "/api/v1/referrals", {"need_id": other_need.pk, "service_id": desk.rsud_service.pk}, JSON
+    )
     assert create.status_code == 404
     mitra_create = mitra.post("/api/v1/referrals", {"need_id": need.pk, "service_id": desk.rsud_service.pk}, JSON)
     assert mitra_create.status_code == 404  # a Mitra user cannot see cases at all

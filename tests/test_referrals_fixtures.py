@@ -4,6 +4,7 @@ Cases and needs are created directly (ticket, status_code_hash, region) so these
 depend on the intake service.
 """
 
+import contextlib
 import itertools
 import re
 import zlib
@@ -30,7 +31,9 @@ _seq = itertools.count(1)
 
 
 def agency(code, kind="rsud", region="32.01"):
-    obj, _ = Agency.objects.get_or_create(code=code, defaults={"name": f"Lembaga {code}", "kind": kind, "region_id": region})
+    obj, _ = Agency.objects.get_or_create(
+        code=code, defaults={"name": f"Lembaga {code}", "kind": kind, "region_id": region}
+    )
     return obj
 
 
@@ -43,7 +46,8 @@ def service(agency_obj, code="layanan", sla_days=5, sector="kesehatan"):
 
 def program(code="PKH_UJI"):
     obj, _ = Program.objects.get_or_create(
-        code=code, defaults={"name": f"Program {code}", "owner": "Kemensos", "target_unit": "family", "sector": "pangan"}
+        code=code,
+        defaults={"name": f"Program {code}", "owner": "Kemensos", "target_unit": "family", "sector": "pangan"},
     )
     return obj
 
@@ -80,7 +84,10 @@ def _letters(n: int) -> str:
 def user(role, region, agency_code=""):
     """A test account; letters, not digits, in the name so it never resembles the test password."""
     return create_user(
-        username=f"{role}.{_letters(next(_seq))}", role=role, region_code=region, password=PASSWORD,
+        username=f"{role}.{_letters(next(_seq))}",
+        role=role,
+        region_code=region,
+        password=PASSWORD,
         agency_code=agency_code,
     )
 
@@ -163,16 +170,15 @@ def api_client(user) -> Client:
     return client
 
 
+def _decode(raw: bytes) -> bytes:
+    # ReportLab writes ASCII85 (ending "~>") over Flate.
+    for decode in (zlib.decompress, lambda b: zlib.decompress(a85decode(b.removesuffix(b"~>")))):
+        with contextlib.suppress(zlib.error, ValueError):
+            return decode(raw)
+    return b""
+
+
 def pdf_text(data: bytes) -> bytes:
     """The PDF with its content streams decoded, so tests can look for the text on the page."""
-    parts = [data]
-    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
-        raw = match.group(1).strip()
-        # ReportLab writes ASCII85 (ending "~>") over Flate.
-        for decode in (zlib.decompress, lambda b: zlib.decompress(a85decode(b.removesuffix(b"~>")))):
-            try:
-                parts.append(decode(raw))
-                break
-            except Exception:  # noqa: BLE001 - not this encoding; try the next
-                continue
-    return b"\n".join(parts)
+    streams = re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S)
+    return b"\n".join([data, *(_decode(m.group(1).strip()) for m in streams)])

@@ -73,7 +73,16 @@ def test_mitra_detail_shows_only_what_the_agency_needs(desk):
     response = client_for(desk.mitra).get(f"/rujukan/{ref.pk}/")
     body = response.content.decode()
     assert response.status_code == 200
-    for shown in (ref.number, ref.case.ticket, NAME, "320102********01", PHONE, "Kesehatan", "Biaya rawat inap", "Mohon dibantu"):
+    for shown in (
+        ref.number,
+        ref.case.ticket,
+        NAME,
+        "320102********01",
+        PHONE,
+        "Kesehatan",
+        "Biaya rawat inap",
+        "Mohon dibantu",
+    ):
         assert shown in body, shown
     assert NIK not in body
     assert "/registri/" not in body and "/layanan/kasus/" not in body  # no registry profile, no case page
@@ -167,7 +176,10 @@ def test_missing_field_rerenders_with_the_other_fields_kept(desk):
 
 def test_role_not_allowed_gets_403_and_consent_gate_message(desk):
     ref = referral_in(desk, ReferralStatus.SENT)
-    assert client_for(desk.bo).post(f"/rujukan/{ref.pk}/aksi/", {"action": "accept", "version": ref.version}).status_code == 403
+    assert (
+        client_for(desk.bo).post(f"/rujukan/{ref.pk}/aksi/", {"action": "accept", "version": ref.version}).status_code
+        == 403
+    )
     case, need = make_case(consent=False)
     pending = draft(desk, case, need)
     response = client_for(desk.bo).post(f"/rujukan/{pending.pk}/aksi/", {"action": "send", "version": pending.version})
@@ -194,6 +206,9 @@ def test_staff_draft_send_from_case_panel_and_letter_link(desk, rf):
     bad = client.post(f"/rujukan/draf/kasus/{case.pk}/", {"need": need.pk, "note": "Tanpa lembaga"})
     assert bad.status_code == 422 and "Tanpa lembaga" in bad.content.decode()
     other_case, other_need = make_case(OTHER_KAB_DESA)
-    assert client.post(
-        f"/rujukan/draf/kasus/{other_case.pk}/", {"need": other_need.pk, "service": desk.rsud_service.pk}
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/rujukan/draf/kasus/{other_case.pk}/", {"need": other_need.pk, "service": desk.rsud_service.pk}
+        ).status_code
+        == 404
+    )

@@ -145,12 +145,23 @@ def test_full_path_audit_timeline_notifications_and_case_status(desk):
     need.refresh_from_db()
     assert need.status == NeedStatus.HANDLED
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
-    for kind in ("referral.drafted", "referral.send", "letter.issued", "referral.accept", "referral.start", "referral.done"):
+    for kind in (
+        "referral.drafted",
+        "referral.send",
+        "letter.issued",
+        "referral.accept",
+        "referral.start",
+        "referral.done",
+    ):
         assert kind in kinds
     texts = [describe(e) for e in CaseEvent.objects.filter(case=case)]
     assert f"Rujukan {ref.number} diterima lembaga." in texts
     assert f"Layanan rujukan {ref.number} selesai." in texts
-    audited = set(AuditEvent.objects.filter(object_id=str(ref.pk), object_type="referrals.referral").values_list("action", flat=True))
+    audited = set(
+        AuditEvent.objects.filter(object_id=str(ref.pk), object_type="referrals.referral").values_list(
+            "action", flat=True
+        )
+    )
     assert {"referral.draft", "referral.send", "referral.accept", "referral.start", "referral.done"} <= audited
     events = set(Notification.objects.filter(object_id=str(ref.pk)).values_list("event", flat=True))
     assert events == {"referral.accepted", "referral.done"}

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -50,7 +51,7 @@ def _error_page(request, case, *, status, message="", errors=None, draft=None, d
         "errors": errors,
         "draft": draft,
         "decide": decide,
-        "next": back_to(request),
+        "next": back_to(request, reverse("cases:detail", args=[case.pk])),
         "options": decisions.decision_options(request.user, case) if draft is not None else None,
     }
     return render(request, "referrals/decision_page.html", context, status=status)
@@ -84,7 +85,7 @@ def recommendation_draft(request, case_pk):
             raise PermissionDenied(exc.message)
         return _error_page(request, case, status=exc.status, message=exc.message, draft=typed)
     messages.success(request, _("Rekomendasi disimpan sebagai draf dan menunggu keputusan."))
-    return redirect(back_to(request))
+    return redirect(back_to(request, reverse("cases:detail", args=[case.pk])))
 
 
 @region_safe  # the recommendation is reached through its case's for_user scope
@@ -100,7 +101,10 @@ def recommendation_decide(request, pk):
         return _error_page(request, rec.case, status=422, message=_("Pilih setujui atau tolak."), decide=typed)
     try:
         decisions.decide_recommendation(
-            request.user, rec, approve=decision == "approve", expected_version=data.get("version"),
+            request.user,
+            rec,
+            approve=decision == "approve",
+            expected_version=data.get("version"),
             note=data.get("note", ""),
         )
     except ConflictError as exc:
@@ -112,7 +116,7 @@ def recommendation_decide(request, pk):
     except DeskError as exc:  # four eyes (403), already decided or case closed (409)
         return _error_page(request, rec.case, status=exc.status, message=exc.message, decide=typed)
     messages.success(request, _("Rekomendasi disetujui.") if decision == "approve" else _("Rekomendasi ditolak."))
-    return redirect(back_to(request))
+    return redirect(back_to(request, reverse("cases:detail", args=[rec.case_id])))
 
 
 @region_safe  # get_letter checks the case scope, or the referral scope of a Mitra user

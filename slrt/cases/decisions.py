@@ -234,8 +234,14 @@ def issue_letter(actor, case, kind, *, recommendation=None, referral=None, signe
         try:
             with transaction.atomic():  # a savepoint: a number taken concurrently is retried
                 letter = Letter.objects.create(
-                    case=case, kind=kind, number=number, token=secrets.token_urlsafe(18),
-                    recommendation=recommendation, referral=referral, signer_name=name, signer_title=title,
+                    case=case,
+                    kind=kind,
+                    number=number,
+                    token=secrets.token_urlsafe(18),
+                    recommendation=recommendation,
+                    referral=referral,
+                    signer_name=name,
+                    signer_title=title,
                     issued_by=actor if getattr(actor, "is_authenticated", False) else None,
                 )
             break

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from slrt.accounts.scoping import region_safe
 from slrt.registry.selectors.dashboard import dashboard
+from slrt.reports.selectors import desk_overview
 
 
 @region_safe
@@ -31,4 +32,4 @@ def healthz(request):
 @region_safe  # the dashboard selector counts through Model.objects.for_user
 @login_required
 def home(request):
-    return render(request, "core/home.html", dashboard(request.user))
+    return render(request, "core/home.html", {**dashboard(request.user), "desk": desk_overview(request.user)})

@@ -113,5 +113,3 @@ def parse_date(raw) -> dt.date | None:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-
-

@@ -45,8 +45,14 @@ def _next_number(case) -> str:
 def _create(actor, case, need, service, agency, note, recommendation) -> Referral:
     for _attempt in range(5):
         referral = Referral(
-            number=_next_number(case), case=case, need=need, recommendation=recommendation, agency=agency,
-            service=service, note=note, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            number=_next_number(case),
+            case=case,
+            need=need,
+            recommendation=recommendation,
+            agency=agency,
+            service=service,
+            note=note,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         referral.set_region(case.desa_code)
         try:
@@ -194,8 +200,12 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
             setattr(ref, name, value)
         save_versioned(ref, expected, list(values))
         ReferralTransition.objects.create(
-            referral=ref, from_status=from_status, to_status=t.target, action=action,
-            actor=actor, note=values.get("reason", ""),
+            referral=ref,
+            from_status=from_status,
+            to_status=t.target,
+            action=action,
+            actor=actor,
+            note=values.get("reason", ""),
         )
         record(actor, f"referral.{action}", ref, detail={"case": case.pk, "from": from_status, "to": t.target})
         log_event(case, actor, f"referral.{action}", referral=ref.pk, number=ref.number, status=t.target)
@@ -216,5 +226,8 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
 
 def is_open(referral) -> bool:
     return referral.status not in {
-        ReferralStatus.REJECTED, ReferralStatus.DONE, ReferralStatus.RETURNED, ReferralStatus.CANCELLED
+        ReferralStatus.REJECTED,
+        ReferralStatus.DONE,
+        ReferralStatus.RETURNED,
+        ReferralStatus.CANCELLED,
     }

@@ -73,7 +73,7 @@ def _detail_context(request, referral, *, typed=None, errors=None, message=""):
         "message": message,
         "letter": selectors.referral_letter(referral),
         "field_labels": FIELD_LABELS,
-        "next": back_to(request),
+        "next": back_to(request, ""),
     }
     if user.role == Role.MITRA:
         context["view"] = selectors.mitra_view(referral)
@@ -123,9 +123,14 @@ def referral_transition(request, pk):
         context = _detail_context(request, fresh, typed=typed, message=exc.message)
         context["error_code"] = exc.code
         return render(request, _template(request.user), context, status=exc.status)
-    messages.success(request, _("Rujukan %(number)s: %(action)s.") % {
-        "number": referral.number, "action": TRANSITIONS[action].label,
-    })
+    messages.success(
+        request,
+        _("Rujukan %(number)s: %(action)s.")
+        % {
+            "number": referral.number,
+            "action": TRANSITIONS[action].label,
+        },
+    )
     return redirect(back_to(request, reverse("referrals:detail", args=[pk])))
 
 
@@ -156,8 +161,13 @@ def referral_draft(request, case_pk):
             messages.success(request, _("Draf rujukan %(number)s dibuat.") % {"number": referral.number})
             return redirect(back_to(request, reverse("referrals:detail", args=[referral.pk])))
     context = {
-        "case": case, "typed": typed, "errors": errors, "message": message, "next": back_to(request),
-        "needs": case.needs.all(), "services": selectors.service_choices(),
+        "case": case,
+        "typed": typed,
+        "errors": errors,
+        "message": message,
+        "next": back_to(request, reverse("cases:detail", args=[case.pk])),
+        "needs": case.needs.all(),
+        "services": selectors.service_choices(),
     }
     return render(request, "referrals/draft_page.html", context, status=409 if message else 422)
 

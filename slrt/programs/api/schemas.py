@@ -204,7 +204,13 @@ def run_out(run) -> dict:
         "households": run.households,
         "ref_date": run.summary.get("ref_date", ""),
         "programs": [
-            {"code": code, **{k: v.get(k, "") for k in ("rule_version", "eligible", "receiving", "exclusion", "inclusion", "group")}}
+            {
+                "code": code,
+                **{
+                    k: v.get(k, "")
+                    for k in ("rule_version", "eligible", "receiving", "exclusion", "inclusion", "group")
+                },
+            }
             for code, v in run.summary.get("programs", {}).items()
         ],
     }

@@ -56,9 +56,7 @@ def list_referrals(
         dates[name] = selectors.parse_date(raw)
         if raw and dates[name] is None:
             raise ApiError(422, "invalid_date", _("Tanggal tidak valid (format TTTT-BB-HH)."))
-    qs = selectors.referrals_for(
-        user, status=status, agency=agency, sector=sector, overdue=overdue, **dates
-    )
+    qs = selectors.referrals_for(user, status=status, agency=agency, sector=sector, overdue=overdue, **dates)
     items = list(qs[offset : offset + limit])
     return {"count": qs.count(), "items": [referral_out(r, user) for r in items]}
 

@@ -65,11 +65,29 @@ def referral_out(referral, user) -> dict:
     view = selectors.mitra_view(referral)
     letter = selectors.referral_letter(referral)
     out = {
-        **{k: view[k] for k in (
-            "id", "number", "ticket", "status", "status_display", "version", "agency", "service", "note",
-            "person_name", "phone", "sent_at", "due_at", "overdue", "reason", "service_given", "outcome",
-            "service_date",
-        )},
+        **{
+            k: view[k]
+            for k in (
+                "id",
+                "number",
+                "ticket",
+                "status",
+                "status_display",
+                "version",
+                "agency",
+                "service",
+                "note",
+                "person_name",
+                "phone",
+                "sent_at",
+                "due_at",
+                "overdue",
+                "reason",
+                "service_given",
+                "outcome",
+                "service_date",
+            )
+        },
         "agency_code": referral.agency.code,
         "sector": view["sector_code"],
         "need": view["need"],

@@ -53,12 +53,14 @@ def referral_panel(context, case) -> dict:
         return {}
     rows = []
     for r in selectors.referrals_for(user, case=case).order_by("created_at"):
-        rows.append({
-            "referral": r,
-            "overdue": selectors.is_overdue(r),
-            "actions": [(a, TRANSITIONS[a]) for a in selectors.actions_for(user, r)],
-            "letter": selectors.referral_letter(r),
-        })
+        rows.append(
+            {
+                "referral": r,
+                "overdue": selectors.is_overdue(r),
+                "actions": [(a, TRANSITIONS[a]) for a in selectors.actions_for(user, r)],
+                "letter": selectors.referral_letter(r),
+            }
+        )
     may_manage = can(user, "manage_referrals")
     panel = {"rows": rows, "may_manage": may_manage, "consent": case.consent_share_agencies}
     if may_manage:
