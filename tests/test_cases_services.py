@@ -316,3 +316,18 @@ def test_list_filters(fo, bo):
     assert ids(desa="32.01.02") == {a.pk, b.pk}
     assert ids(desa="32.01.03") == set()
     assert ids(date_from=timezone.localdate()) == {a.pk, b.pk}
+
+
+def test_demo_seed_makes_cases_in_each_intake_state_once(fo, bo, make_person):
+    from slrt.cases.demo import seed_cases
+
+    for i in range(4):
+        make_person(nama=f"Demo {i}")
+    cases = seed_cases("32.01", fo, bo)
+    statuses = [c.status if c.status else "" for c in Case.objects.system().order_by("pk")]
+    assert len(cases) == 6
+    assert set(statuses) == {CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED}
+    assert Case.objects.system().filter(in_registry=False, consent_given=True).count() == 1
+    assert Case.objects.system().filter(consent_given=False).count() == 1
+    assert Case.objects.system().filter(events__kind="case.reopened").count() == 1
+    assert seed_cases("32.01", fo, bo) == []

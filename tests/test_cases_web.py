@@ -326,3 +326,18 @@ def test_case_list_filters_paginates_and_answers_htmx_with_rows(client, make_use
 def test_nav_has_layanan_link_for_staff(client, make_user):
     client.force_login(make_user("back_office", "32.01"))
     assert reverse("cases:list") in client.get(reverse("core:home")).content.decode()
+
+
+def test_htmx_adds_a_need_row_and_more_rows_are_saved(fo_client):
+    row = fo_client.get(reverse("cases:need_row"), {"i": 3}, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="kebutuhan-3-sector"' in row and 'value="4" id="id_kebutuhan-TOTAL_FORMS" hx-swap-oob="true"' in row
+    token, _ = _token_from_search(fo_client, "Tidak Ada")
+    post_intake(
+        fo_client,
+        {"kebutuhan-TOTAL_FORMS": "4", "kebutuhan-3-sector": "perumahan", "kebutuhan-3-description": "Atap bocor"},
+        token=token,
+        name="Budi Santoso",
+        desa_code=DESA,
+    )
+    case = Case.objects.system().get()
+    assert sorted(case.needs.values_list("sector", flat=True)) == ["kesehatan", "perumahan"]

@@ -256,3 +256,21 @@ def test_api_draft_approve_four_eyes_and_conflict(desk):
     assert bo_denied.status_code == 403 and bo_denied.json()["code"] == "forbidden"
     outside = api_client(desk.manajer_other_kab).get(f"/api/v1/cases/{case.pk}/recommendations")
     assert outside.status_code == 404 and outside.json()["code"] == "not_found"
+
+
+def test_regional_programme_only_inside_its_region(desk):
+    from slrt.programs.models import Program
+
+    local = Program.objects.create(
+        code="CSR-3202-UJI",
+        name="CSR Kab 32.02",
+        owner="PT Uji",
+        target_unit="household",
+        sector="perumahan",
+        region_id="32.02",
+    )
+    case, need = make_case()
+    assert local not in decisions.decision_options(desk.bo, case)["programs"]
+    with pytest.raises(ValidationError) as exc:
+        decisions.draft_recommendation(desk.bo, need, "program", program=local)
+    assert "wilayah" in exc.value.message_dict["program"][0]

@@ -212,3 +212,11 @@ def test_staff_draft_send_from_case_panel_and_letter_link(desk, rf):
         ).status_code
         == 404
     )
+
+
+def test_case_page_carries_both_panels(desk):
+    ref = referral_in(desk, ReferralStatus.SENT)
+    response = client_for(desk.bo).get(f"/layanan/{ref.case_id}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Penetapan layanan" in body and ref.number in body and f"/rujukan/draf/kasus/{ref.case_id}/" in body

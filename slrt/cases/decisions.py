@@ -9,6 +9,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from slrt.audit.services import record
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.programs.models import AgencyService, Program
 from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
+from slrt.wilayah.models import ancestor_codes
 
 from .events import log_event
 from .models import (
@@ -99,9 +101,16 @@ def decision_options(user, case) -> dict:
     """Choices for the drafting form: open needs, active programmes and agency services."""
     return {
         "needs": [n for n in case.needs.all() if n.status not in FINAL_NEED],
-        "programs": list(Program.objects.filter(active=True).order_by("code")),
+        "programs": list(_programs_for(case).order_by("code")),
         "services": list(AgencyService.objects.filter(active=True, agency__active=True).select_related("agency")),
     }
+
+
+def _programs_for(case):
+    """Active programmes available to the case's desa: national ones and those of its own region."""
+    return Program.objects.filter(active=True).filter(
+        Q(region__isnull=True) | Q(region_id__in=ancestor_codes(case.desa_code))
+    )
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -128,6 +137,8 @@ def draft_recommendation(actor, need, kind, *, program=None, service=None, note=
             errors["program"] = _("Pilih program bantuan yang direkomendasikan.")
         elif not program.active:
             errors["program"] = _("Program ini tidak aktif.")
+        elif program.region_id and program.region_id not in ancestor_codes(need.case.desa_code):
+            errors["program"] = _("Program ini tidak berlaku di wilayah warga.")
         service = None
     elif kind == RecommendationKind.AGENCY:
         if service is None:

@@ -102,6 +102,16 @@ def list_cases(user, f: CaseFilters):
 _DUMMY_HASH = tickets.hash_status_code("SLRT-0000-0000-000000", "X")
 
 
+ASSESSMENT_EVENTS = {
+    "need.status",
+    "need.edited",
+    "recommendation.drafted",
+    "referral.drafted",
+    "task.added",
+    "assessment.recorded",
+}
+
+
 @dataclass
 class Step:
     key: str
@@ -132,7 +142,8 @@ def public_status(ticket: str, code: str) -> list[Step] | None:
     needs = list(case.needs.all())
     recs = list(case.recommendations.all())
     referrals = list(case.referrals.all())
-    verified = [a for a in (events.get("assessment.recorded"), events.get("need.status")) if a]
+    # Verified/assessed: the first sign that someone worked on the needs after intake.
+    verified = [at for kind, at in events.items() if kind in ASSESSMENT_EVENTS]
     if not verified and case.status != CaseStatus.NEW:
         verified = [case.updated_at]
     decided = [r.decided_at for r in recs if r.status == RecommendationStatus.APPROVED and r.decided_at]

@@ -371,6 +371,7 @@ def add_need(actor, case: Case, *, sector: str, description: str) -> Need:
         raise ValidationError(errors)
     with transaction.atomic():
         need = Need.objects.create(case=case, sector=cleaned[0][0], description=cleaned[0][1])
+        workflow.refresh_status(case)
         log_event(case, actor, "need.added", need=need.pk, sector=need.sector)
         record(actor, "need.add", case, detail={"need": need.pk})
     return need
@@ -411,10 +412,8 @@ def set_need_status(actor, need: Need, expected_version, *, status: str, outcome
         need.outcome = outcome if status != NeedStatus.OPEN else ""
         save_versioned(need, expected_version, ["status", "outcome"])
         case = need.case
-        if status == NeedStatus.OPEN:
-            workflow.refresh_status(case)  # back to what its referrals and recommendations say
-        elif case.status == CaseStatus.NEW:
-            workflow.refresh_status(case)
+        # An opened need goes back to what its referrals and recommendations say; a new case moves on.
+        workflow.refresh_status(case)
         log_event(case, actor, "need.status", need=need.pk, old=old, new=status)
         record(actor, "need.status", case, detail={"need": need.pk, "old": old, "new": status})
     return need

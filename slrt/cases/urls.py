@@ -7,6 +7,7 @@ urlpatterns: list = [
     path("", views.case_list, name="list"),
     path("baru/", views.intake_search, name="intake"),
     path("baru/catat/", views.intake_create, name="intake_create"),
+    path("baru/baris-kebutuhan/", views.need_row, name="need_row"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/tercatat/", views.created, name="created"),
     path("<int:pk>/tanda-terima.pdf", views.receipt, name="receipt"),

@@ -170,6 +170,23 @@ def intake_create(request):
     )
 
 
+@region_safe  # renders an empty form row; reads nothing
+@login_required
+@capability_required("intake_case")
+@require_GET
+def need_row(request):
+    """HTMX: one more empty need row for the intake form, and the formset's new total (out of band)."""
+    try:
+        index = max(0, min(int(request.GET.get("i", "0")), NeedFormSet.max_num - 1))
+    except ValueError:
+        index = 0
+    form = NeedFormSet(prefix="kebutuhan").empty_form
+    form.prefix = f"kebutuhan-{index}"
+    return render(
+        request, "cases/_need_row.html", {"nf": form, "total": index + 1, "full": index + 1 >= NeedFormSet.max_num}
+    )
+
+
 def _remember_code(request, pk: int, code: str) -> None:
     codes = request.session.get(SESSION_CODES, {})
     codes[str(pk)] = code
@@ -547,9 +564,7 @@ def reopen(request, pk):
 
 def public_rate_limited(request) -> bool:
     """Per client IP, shared by the page and the API: guessing codes costs time."""
-    return is_ratelimited(
-        request, group="cases.public_status", key="ip", rate=PUBLIC_RATE, increment=True
-    )
+    return is_ratelimited(request, group="cases.public_status", key="ip", rate=PUBLIC_RATE, increment=True)
 
 
 @region_safe  # reads one case only for the exact ticket + status code, and shows nothing personal
