@@ -17,6 +17,7 @@ urlpatterns = [
     path("layanan/", include("slrt.cases.urls")),
     path("rujukan/", include("slrt.referrals.urls")),
     path("notifikasi/", include("slrt.notifications.urls")),
+    path("status/", include("slrt.cases.public_urls")),
     path("v/<str:token>", verify_letter, name="verify_letter"),
     path("", include("slrt.core.urls")),
 ]

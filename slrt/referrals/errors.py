@@ -23,6 +23,12 @@ class FourEyes(Forbidden):
     code = "four_eyes"
 
 
+class DecisionRequired(Forbidden):
+    """A referral without an approved recommendation is sent only by someone who decides services."""
+
+    code = "decision_required"
+
+
 class InvalidTransition(DeskError):
     """The record is not in a state that allows the action (409)."""
 

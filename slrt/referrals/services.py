@@ -22,7 +22,7 @@ from slrt.cases.workflow import FINAL_NEED, refresh_status
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.notifications.services import notify
 
-from .errors import ConsentRequired, Forbidden, InvalidTransition
+from .errors import ConsentRequired, DecisionRequired, Forbidden, InvalidTransition
 from .models import Referral, ReferralStatus, ReferralTransition
 from .workflow import FIELD_LABELS, TRANSITIONS
 
@@ -191,6 +191,13 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
                 raise InvalidTransition(_("Kasus sudah ditutup; buka kembali kasus sebelum merujuk."))
             if ref.recommendation_id and ref.recommendation.status != RecommendationStatus.APPROVED:
                 raise InvalidTransition(_("Rekomendasi rujukan ini belum disetujui."))
+            # Penetapan layanan: a referral not backed by an approved recommendation is itself the
+            # decision, so only those who decide (Manajer, Koordinator) may send it.
+            if not ref.recommendation_id and not can(actor, "approve_recommendation"):
+                raise DecisionRequired(
+                    _("Rujukan langsung tanpa rekomendasi yang disetujui hanya dapat dikirim oleh Manajer SLRT "
+                      "atau Koordinator Puskesos. Ajukan rekomendasi untuk diputuskan.")
+                )
             now = timezone.now()
             sla = ref.service.sla_days if ref.service_id else DEFAULT_SLA_DAYS
             values.update(sent_at=now, due_at=now + dt.timedelta(days=sla))

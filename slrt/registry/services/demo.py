@@ -69,7 +69,27 @@ def seed_demo(
     desa_codes = _busiest_desa(kab)
     _puskesos(secretariat, desa_codes)
     result.accounts = _accounts(kab, desa_codes[0], password)
+    _service_desk(kab)
     return result
+
+
+def _service_desk(kab: Region) -> None:
+    """Agencies of the district and cases in every state, made by the demo staff through the services."""
+    from slrt.accounts.models import User
+    from slrt.cases.demo import seed_cases
+    from slrt.programs.catalogue import load_agencies, load_catalogue
+    from slrt.referrals.demo import seed_referrals
+
+    load_catalogue()
+    load_agencies(kab.code)
+    staff = {u.username: u for u in User.objects.filter(username__in=[
+        "demo-fo", "demo-bo", "demo-manajer", "demo-mitra",
+    ])}
+    seed_cases(kab.code, staff["demo-fo"], staff["demo-bo"])
+    seed_referrals(
+        kab.code, front_office=staff["demo-fo"], back_office=staff["demo-bo"], manajer=staff["demo-manajer"],
+        mitra=staff["demo-mitra"],
+    )
 
 
 def _secretariat(kab: Region):
