@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from django.test import Client
 
 from slrt.accounts.services import create_user
+from slrt.cases import decisions
 from slrt.cases.models import Case, Need
 from slrt.programs.models import Agency, AgencyService, Program
 from slrt.referrals import services
@@ -120,9 +121,19 @@ def build_desk(make_user=None):
 
 
 def draft(desk, case=None, need=None, svc=None, actor=None):
+    """A direct referral (no recommendation): back office may draft it, only a decider sends it."""
     if case is None:
         case, need = make_case()
     return services.draft_referral(actor or desk.bo, need, service=svc or desk.rsud_service, note="Mohon dibantu")
+
+
+def recommended(desk, case=None, need=None, svc=None):
+    """A referral drafted by approving an agency recommendation (BO drafts, the Manajer decides)."""
+    if case is None:
+        case, need = make_case()
+    rec = decisions.draft_recommendation(desk.bo, need, "lembaga", service=svc or desk.rsud_service, note="Mohon")
+    rec = decisions.decide_recommendation(desk.manajer, rec, approve=True, expected_version=rec.version)
+    return rec.referrals.get()
 
 
 def move(ref, action, actor, **fields):
@@ -133,21 +144,23 @@ def move(ref, action, actor, **fields):
 DONE_FIELDS = {"service_given": "Rawat inap 3 hari", "outcome": "Sembuh", "service_date": "2026-01-05"}
 FIELDS = {"reason": "Bukan wewenang kami", **DONE_FIELDS}
 
-# How to reach each state from a draft (staff sends, the Mitra answers).
+# How to reach each state from a draft (the Manajer sends, which direct referrals require;
+# the Mitra answers).
 PATH = {
     ReferralStatus.DRAFT: [],
-    ReferralStatus.SENT: [("send", "bo")],
-    ReferralStatus.ACCEPTED: [("send", "bo"), ("accept", "mitra")],
-    ReferralStatus.IN_SERVICE: [("send", "bo"), ("accept", "mitra"), ("start", "mitra")],
-    ReferralStatus.DONE: [("send", "bo"), ("accept", "mitra"), ("start", "mitra"), ("done", "mitra")],
-    ReferralStatus.REJECTED: [("send", "bo"), ("reject", "mitra")],
-    ReferralStatus.RETURNED: [("send", "bo"), ("accept", "mitra"), ("return", "mitra")],
+    ReferralStatus.SENT: [("send", "manajer")],
+    ReferralStatus.ACCEPTED: [("send", "manajer"), ("accept", "mitra")],
+    ReferralStatus.IN_SERVICE: [("send", "manajer"), ("accept", "mitra"), ("start", "mitra")],
+    ReferralStatus.DONE: [("send", "manajer"), ("accept", "mitra"), ("start", "mitra"), ("done", "mitra")],
+    ReferralStatus.REJECTED: [("send", "manajer"), ("reject", "mitra")],
+    ReferralStatus.RETURNED: [("send", "manajer"), ("accept", "mitra"), ("return", "mitra")],
     ReferralStatus.CANCELLED: [("cancel", "bo")],
 }
 
 
-def referral_in(desk, status, case=None, need=None):
-    ref = draft(desk, case, need)
+def referral_in(desk, status, case=None, need=None, *, backed=False):
+    """A referral in `status`; `backed`: drafted from an approved recommendation, else direct."""
+    ref = recommended(desk, case, need) if backed else draft(desk, case, need)
     for action, who in PATH[status]:
         ref = move(ref, action, getattr(desk, who), **FIELDS)
     assert ref.status == status

@@ -9,15 +9,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from slrt.accounts.roles import Role
+from slrt.accounts.roles import CAPABILITIES, Role
 from slrt.audit.models import AuditEvent
 from slrt.cases.models import CaseEvent, CaseStatus, Letter, NeedStatus
 from slrt.cases.timeline import describe
 from slrt.core.locking import ConflictError
 from slrt.notifications.models import Notification
 from slrt.referrals import services
-from slrt.referrals.errors import ConsentRequired, Forbidden, InvalidTransition
+from slrt.referrals.errors import ConsentRequired, DecisionRequired, Forbidden, InvalidTransition
 from slrt.referrals.models import Referral, ReferralStatus, ReferralTransition
+from slrt.referrals.selectors import actions_for
 from slrt.referrals.workflow import TRANSITIONS
 from tests.test_referrals_fixtures import FIELDS, PATH, build_desk, draft, make_case, move, referral_in
 
@@ -43,10 +44,12 @@ def _expected_refusal(user, source):
 @pytest.mark.parametrize("action", list(TRANSITIONS))
 @pytest.mark.parametrize("who", ACTORS)
 def test_each_action_only_by_its_roles(desk, action, who):
+    # Referrals backed by an approved recommendation, so only the role table decides here (the
+    # penetapan layanan rule for direct referrals has its own test below).
     t = TRANSITIONS[action]
     user = getattr(desk, who)
     for source in sorted(t.sources):
-        ref = referral_in(desk, source)
+        ref = referral_in(desk, source, backed=True)
         if user.role in t.roles:
             ref = move(ref, action, user, **FIELDS)
             assert ref.status == t.target
@@ -57,6 +60,47 @@ def test_each_action_only_by_its_roles(desk, action, who):
                 move(ref, action, user, **FIELDS)
             ref.refresh_from_db()
             assert ref.status == source
+
+
+@pytest.mark.parametrize("who", ACTORS)
+def test_direct_referral_is_sent_only_by_those_who_decide_services(desk, who):
+    """Penetapan layanan: without an approved recommendation, sending is the decision itself."""
+    user = getattr(desk, who)
+    ref = draft(desk)
+    if user.role in TRANSITIONS["send"].roles and user.role in CAPABILITIES["approve_recommendation"]:
+        ref = move(ref, "send", user)
+        assert ref.status == ReferralStatus.SENT
+        assert Letter.objects.get(referral=ref).signer_name == (user.get_full_name() or user.username)
+        return
+    expected = DecisionRequired if user.role in TRANSITIONS["send"].roles else _expected_refusal(user, ref.status)
+    with pytest.raises(expected) as exc:
+        move(ref, "send", user)
+    if expected is DecisionRequired:
+        assert (exc.value.status, exc.value.code) == (403, "decision_required")
+        assert "Manajer SLRT" in str(exc.value.message)
+    ref.refresh_from_db()
+    assert (ref.status, ref.sent_at) == (ReferralStatus.DRAFT, None)
+    assert not Letter.objects.filter(referral=ref).exists()
+    assert not ReferralTransition.objects.filter(referral=ref).exists()
+
+
+def test_back_office_sends_a_referral_the_manajer_approved(desk):
+    ref = referral_in(desk, ReferralStatus.DRAFT, backed=True)
+    assert ref.recommendation.decided_by == desk.manajer
+    ref = move(ref, "send", desk.bo)
+    assert ref.status == ReferralStatus.SENT
+    stamp = ReferralTransition.objects.get(referral=ref)
+    assert (stamp.action, stamp.actor) == ("send", desk.bo)
+    # The letter is signed by whoever decided, not by the clerk who sent it.
+    assert Letter.objects.get(referral=ref).signer_name == (desk.manajer.get_full_name() or desk.manajer.username)
+
+
+def test_allowed_actions_hide_send_of_a_direct_draft_from_back_office(desk):
+    direct, backed = draft(desk), referral_in(desk, ReferralStatus.DRAFT, backed=True)
+    assert actions_for(desk.bo, direct) == ["cancel"]
+    assert actions_for(desk.bo, backed) == ["send", "cancel"]
+    for decider in (desk.manajer, desk.koord):
+        assert actions_for(decider, direct) == ["send", "cancel"]
 
 
 @pytest.mark.parametrize("action", list(TRANSITIONS))
@@ -131,7 +175,7 @@ def test_send_sets_deadline_from_sla_and_issues_the_letter(desk):
     assert Letter.objects.filter(referral=ref, kind="rujukan").count() == 1
     case, need = make_case()
     direct = services.draft_referral(desk.bo, need, agency=desk.dinkes)  # no service: default SLA
-    direct = move(direct, "send", desk.bo)
+    direct = move(direct, "send", desk.manajer)
     assert direct.due_at - direct.sent_at == dt.timedelta(days=services.DEFAULT_SLA_DAYS)
 
 
@@ -140,7 +184,7 @@ def test_full_path_audit_timeline_notifications_and_case_status(desk):
     ref = draft(desk, case, need)
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS
-    for action, who in [("send", "bo"), ("accept", "mitra"), ("start", "mitra"), ("done", "mitra")]:
+    for action, who in [("send", "manajer"), ("accept", "mitra"), ("start", "mitra"), ("done", "mitra")]:
         ref = move(ref, action, getattr(desk, who), **FIELDS)
     need.refresh_from_db()
     assert need.status == NeedStatus.HANDLED

@@ -6,7 +6,7 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 
-from slrt.accounts.roles import Role
+from slrt.accounts.roles import Role, can
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
 
@@ -101,7 +101,17 @@ def mitra_view(referral) -> dict:
 
 
 def actions_for(user, referral) -> list[str]:
-    return allowed_actions(user.role, referral.status)
+    return allowed_actions(user.role, referral.status, direct=not referral.recommendation_id)
+
+
+def awaits_decision(user, referral) -> bool:
+    """A direct draft this staff member may manage but not send: it waits for penetapan layanan."""
+    return (
+        referral.status == ReferralStatus.DRAFT
+        and not referral.recommendation_id
+        and can(user, "manage_referrals")
+        and not can(user, "approve_recommendation")
+    )
 
 
 def referral_letter(referral):

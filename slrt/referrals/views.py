@@ -26,7 +26,7 @@ from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
 
 from . import selectors, services
-from .errors import DeskError
+from .errors import DecisionRequired, DeskError
 from .forms import ReferralFilterForm
 from .workflow import FIELD_LABELS, TRANSITIONS
 
@@ -72,6 +72,7 @@ def _detail_context(request, referral, *, typed=None, errors=None, message=""):
         "errors": errors or {},
         "message": message,
         "letter": selectors.referral_letter(referral),
+        "awaits_decision": selectors.awaits_decision(user, referral),
         "field_labels": FIELD_LABELS,
         "next": back_to(request, ""),
     }
@@ -117,7 +118,9 @@ def referral_transition(request, pk):
         context = _detail_context(request, referral, typed=typed, errors=exc.message_dict)
         return render(request, _template(request.user), context, status=422)
     except DeskError as exc:
-        if exc.status == 403:
+        # A plain role refusal gets the generic 403 page; refusals that explain a rule the
+        # user can act on (e.g. penetapan layanan) re-render the referral with the reason.
+        if exc.status == 403 and not isinstance(exc, DecisionRequired):
             raise PermissionDenied(exc.message)
         fresh = selectors.get_referral(request.user, pk)
         context = _detail_context(request, fresh, typed=typed, message=exc.message)

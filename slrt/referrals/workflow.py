@@ -16,6 +16,9 @@ from .models import ReferralStatus as S
 
 STAFF = frozenset(CAPABILITIES["manage_referrals"])
 AGENCY = frozenset(CAPABILITIES["respond_referral"])
+# Penetapan layanan: a direct referral (no approved recommendation behind it) is sent only by
+# those who decide services; `services.transition` enforces it, `allowed_actions` mirrors it.
+DECIDERS = frozenset(CAPABILITIES["approve_recommendation"])
 
 OPEN_STATES = frozenset({S.DRAFT, S.SENT, S.ACCEPTED, S.IN_SERVICE})
 FINAL_STATES = frozenset({S.REJECTED, S.DONE, S.RETURNED, S.CANCELLED})
@@ -51,6 +54,13 @@ FIELD_LABELS = {
 }
 
 
-def allowed_actions(role: str, status: str) -> list[str]:
-    """Actions a role may take from a status, in table order (for buttons and API hints)."""
-    return [name for name, t in TRANSITIONS.items() if role in t.roles and status in t.sources]
+def allowed_actions(role: str, status: str, *, direct: bool = False) -> list[str]:
+    """Actions a role may take from a status, in table order (for buttons and API hints).
+
+    `direct`: the referral has no approved recommendation behind it, so only deciders send it.
+    """
+    return [
+        name
+        for name, t in TRANSITIONS.items()
+        if role in t.roles and status in t.sources and not (name == "send" and direct and role not in DECIDERS)
+    ]

@@ -23,6 +23,11 @@ from ..models import TargetingError, TargetingRun
 from ..selectors.catalogue import current_rule, list_programs
 
 FLAGS_TABLE = "slrt_targeting_flags"
+# PostgreSQL settings for the one big pass, for this transaction only. The member and receipt
+# aggregates are hashed per household: with the default 4MB they spill to disk, and a parallel
+# plan rebuilds both aggregates in every worker (no shared hash for a grouped subquery), which
+# is slower than one process doing it once.
+PG_SETTINGS = {"work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
 
 
 def check_region(user, region_code: str) -> Region:
@@ -108,6 +113,9 @@ def run_targeting(user, region_code: str, *, ref: dt.date | None = None) -> Targ
         run = TargetingRun.objects.create(region=region, started_by=user)
         sql, params, programs = flags_sql(pairs, ref, region.code)
         with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                for name, value in PG_SETTINGS.items():
+                    cur.execute("SELECT set_config(%s, %s, true)", [name, value])
             cur.execute(f"DROP TABLE IF EXISTS {FLAGS_TABLE}")
             cur.execute(f"CREATE TEMPORARY TABLE {FLAGS_TABLE} AS {sql}", params)
             conditions = error_conditions(programs)

@@ -58,6 +58,7 @@ def referral_panel(context, case) -> dict:
                 "referral": r,
                 "overdue": selectors.is_overdue(r),
                 "actions": [(a, TRANSITIONS[a]) for a in selectors.actions_for(user, r)],
+                "awaits_decision": selectors.awaits_decision(user, r),
                 "letter": selectors.referral_letter(r),
             }
         )
