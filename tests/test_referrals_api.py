@@ -3,7 +3,16 @@
 import pytest
 
 from slrt.referrals.models import ReferralStatus
-from tests.test_referrals_fixtures import NIK, OTHER_KAB_DESA, api_client, build_desk, draft, make_case, referral_in
+from tests.test_referrals_fixtures import (
+    NIK,
+    OTHER_KAB_DESA,
+    api_client,
+    build_desk,
+    draft,
+    make_case,
+    recommended,
+    referral_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +34,11 @@ def test_create_send_and_mitra_walks_to_done(desk):
     created = bo.post("/api/v1/referrals", {"need_id": need.pk, "service_id": desk.rsud_service.pk, "note": "x"}, JSON)
     assert created.status_code == 201, created.content
     ref = created.json()
-    assert ref["status"] == "draf" and ref["actions"] == ["send", "cancel"] and ref["nik"] == NIK
-    sent = _post(bo, ref["id"], action="send", version=ref["version"])
+    # A direct referral: back office drafts it, but sending it is the Manajer's decision.
+    assert ref["status"] == "draf" and ref["actions"] == ["cancel"] and ref["nik"] == NIK
+    manajer = api_client(desk.manajer)
+    assert manajer.get(f"/api/v1/referrals/{ref['id']}").json()["actions"] == ["send", "cancel"]
+    sent = _post(manajer, ref["id"], action="send", version=ref["version"])
     assert sent.status_code == 200 and sent.json()["status"] == "terkirim" and sent.json()["letter_id"]
     mitra = api_client(desk.mitra)
     seen = mitra.get(f"/api/v1/referrals/{ref['id']}").json()
@@ -62,8 +74,31 @@ def test_error_codes(desk):
 def test_consent_required(desk):
     case, need = make_case(consent=False)
     ref = draft(desk, case, need)
-    response = _post(api_client(desk.bo), ref.pk, action="send", version=ref.version)
+    response = _post(api_client(desk.manajer), ref.pk, action="send", version=ref.version)
     assert response.status_code == 409 and response.json()["code"] == "consent_required"
+
+
+def test_back_office_sending_a_direct_referral_gets_decision_required(desk):
+    ref = draft(desk)
+    response = _post(api_client(desk.bo), ref.pk, action="send", version=ref.version)
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "decision_required" and "Manajer SLRT" in body["detail"]
+    ref.refresh_from_db()
+    assert ref.status == ReferralStatus.DRAFT and ref.version == 1
+    for decider in (desk.koord, desk.manajer):
+        ref = draft(desk)
+        response = _post(api_client(decider), ref.pk, action="send", version=ref.version)
+        assert response.status_code == 200 and response.json()["status"] == "terkirim", response.content
+
+
+def test_back_office_sends_a_referral_backed_by_an_approved_recommendation(desk):
+    ref = recommended(desk)
+    bo = api_client(desk.bo)
+    seen = bo.get(f"/api/v1/referrals/{ref.pk}").json()
+    assert seen["actions"] == ["send", "cancel"]
+    response = _post(bo, ref.pk, action="send", version=seen["version"])
+    assert response.status_code == 200 and response.json()["status"] == "terkirim" and response.json()["letter_id"]
 
 
 def test_scope_404_for_other_agency_and_other_region(desk):
@@ -72,7 +107,7 @@ def test_scope_404_for_other_agency_and_other_region(desk):
     theirs = draft(desk, case, need, svc=desk.dinkes_service)
     from tests.test_referrals_fixtures import move
 
-    theirs = move(theirs, "send", desk.bo)
+    theirs = move(theirs, "send", desk.manajer)
     mitra = api_client(desk.mitra)
     listed = {r["number"] for r in mitra.get("/api/v1/referrals").json()["items"]}
     assert mine.number in listed and theirs.number not in listed

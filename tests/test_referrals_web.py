@@ -19,6 +19,7 @@ from tests.test_referrals_fixtures import (
     draft,
     make_case,
     move,
+    recommended,
     referral_in,
 )
 
@@ -33,7 +34,7 @@ def desk():
 def _sent_to_dinkes(desk):
     case, need = make_case()
     ref = draft(desk, case, need, svc=desk.dinkes_service)
-    return move(ref, "send", desk.bo)
+    return move(ref, "send", desk.manajer)
 
 
 def test_mitra_sees_only_its_agency_not_even_by_id(desk):
@@ -98,7 +99,7 @@ def test_inbox_filters(desk):
     sent = referral_in(desk, ReferralStatus.SENT)
     accepted = referral_in(desk, ReferralStatus.ACCEPTED)
     case, need = make_case(sector="pendidikan")
-    school = move(draft(desk, case, need), "send", desk.bo)
+    school = move(draft(desk, case, need), "send", desk.manajer)
     Referral.objects.system().filter(pk=sent.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
     client = client_for(desk.mitra)
 
@@ -182,7 +183,9 @@ def test_role_not_allowed_gets_403_and_consent_gate_message(desk):
     )
     case, need = make_case(consent=False)
     pending = draft(desk, case, need)
-    response = client_for(desk.bo).post(f"/rujukan/{pending.pk}/aksi/", {"action": "send", "version": pending.version})
+    response = client_for(desk.manajer).post(
+        f"/rujukan/{pending.pk}/aksi/", {"action": "send", "version": pending.version}
+    )
     assert response.status_code == 409 and "belum menyetujui" in response.content.decode()
 
 
@@ -197,9 +200,16 @@ def test_staff_draft_send_from_case_panel_and_letter_link(desk, rf):
     ref = Referral.objects.system().get(case=case)
     request = rf.get("/layanan/kasus/x/")
     request.user = desk.bo
+    # A direct draft: back office sees it waiting for penetapan layanan, with no send button.
     html = render_to_string("referrals/_case_referrals.html", {"case": case}, request=request)
-    assert ref.number in html and 'value="send"' in html
-    response = client.post(f"/rujukan/{ref.pk}/aksi/", {"action": "send", "version": ref.version, "next": "/rujukan/"})
+    assert ref.number in html and 'value="send"' not in html and "Menunggu penetapan layanan" in html
+    manajer_request = rf.get("/layanan/kasus/x/")
+    manajer_request.user = desk.manajer
+    html = render_to_string("referrals/_case_referrals.html", {"case": case}, request=manajer_request)
+    assert 'value="send"' in html and "Menunggu penetapan layanan" not in html
+    response = client_for(desk.manajer).post(
+        f"/rujukan/{ref.pk}/aksi/", {"action": "send", "version": ref.version, "next": "/rujukan/"}
+    )
     assert response.status_code == 302
     html = render_to_string("referrals/_case_referrals.html", {"case": case}, request=request)
     assert "/layanan/surat/" in html and 'value="cancel"' in html and 'value="send"' not in html
@@ -220,3 +230,38 @@ def test_case_page_carries_both_panels(desk):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Penetapan layanan" in body and ref.number in body and f"/rujukan/draf/kasus/{ref.case_id}/" in body
+
+
+def test_back_office_sending_a_direct_referral_is_told_who_decides(desk):
+    ref = draft(desk)
+    client = client_for(desk.bo)
+    page = client.get(f"/rujukan/{ref.pk}/").content.decode()
+    assert 'value="send"' not in page and "menunggu penetapan layanan" in page
+    response = client.post(f"/rujukan/{ref.pk}/aksi/", {"action": "send", "version": ref.version})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "hanya dapat dikirim oleh Manajer SLRT atau Koordinator Puskesos" in body and ref.number in body
+    ref.refresh_from_db()
+    assert ref.status == ReferralStatus.DRAFT
+    for decider in (desk.manajer, desk.koord):
+        ref = draft(desk)
+        page = client_for(decider).get(f"/rujukan/{ref.pk}/").content.decode()
+        assert 'value="send"' in page and "menunggu penetapan layanan" not in page
+        response = client_for(decider).post(f"/rujukan/{ref.pk}/aksi/", {"action": "send", "version": ref.version})
+        assert response.status_code == 302
+        ref.refresh_from_db()
+        assert ref.status == ReferralStatus.SENT
+
+
+def test_back_office_sends_an_approved_recommendation_from_the_case_panel(desk, rf):
+    ref = recommended(desk)
+    request = rf.get("/layanan/kasus/x/")
+    request.user = desk.bo
+    html = render_to_string("referrals/_case_referrals.html", {"case": ref.case}, request=request)
+    assert 'value="send"' in html and "Menunggu penetapan layanan" not in html
+    response = client_for(desk.bo).post(
+        f"/rujukan/{ref.pk}/aksi/", {"action": "send", "version": ref.version, "next": "/rujukan/"}
+    )
+    assert response.status_code == 302
+    ref.refresh_from_db()
+    assert ref.status == ReferralStatus.SENT

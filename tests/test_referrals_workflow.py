@@ -152,7 +152,7 @@ def test_consent_gate_blocks_sending(desk):
     case, need = make_case(consent=False)
     ref = draft(desk, case, need)
     with pytest.raises(ConsentRequired) as exc:
-        move(ref, "send", desk.bo)
+        move(ref, "send", desk.manajer)
     assert exc.value.code == "consent_required"
     ref.refresh_from_db()
     assert ref.status == ReferralStatus.DRAFT and ref.sent_at is None

@@ -1,5 +1,6 @@
 """The region-scope matrix: every role × (its own region, a sibling region, a parent region)
-against every URL and API endpoint that shows personal data.
+against every URL and API endpoint that shows personal data: registry people and households,
+service-desk cases and referrals.
 
 One person lives in desa 32.01.02.2001 (kecamatan 32.01.02, kabupaten 32.01, provinsi 32).
 For each role we place a user:
@@ -103,3 +104,82 @@ def test_out_of_scope_answers_exactly_like_missing(client, make_user, make_perso
         missing = client.get(path.rsplit("/", 1)[0] + "/999999999")
         assert hidden.status_code == missing.status_code == 404
         assert hidden.content == missing.content
+
+
+# --- Cases and referrals -------------------------------------------------------------------
+
+AGENCY = "RSUD-3201"
+
+
+def _case_with_referral(desa, make_user):
+    """A case in `desa` with one need referred (sent) to the RSUD of kabupaten 32.01."""
+    from slrt.cases import services as case_services
+    from slrt.cases.tickets import issue_search_token
+    from slrt.programs.catalogue import load_agencies
+    from slrt.programs.models import AgencyService
+    from slrt.referrals import services as referral_services
+
+    load_agencies("32.01")
+    kab = ".".join(desa.split(".")[:2])
+    intake = case_services.Intake(
+        complaint_type="pengaduan", channel="sekretariat", needs=[{"sector": "kesehatan", "description": "Rawat inap"}],
+        consent_given=True, consent_purpose="Penanganan keluhan", consent_share_agencies=True,
+    )
+    desk = make_user("manajer", kab)
+    case = case_services.create_case(
+        desk, intake, new_person=case_services.NewPerson(name="Sumarni Wulandari", desa_code=desa),
+        search_token=issue_search_token(desk, "Sumarni"),
+    ).case
+    service = AgencyService.objects.get(agency__code=AGENCY, code="RAWAT-INAP")
+    referral = referral_services.draft_referral(desk, case.needs.get(), service=service)
+    referral = referral_services.transition(desk, referral, "send", referral.version)
+    return case, referral
+
+
+def _desk_endpoints(case, referral):
+    return [
+        ("api case list", "/api/v1/cases", "list", "cases", case.pk),
+        ("api case detail", f"/api/v1/cases/{case.pk}", "detail", "cases", case.pk),
+        ("web case list", reverse("cases:list"), "search", "cases", case.pk),
+        ("web case page", reverse("cases:detail", args=[case.pk]), "detail", "cases", case.pk),
+        ("api referral list", "/api/v1/referrals", "list", "referrals", referral.pk),
+        ("api referral detail", f"/api/v1/referrals/{referral.pk}", "detail", "referrals", referral.pk),
+        ("web referral page", reverse("referrals:detail", args=[referral.pk]), "detail", "referrals", referral.pk),
+    ]
+
+
+def _desk_visible(client, url, kind, area, pk):
+    response = client.get(url, follow=True)
+    if kind == "detail" or response.status_code == 403:
+        # 403: the role has no business with this kind of record at all (e.g. Mitra on cases).
+        assert response.status_code in (200, 403, 404), (url, response.status_code)
+        return response.status_code == 200
+    assert response.status_code == 200, (url, response.status_code)
+    if url.startswith("/api/"):
+        return any(item["id"] == pk for item in response.json()["items"])
+    marker = "data-case-id" if area == "cases" else "data-referral-id"
+    return f'{marker}="{pk}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("where", ["own", "sibling", "parent"])
+def test_case_and_referral_scope_matrix(client, make_user, role, where):
+    """Staff see a case and its referral only inside their region; a Mitra user never sees the
+    case and sees the referral only when it was sent to its own agency, wherever the case lives."""
+    level = _role_level(role)
+    if level == Level.NATION and where != "own":
+        pytest.skip("the nation has no sibling or parent")
+    desa = ELSEWHERE_IN_PARENT[level] if where == "parent" else DESA
+    case, referral = _case_with_referral(desa, make_user)
+    user_region = SIBLING[level] if where == "sibling" else OWN[level]
+    if role == Role.MITRA:
+        # Mitra users sit at kabupaten level; scope for them is the agency, not the region.
+        for agency, expected in ((AGENCY, True), ("DINKES-3201", False)):
+            client.force_login(make_user(role, user_region, agency))
+            for label, url, kind, area, pk in _desk_endpoints(case, referral):
+                sees = _desk_visible(client, url, kind, area, pk)
+                assert sees is (expected and area == "referrals"), f"mitra {agency} {where}: {label} {url}"
+        return
+    client.force_login(make_user(role, user_region))
+    for label, url, kind, area, pk in _desk_endpoints(case, referral):
+        assert _desk_visible(client, url, kind, area, pk) is (where == "own"), f"{role} {where}: {label} {url}"

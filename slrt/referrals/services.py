@@ -195,8 +195,10 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
             # decision, so only those who decide (Manajer, Koordinator) may send it.
             if not ref.recommendation_id and not can(actor, "approve_recommendation"):
                 raise DecisionRequired(
-                    _("Rujukan langsung tanpa rekomendasi yang disetujui hanya dapat dikirim oleh Manajer SLRT "
-                      "atau Koordinator Puskesos. Ajukan rekomendasi untuk diputuskan.")
+                    _(
+                        "Rujukan langsung tanpa rekomendasi yang disetujui hanya dapat dikirim oleh Manajer SLRT "
+                        "atau Koordinator Puskesos. Ajukan rekomendasi untuk diputuskan."
+                    )
                 )
             now = timezone.now()
             sla = ref.service.sla_days if ref.service_id else DEFAULT_SLA_DAYS
