@@ -70,10 +70,22 @@ def desk(regions_after_flush, make_user, make_person):
         hamil=True,
     )
     today = dt.date.today()
-    make_person(desa_code=DESA, nama="Dede Sunandar", sex="L", household=household, hubungan_keluarga="Anak",
-                birth=today.replace(year=today.year - 4, day=1))
-    make_person(desa_code=DESA, nama="Neng Sunandar", sex="P", household=household, hubungan_keluarga="Anak",
-                birth=today.replace(year=today.year - 9, day=1))
+    make_person(
+        desa_code=DESA,
+        nama="Dede Sunandar",
+        sex="L",
+        household=household,
+        hubungan_keluarga="Anak",
+        birth=today.replace(year=today.year - 4, day=1),
+    )
+    make_person(
+        desa_code=DESA,
+        nama="Neng Sunandar",
+        sex="P",
+        household=household,
+        hubungan_keluarga="Anak",
+        birth=today.replace(year=today.year - 9, day=1),
+    )
     return SimpleNamespace(
         resident=mother,
         front_office=make_user("front_office", "32.01"),
@@ -144,6 +156,7 @@ def open_case(page, ticket):
 
 
 def test_a_walk_in_is_served_from_intake_to_closure_and_the_resident_sees_it_done(live_server, desk, chromium, shots):
+    from django.utils import timezone
     from pypdf import PdfReader
 
     base = live_server.url
@@ -234,13 +247,16 @@ def test_a_walk_in_is_served_from_intake_to_closure_and_the_resident_sees_it_don
         page.screenshot(path=str(shots / "walk-4a-inbox.png"), full_page=True)
         page.click(f"a:text-is('{referral_number}')")
         assert "Rina Marlina" in page.locator("main").inner_text()
+        letter = page.request.get(base + page.locator("a:has-text('Surat Rujukan (PDF)')").get_attribute("href"))
+        assert letter.ok and letter.body().startswith(b"%PDF")
         page.click("button:has-text('Terima')")
         page.locator("button:has-text('Mulai layanan')").wait_for()
         page.click("button:has-text('Mulai layanan')")
         page.locator("#done-service_given").wait_for()
         page.fill("#done-service_given", "Rawat inap kelas III, persalinan normal")
         page.fill("#done-outcome", "Ibu dan bayi sehat, biaya ditanggung PBI-JK")
-        page.fill("#done-service_date", dt.date.today().isoformat())
+        # The office's calendar day (Asia/Jakarta), which the service checks against.
+        page.fill("#done-service_date", timezone.localdate().isoformat())
         page.screenshot(path=str(shots / "walk-4b-service.png"), full_page=True)
         page.click("button:has-text('Selesai dilayani')")
         page.locator("h1 .badge:has-text('Selesai')").wait_for()

@@ -7,6 +7,7 @@ that table with one statement each. Works on PostgreSQL and SQLite alike.
 """
 
 import datetime as dt
+import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -117,7 +118,9 @@ def run_targeting(user, region_code: str, *, ref: dt.date | None = None) -> Targ
                 for name, value in PG_SETTINGS.items():
                     cur.execute("SELECT set_config(%s, %s, true)", [name, value])
             cur.execute(f"DROP TABLE IF EXISTS {FLAGS_TABLE}")
+            clock = time.perf_counter()
             cur.execute(f"CREATE TEMPORARY TABLE {FLAGS_TABLE} AS {sql}", params)
+            timings = {"evaluate": time.perf_counter() - clock}
             conditions = error_conditions(programs)
             sums = []
             for i, (excl, incl) in enumerate(conditions):
@@ -127,6 +130,7 @@ def run_targeting(user, region_code: str, *, ref: dt.date | None = None) -> Targ
                     f"SUM(CASE WHEN {excl} THEN 1 ELSE 0 END)",
                     f"SUM(CASE WHEN {incl} THEN 1 ELSE 0 END)" if incl else "0",
                 ]
+            clock = time.perf_counter()
             cur.execute(f"SELECT COUNT(*){''.join(', ' + s for s in sums)} FROM {FLAGS_TABLE}")
             row = cur.fetchone()
             households = row[0] or 0
@@ -147,6 +151,8 @@ def run_targeting(user, region_code: str, *, ref: dt.date | None = None) -> Targ
                     "group": code if code in groups else "",
                     "group_lead": bool(code in groups and groups[code][0] == i),
                 }
+            timings["count"] = time.perf_counter() - clock
+            clock = time.perf_counter()
             selects, ins_params = [], []
             for i, (excl, incl) in enumerate(conditions):
                 if not programs[i].registry_code:
@@ -163,9 +169,15 @@ def run_targeting(user, region_code: str, *, ref: dt.date | None = None) -> Targ
                     + " UNION ALL ".join(selects),
                     ins_params,
                 )
+            timings["store_errors"] = time.perf_counter() - clock
             cur.execute(f"DROP TABLE IF EXISTS {FLAGS_TABLE}")
         run.households = households
-        run.summary = {"ref_date": ref.isoformat(), "programs": summary}
+        # Seconds per step, for the benchmark and for whoever wonders why a run took long.
+        run.summary = {
+            "ref_date": ref.isoformat(),
+            "programs": summary,
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+        }
         run.finished_at = timezone.now()
         run.save(update_fields=["households", "summary", "finished_at"])
         record(
