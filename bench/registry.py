@@ -701,6 +701,11 @@ def write_markdown(run: Run, path: Path, command: str) -> None:
         f"- Import counts, release 1: {run.info.get('import_1', {})}; release 2: {run.info.get('import_2', {})}.",
         "",
     ]
+    # Keep sections other benchmarks write into this page (bench/matching.py).
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = "<!-- matching:start -->", "<!-- matching:end -->"
+    if start in old and end in old:
+        lines += ["", old[old.index(start) : old.index(end) + len(end)], ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -313,3 +313,31 @@ def test_api_programs_agencies_assessment_and_targeting(api, make_user, househol
         "/api/v1/targeting-runs",
         "/api/v1/targeting-runs/{run_id}",
     } <= set(spec)
+
+
+@pytest.mark.django_db
+def test_every_programme_page_renders_for_its_roles(client, make_user, household):
+    load_agencies("32.01")
+    agency = Agency.objects.get(code="RSUD-3201")
+    service = agency.services.first()
+    client.force_login(make_user("admin", "32"))
+    for url in (
+        "/program/",
+        "/program/RUTILAHU/",
+        "/program/RUTILAHU/aturan/",
+        "/program/lembaga/",
+        f"/program/lembaga/{agency.pk}/",
+        f"/program/lembaga/{agency.pk}/ubah/",
+        f"/program/lembaga/{agency.pk}/layanan/baru/",
+        f"/program/lembaga/{agency.pk}/layanan/{service.pk}/",
+        "/program/penargetan/",
+        f"/program/keluarga/{household.pk}/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/program/TIDAK-ADA/").status_code == 404
+    assert client.get(f"/program/lembaga/{agency.pk}/layanan/999999/").status_code == 404
+    response = client.post(
+        f"/program/lembaga/{agency.pk}/ubah/",
+        {"code": agency.code, "name": "RSUD Soreang", "kind": "rsud", "region": "32.01.02", "active": "on"},
+    )
+    assert response.status_code == 400 and "provinsi atau kabupaten/kota" in response.content.decode()

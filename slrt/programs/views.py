@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
+from slrt.audit.services import record
 from slrt.core.http import capability_required
 
 from . import forms as f
@@ -215,8 +216,6 @@ def service_edit(request, pk, service_pk=None):
 @require_GET
 def household_assessment(request, pk):
     result = assessment_selectors.assess_household(request.user, pk)
-    from slrt.audit.services import record
-
     record(request.user, "household.assess", result.household)
     return render(request, "programs/household_assessment.html", {"assessment": result, "household": result.household})
 
@@ -266,6 +265,8 @@ def targeting_detail(request, pk):
         page = max(1, min(int(request.GET.get("hal", "1")), 10_000))
     except ValueError:
         page = 1
+    # The list shows KK numbers: the access log says which run and page, nothing personal.
+    record(request.user, "targeting.view", run, region_code=run.region_id, detail={"page": page})
     rows = list(
         targeting_selectors.error_rows(
             request.user,
