@@ -513,17 +513,14 @@ def task_done(request, pk, task_pk):
     return redirect(reverse("cases:detail", args=[pk]) + "#tindak-lanjut")
 
 
-@region_safe  # get_case reads through Case.objects.for_user
-@login_required
-@capability_required("close_case")
-@require_POST
-def close(request, pk):
+def _close_or_reopen(request, pk, form_class, service, done_message, form_key):
+    """Close and reopen share one shape: a versioned form with a reason, one service call."""
     case = selectors.get_case(request.user, pk, audit=False)
-    form = CloseForm(request.POST)
+    form = form_class(request.POST)
     status = 422
     if form.is_valid():
         try:
-            services.close_case(request.user, case, form.cleaned_data["version"], reason=form.cleaned_data["reason"])
+            service(request.user, case, form.cleaned_data["version"], reason=form.cleaned_data["reason"])
         except ConflictError:
             status = 409
             case = selectors.get_case(request.user, pk, audit=False)
@@ -531,9 +528,17 @@ def close(request, pk):
         except ValidationError as exc:
             apply_errors(form, exc, {"case": None})
         else:
-            messages.success(request, _("Kasus ditutup."))
+            messages.success(request, done_message)
             return redirect("cases:detail", pk=pk)
-    return _render_detail(request, case, status=status, close_form=form, conflict=status == 409)
+    return _render_detail(request, case, status=status, conflict=status == 409, **{form_key: form})
+
+
+@region_safe  # get_case reads through Case.objects.for_user
+@login_required
+@capability_required("close_case")
+@require_POST
+def close(request, pk):
+    return _close_or_reopen(request, pk, CloseForm, services.close_case, _("Kasus ditutup."), "close_form")
 
 
 @region_safe  # get_case reads through Case.objects.for_user
@@ -541,22 +546,7 @@ def close(request, pk):
 @capability_required("close_case")
 @require_POST
 def reopen(request, pk):
-    case = selectors.get_case(request.user, pk, audit=False)
-    form = ReopenForm(request.POST)
-    status = 422
-    if form.is_valid():
-        try:
-            services.reopen_case(request.user, case, form.cleaned_data["version"], reason=form.cleaned_data["reason"])
-        except ConflictError:
-            status = 409
-            case = selectors.get_case(request.user, pk, audit=False)
-            _conflict(form, case.version)
-        except ValidationError as exc:
-            apply_errors(form, exc, {"case": None})
-        else:
-            messages.success(request, _("Kasus dibuka kembali."))
-            return redirect("cases:detail", pk=pk)
-    return _render_detail(request, case, status=status, reopen_form=form, conflict=status == 409)
+    return _close_or_reopen(request, pk, ReopenForm, services.reopen_case, _("Kasus dibuka kembali."), "reopen_form")
 
 
 # --- public status -----------------------------------------------------------------------------
