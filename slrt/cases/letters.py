@@ -26,7 +26,8 @@ def office_of(case) -> tuple[str, list[str], str]:
     kab_name = kab.name if kab else case.kab_code
     lower = kab_name.lower()
     if not (lower.startswith("kab") or lower.startswith("kota")):
-        kab_name = f"{_('Kabupaten') if kab and kab.kind != 'kota' else _('Kota')} {kab_name}"
+        kind = _("Kabupaten") if kab and kab.kind != "kota" else _("Kota")
+        kab_name = f"{kind} {kab_name}"
     office = _("Dinas Sosial %(region)s") % {"region": kab_name}
     lines = [_("Sekretariat Sistem Layanan dan Rujukan Terpadu (SLRT)")]
     secretariat = Secretariat.objects.filter(region_id=case.kab_code).first()

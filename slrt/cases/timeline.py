@@ -36,11 +36,30 @@ EVENT_TEXT = {
 }
 
 
+# Params that hold a choice code (a kind or a status) are shown with the code's label.
+CODED_PARAMS = ("type", "old", "new", "status")
+
+
+def _code_labels() -> dict:
+    from slrt.referrals.models import ReferralStatus
+
+    from .models import CaseStatus, LetterKind, NeedStatus, RecommendationKind
+
+    labels = {}
+    for choices in (ReferralStatus, CaseStatus, NeedStatus, LetterKind, RecommendationKind):
+        labels.update(dict(choices.choices))
+    return labels
+
+
 def describe(event) -> str:
     text = EVENT_TEXT.get(event.kind)
     if text is None:
         return event.kind
+    labels = _code_labels()
+    params = {
+        k: labels.get(v, v) if k in CODED_PARAMS and isinstance(v, str) else v for k, v in event.params.items()
+    }
     try:
-        return str(text) % event.params
+        return str(text) % params
     except (KeyError, TypeError, ValueError):
         return str(text)

@@ -457,7 +457,8 @@ class HouseChoice(Field):
         return f"(COALESCE(LOWER(TRIM(h.{self.key})), '') {neg}IN ({', '.join(['%s'] * len(value))}))", list(value)
 
     def describe(self, actual):
-        return f"{self.label}: {actual or _('belum diketahui')}"
+        unknown = _("belum diketahui")
+        return f"{self.label}: {actual or unknown}"
 
     def requirement(self, op, value):
         word = _("salah satu dari") if op == "in" else _("bukan")
@@ -542,8 +543,10 @@ class Receives(Field):
 
     def requirement(self, op, value):
         if op == "in":
-            return _("menerima %(v)s") % {"v": " atau ".join(value)}
-        return _("tidak menerima %(v)s") % {"v": " maupun ".join(value)}
+            word = _("atau")
+            return _("menerima %(v)s") % {"v": f" {word} ".join(value)}
+        word = _("maupun")
+        return _("tidak menerima %(v)s") % {"v": f" {word} ".join(value)}
 
 
 def _elderly_params(ref):
