@@ -149,6 +149,15 @@ EMAIL_BACKEND = os.environ.get("SLRT_EMAIL_BACKEND", "django.core.mail.backends.
 # API tokens expire; the HTTP API is for staff tools and field tablets.
 SLRT_API_TOKEN_TTL_HOURS = int(os.environ.get("SLRT_API_TOKEN_TTL_HOURS", "12"))
 
+# One cache for all workers in production (the public status page's rate limit counts in it):
+# SLRT_CACHE_URL=redis://127.0.0.1:6379/1. Without it each process counts on its own.
+if os.environ.get("SLRT_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["SLRT_CACHE_URL"]}}
+# Behind a reverse proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP);
+# otherwise every resident would share the proxy's address and its rate limit.
+RATELIMIT_IP_META_KEY = os.environ.get("SLRT_CLIENT_IP_HEADER") or None
+
 # Public address printed on receipts and in letter QR codes (status page, letter verification).
 SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Notifications to residents: "sms" or "whatsapp" through one HTTP gateway (see notifications.sending).
