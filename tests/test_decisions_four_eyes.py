@@ -274,3 +274,18 @@ def test_regional_programme_only_inside_its_region(desk):
     with pytest.raises(ValidationError) as exc:
         decisions.draft_recommendation(desk.bo, need, "program", program=local)
     assert "wilayah" in exc.value.message_dict["program"][0]
+
+
+def test_web_decision_with_a_malformed_version_is_422_and_keeps_the_note(desk):
+    rec = _draft(desk)
+    response = client_for(desk.manajer).post(
+        f"/layanan/rekomendasi/{rec.pk}/putuskan/",
+        {"decision": "reject", "version": "abc", "note": "Desil 8, tidak layak", "next": "/"},
+    )
+    assert response.status_code == 422
+    assert "Desil 8, tidak layak" in response.content.decode()
+    rec.refresh_from_db()
+    assert rec.status == RecommendationStatus.DRAFT
+    with pytest.raises(ValidationError) as exc:
+        decisions.decide_recommendation(desk.manajer, rec, approve=True, expected_version="1.5")
+    assert "version" in exc.value.message_dict

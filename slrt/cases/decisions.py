@@ -180,6 +180,10 @@ def decide_recommendation(actor, rec, *, approve: bool, expected_version, note="
         raise ValidationError({"note": _("Catatan terlalu panjang (maksimal 2000 karakter).")})
     if expected_version in (None, ""):
         raise ValidationError({"version": _("Versi data tidak dikirim; muat ulang halaman.")})
+    try:
+        expected_version = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": _("Versi data tidak valid; muat ulang halaman.")})
     with transaction.atomic():
         case = _open_case(actor, rec.case_id)
         rec = Recommendation.objects.select_for_update().filter(pk=rec.pk, case=case).first()
@@ -189,7 +193,7 @@ def decide_recommendation(actor, rec, *, approve: bool, expected_version, note="
             raise FourEyes(
                 _("Anda menyusun rekomendasi ini; keputusan harus diambil oleh orang lain (prinsip empat mata).")
             )
-        if int(expected_version) != rec.version:
+        if expected_version != rec.version:
             raise ConflictError(rec)
         if rec.status != RecommendationStatus.DRAFT:
             raise InvalidTransition(_("Rekomendasi ini sudah diputuskan."))

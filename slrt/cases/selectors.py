@@ -8,11 +8,13 @@ plus status code, and returns steps and dates, nothing personal.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
+from slrt.accounts.scoping import COLUMN_FOR_LEVEL, in_scope
 from slrt.audit.services import record
+from slrt.wilayah.models import NATION_CODE, Region, level_of, normalize_code
 
 from . import tickets
 from .models import Case, CaseStatus, FollowUpTask, Need, NeedStatus, RecommendationStatus
@@ -66,6 +68,17 @@ class CaseFilters:
     ticket: str = ""
 
 
+def region_filter(user, raw: str) -> str:
+    """A region code asked for as a filter, normalised; ValueError unless it is a known region
+    (or the nation) inside the user's scope, so a typo never silently lists nothing."""
+    code = normalize_code(raw)
+    if code != NATION_CODE and not Region.objects.filter(code=code).exists():
+        raise ValueError("unknown")
+    if not in_scope(user, code):
+        raise ValueError("outside")
+    return code
+
+
 def overdue_tasks_q():
     return FollowUpTask.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_date__lt=timezone.localdate())
 
@@ -84,6 +97,9 @@ def list_cases(user, f: CaseFilters):
     if f.channel:
         qs = qs.filter(channel=f.channel)
     if f.desa:
+        # A filter that is not a region code matches nothing (callers validate with region_filter).
+        if f.desa != NATION_CODE and level_of(f.desa) not in COLUMN_FOR_LEVEL:
+            return qs.none()
         qs = qs.filter(region_q(f.desa))
     if f.date_from:
         qs = qs.filter(created_at__date__gte=f.date_from)
@@ -168,11 +184,3 @@ def public_status(ticket: str, code: str) -> list[Step] | None:
         Step("dilayani", _("Dilayani"), bool(served), min(served) if served else None),
         Step("selesai", _("Selesai"), closed is not None, closed),
     ]
-
-
-def case_counts(user) -> dict:
-    qs = cases_for(user)
-    return {
-        "open": qs.filter(~Q(status=CaseStatus.CLOSED)).count(),
-        "overdue": qs.filter(Exists(overdue_tasks_q())).exclude(status=CaseStatus.CLOSED).count(),
-    }

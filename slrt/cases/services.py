@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from slrt.accounts.models import User
@@ -40,6 +42,7 @@ from .models import Case, CaseStatus, Channel, ComplaintType, FollowUpTask, Need
 
 VERIFICATION_VISIT_DAYS = 7
 MAX_NEEDS = 20
+MAX_TEXT = 2000  # free text of a need: long enough for any story, short enough to read
 PHONE = re.compile(r"^\+?\d{8,15}$")
 PHONE_NOISE = re.compile(r"[\s\-().]")
 
@@ -83,6 +86,17 @@ def clean_phone(raw: str) -> str:
     return PHONE_NOISE.sub("", raw or "")
 
 
+def _check_length(model, field: str, value: str, errors: dict, key: str | None = None) -> None:
+    """A value longer than the column is a named error, never a truncation or a database 500."""
+    model_field = model._meta.get_field(field)
+    limit = model_field.max_length
+    if value and limit and len(value) > limit:
+        errors.setdefault(key or field, []).append(
+            _("%(field)s terlalu panjang: %(length)d karakter, paling banyak %(limit)d.")
+            % {"field": capfirst(model_field.verbose_name), "length": len(value), "limit": limit}
+        )
+
+
 def _check_needs(needs: list[dict], errors: dict) -> list[tuple[str, str]]:
     cleaned = []
     for i, need in enumerate(needs or [], start=1):
@@ -94,7 +108,12 @@ def _check_needs(needs: list[dict], errors: dict) -> list[tuple[str, str]]:
             errors.setdefault("needs", []).append(_("Kebutuhan %(n)d: pilih sektor dari daftar.") % {"n": i})
         if not description:
             errors.setdefault("needs", []).append(_("Kebutuhan %(n)d: uraikan kebutuhannya.") % {"n": i})
-        cleaned.append((sector, description[:2000]))
+        elif len(description) > MAX_TEXT:
+            errors.setdefault("needs", []).append(
+                _("Kebutuhan %(n)d: uraian kebutuhan terlalu panjang: %(length)d karakter, paling banyak %(limit)d.")
+                % {"n": i, "length": len(description), "limit": MAX_TEXT}
+            )
+        cleaned.append((sector, description))
     if not cleaned:
         errors.setdefault("needs", []).append(_("Catat paling sedikit satu kebutuhan (sektor dan uraiannya)."))
     if len(cleaned) > MAX_NEEDS:
@@ -144,7 +163,10 @@ def create_case(
             validate_email(email)
         except ValidationError:
             errors["email"] = [_("Alamat email tidak sah, mis. nama@contoh.id.")]
+        else:
+            _check_length(Case, "applicant_email", email, errors, "email")
     purpose = (intake.consent_purpose or "").strip()
+    _check_length(Case, "consent_purpose", purpose, errors)
     anonymous = not intake.consent_given
     if intake.consent_given and not purpose:
         errors["consent_purpose"] = [_("Tuliskan tujuan pemrosesan data yang disetujui warga.")]
@@ -174,7 +196,9 @@ def create_case(
         name = " ".join((new_person.name or "").split())
         if len(name) < 2:
             errors["name"] = [_("Tuliskan nama warga (minimal 2 huruf).")]
-        address = (new_person.address or "").strip()[:255]
+        _check_length(Case, "applicant_name", name, errors, "name")
+        address = (new_person.address or "").strip()
+        _check_length(Case, "applicant_address", address, errors, "address")
         desa_code = normalize_code(new_person.desa_code or "")
         nik = clean_number(new_person.nik)
         if nik:
@@ -338,6 +362,9 @@ def update_case(actor, case: Case, expected_version, **values) -> Case:
             validate_email(values["applicant_email"])
         except ValidationError:
             errors["applicant_email"] = [_("Alamat email tidak sah, mis. nama@contoh.id.")]
+    for f in ("applicant_email", "applicant_address"):
+        if f not in errors and values.get(f):
+            _check_length(Case, f, values[f], errors)
     if not case.consent_given and any(
         values.get(f) for f in ("applicant_phone", "applicant_email", "applicant_address")
     ):
@@ -346,49 +373,71 @@ def update_case(actor, case: Case, expected_version, **values) -> Case:
         raise ValidationError(errors)
     fields = [f for f in CASE_EDIT_FIELDS if f in values]
     with transaction.atomic():
+        locked = _lock_open_case(actor, case.pk)
         for f in fields:
-            setattr(case, f, values[f] if values[f] is not None else "")
-        save_versioned(case, expected_version, fields)
-        log_event(case, actor, "case.updated", fields=fields)
-        record(actor, "case.update", case, detail={"fields": fields})
+            setattr(locked, f, values[f] if values[f] is not None else "")
+        save_versioned(locked, expected_version, fields)
+        log_event(locked, actor, "case.updated", fields=fields)
+        record(actor, "case.update", locked, detail={"fields": fields})
+    _copy_state(case, locked)
     return case
 
 
 # --- needs -------------------------------------------------------------------------------------
 
 
-def _check_open(case: Case) -> None:
+def _lock_case(actor, case_pk) -> Case:
+    """The case row, locked until the transaction ends, so the status checked is the one written on.
+
+    Callers read the case through the scoped selectors; the scope is applied again here.
+    """
+    case = Case.objects.for_user(actor).select_for_update().filter(pk=case_pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def _lock_open_case(actor, case_pk) -> Case:
+    case = _lock_case(actor, case_pk)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError({"case": [_("Kasus sudah ditutup; buka kembali kasus sebelum mengubahnya.")]})
+    return case
+
+
+def _copy_state(target: Case, source: Case) -> None:
+    """Bring the caller's (possibly stale) case object up to what was written."""
+    for f in Case._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))
 
 
 def add_need(actor, case: Case, *, sector: str, description: str) -> Need:
     _require(actor, "intake_case", "assess_case")
-    _check_open(case)
     errors: dict = {}
     cleaned = _check_needs([{"sector": sector, "description": description}], errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        need = Need.objects.create(case=case, sector=cleaned[0][0], description=cleaned[0][1])
-        workflow.refresh_status(case)
-        log_event(case, actor, "need.added", need=need.pk, sector=need.sector)
-        record(actor, "need.add", case, detail={"need": need.pk})
+        locked = _lock_open_case(actor, case.pk)
+        need = Need.objects.create(case=locked, sector=cleaned[0][0], description=cleaned[0][1])
+        workflow.refresh_status(locked)
+        log_event(locked, actor, "need.added", need=need.pk, sector=need.sector)
+        record(actor, "need.add", locked, detail={"need": need.pk})
+    _copy_state(case, locked)
     return need
 
 
 def edit_need(actor, need: Need, expected_version, *, sector: str, description: str) -> Need:
     _require(actor, "intake_case", "assess_case")
-    _check_open(need.case)
     errors: dict = {}
     cleaned = _check_needs([{"sector": sector, "description": description}], errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        case = _lock_open_case(actor, need.case_id)
         need.sector, need.description = cleaned[0]
         save_versioned(need, expected_version, ["sector", "description"])
-        log_event(need.case, actor, "need.edited", need=need.pk, sector=need.sector)
-        record(actor, "need.edit", need.case, detail={"need": need.pk})
+        log_event(case, actor, "need.edited", need=need.pk, sector=need.sector)
+        record(actor, "need.edit", case, detail={"need": need.pk})
     return need
 
 
@@ -398,7 +447,6 @@ NEED_FINAL_CHOICES = (NeedStatus.HANDLED, NeedStatus.CLOSED)
 def set_need_status(actor, need: Need, expected_version, *, status: str, outcome: str) -> Need:
     """Mark a need handled (with its outcome) or closed (with the reason), or open it again."""
     _require(actor, "assess_case", "close_case")
-    _check_open(need.case)
     outcome = (outcome or "").strip()
     if status not in (*NEED_FINAL_CHOICES, NeedStatus.OPEN):
         raise ValidationError({"status": [_("Pilih status: tertangani, ditutup dengan alasan, atau terbuka lagi.")]})
@@ -406,12 +454,36 @@ def set_need_status(actor, need: Need, expected_version, *, status: str, outcome
         raise ValidationError({"outcome": [_("Tuliskan hasil penanganan kebutuhan ini.")]})
     if status == NeedStatus.CLOSED and not outcome:
         raise ValidationError({"outcome": [_("Tuliskan alasan kebutuhan ini ditutup tanpa ditangani.")]})
+    if len(outcome) > MAX_TEXT:
+        raise ValidationError(
+            {
+                "outcome": [
+                    _("Hasil/alasan terlalu panjang: %(length)d karakter, paling banyak %(limit)d.")
+                    % {"length": len(outcome), "limit": MAX_TEXT}
+                ]
+            }
+        )
     with transaction.atomic():
+        case = _lock_open_case(actor, need.case_id)
+        if status in NEED_FINAL_CHOICES:
+            # The agency is still working on it (or a draft may still go out): finish or cancel that first.
+            numbers = workflow.open_referrals(case, need)
+            if numbers:
+                raise ValidationError(
+                    {
+                        "status": [
+                            _(
+                                "Kebutuhan ini masih punya rujukan yang terbuka: %(numbers)s. Selesaikan atau "
+                                "batalkan rujukan itu lebih dulu."
+                            )
+                            % {"numbers": ", ".join(numbers)}
+                        ]
+                    }
+                )
         old = need.status
         need.status = status
         need.outcome = outcome if status != NeedStatus.OPEN else ""
         save_versioned(need, expected_version, ["status", "outcome"])
-        case = need.case
         # An opened need goes back to what its referrals and recommendations say; a new case moves on.
         workflow.refresh_status(case)
         log_event(case, actor, "need.status", need=need.pk, old=old, new=status)
@@ -424,11 +496,11 @@ def set_need_status(actor, need: Need, expected_version, *, status: str, outcome
 
 def add_task(actor, case: Case, *, title: str, due_date, assigned_to=None, need=None) -> FollowUpTask:
     _require(actor, "assess_case", "close_case", "intake_case")
-    _check_open(case)
     errors = {}
     title = (title or "").strip()
     if not title:
         errors["title"] = [_("Tuliskan tindak lanjut yang harus dilakukan.")]
+    _check_length(FollowUpTask, "title", title, errors)
     if not isinstance(due_date, dt.date):
         errors["due_date"] = [_("Isi tenggat dengan tanggal yang sah.")]
     elif due_date < timezone.localdate():
@@ -445,11 +517,13 @@ def add_task(actor, case: Case, *, title: str, due_date, assigned_to=None, need=
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        locked = _lock_open_case(actor, case.pk)
         task = FollowUpTask.objects.create(
-            case=case, need=need, title=title[:255], due_date=due_date, assigned_to=assigned_to, created_by=actor
+            case=locked, need=need, title=title, due_date=due_date, assigned_to=assigned_to, created_by=actor
         )
-        log_event(case, actor, "task.added", task=task.pk, due=due_date.isoformat())
-        record(actor, "task.add", case, detail={"task": task.pk})
+        log_event(locked, actor, "task.added", task=task.pk, due=due_date.isoformat())
+        record(actor, "task.add", locked, detail={"task": task.pk})
+    _copy_state(case, locked)
     return task
 
 
@@ -459,6 +533,7 @@ def complete_task(actor, task: FollowUpTask, *, result: str) -> FollowUpTask:
     if not result:
         raise ValidationError({"result": [_("Tuliskan hasil tindak lanjut.")]})
     with transaction.atomic():
+        _lock_open_case(actor, task.case_id)
         # Conditional update: two people finishing the same task cannot both succeed.
         done = FollowUpTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
             done_at=timezone.now(), done_by=actor, result=result
@@ -480,49 +555,61 @@ def open_need_labels(case: Case) -> list[str]:
 
 def close_case(actor, case: Case, expected_version, *, reason: str = "") -> Case:
     _require(actor, "close_case")
-    if case.status == CaseStatus.CLOSED:
-        raise ValidationError({"case": [_("Kasus sudah ditutup.")]})
     with transaction.atomic():
-        before = case.version
-        workflow.refresh_status(case)
+        locked = _lock_case(actor, case.pk)
+        if locked.status == CaseStatus.CLOSED:
+            raise ValidationError({"case": [_("Kasus sudah ditutup.")]})
+        before = locked.version
+        workflow.refresh_status(locked)
         # refresh_status may itself move a new case forward (a version bump that is not a conflict).
-        expected = case.version if expected_version is None or int(expected_version) == before else expected_version
-        if not workflow.close_allowed(case):
-            open_needs = open_need_labels(case)
-            raise ValidationError(
-                {
-                    "case": [
-                        _(
-                            "Kasus belum dapat ditutup: kebutuhan berikut belum tertangani atau ditutup dengan alasan: "
-                            "%(needs)s."
-                        )
-                        % {"needs": ", ".join(open_needs)}
-                    ]
-                }
-            )
-        old = case.status
-        case.status = CaseStatus.CLOSED
-        case.close_reason = (reason or "").strip()
-        case.closed_at = timezone.now()
-        save_versioned(case, expected, ["status", "close_reason", "closed_at"])
-        log_event(case, actor, "case.closed", old=old)
-        record(actor, "case.close", case)
+        expected = locked.version if expected_version is None or int(expected_version) == before else expected_version
+        if not workflow.close_allowed(locked):
+            problems = []
+            open_needs = open_need_labels(locked)
+            if open_needs:
+                problems.append(
+                    _(
+                        "Kasus belum dapat ditutup: kebutuhan berikut belum tertangani atau ditutup dengan alasan: "
+                        "%(needs)s."
+                    )
+                    % {"needs": ", ".join(open_needs)}
+                )
+            numbers = workflow.open_referrals(locked)
+            if numbers:
+                problems.append(
+                    _(
+                        "Kasus belum dapat ditutup: rujukan berikut masih terbuka di lembaga atau masih draf: "
+                        "%(numbers)s. Selesaikan atau batalkan rujukan itu lebih dulu."
+                    )
+                    % {"numbers": ", ".join(numbers)}
+                )
+            raise ValidationError({"case": problems or [_("Kasus belum dapat ditutup.")]})
+        old = locked.status
+        locked.status = CaseStatus.CLOSED
+        locked.close_reason = (reason or "").strip()
+        locked.closed_at = timezone.now()
+        save_versioned(locked, expected, ["status", "close_reason", "closed_at"])
+        log_event(locked, actor, "case.closed", old=old)
+        record(actor, "case.close", locked)
+    _copy_state(case, locked)
     return case
 
 
 def reopen_case(actor, case: Case, expected_version, *, reason: str) -> Case:
     _require(actor, "close_case")
     reason = (reason or "").strip()
-    if case.status != CaseStatus.CLOSED:
-        raise ValidationError({"case": [_("Hanya kasus yang sudah ditutup yang dapat dibuka kembali.")]})
     if not reason:
         raise ValidationError({"reason": [_("Tuliskan alasan kasus dibuka kembali.")]})
     with transaction.atomic():
-        case.status = workflow.CASE_TRANSITIONS["reopen"][1]
-        case.closed_at = None
-        case.reopen_reason = reason
+        locked = _lock_case(actor, case.pk)
+        if locked.status != CaseStatus.CLOSED:
+            raise ValidationError({"case": [_("Hanya kasus yang sudah ditutup yang dapat dibuka kembali.")]})
+        locked.status = workflow.CASE_TRANSITIONS["reopen"][1]
+        locked.closed_at = None
+        locked.reopen_reason = reason
         # Free text may name people: it lives on the case row, not in timeline params or the audit.
-        save_versioned(case, expected_version, ["status", "closed_at", "reopen_reason"])
-        log_event(case, actor, "case.reopened")
-        record(actor, "case.reopen", case)
+        save_versioned(locked, expected_version, ["status", "closed_at", "reopen_reason"])
+        log_event(locked, actor, "case.reopened")
+        record(actor, "case.reopen", locked)
+    _copy_state(case, locked)
     return case

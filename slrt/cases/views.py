@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +30,7 @@ from slrt.registry import tables as registry_tables
 from slrt.registry.selectors.people import get_person, search_people
 from slrt.wilayah.models import Level, Region, ancestor_codes
 
-from . import selectors, services, tickets
+from . import selectors, services, tickets, workflow
 from .forms import (
     CaseEditForm,
     CaseFilterForm,
@@ -278,6 +278,10 @@ def case_list(request):
 # --- case page and monitoring -------------------------------------------------------------------
 
 
+def _may_task(user) -> bool:
+    return any(can(user, c) for c in ("intake_case", "assess_case", "close_case"))
+
+
 def _staff_for(case):
     """Staff whose scope contains the case: who a follow-up task may be given to."""
     return User.objects.filter(
@@ -313,8 +317,13 @@ def _detail_context(request, case, **forms):
         "may_monitor": can(user, "assess_case") or can(user, "close_case"),
         "may_close": can(user, "close_case"),
         "may_reprint": can(user, "intake_case"),
+        # Follow-up tasks: whoever takes in, assesses or closes cases; read-only roles only look.
+        "may_task": _may_task(user),
         "is_closed": case.status == CaseStatus.CLOSED,
         "open_needs": [n for n in needs if n.status not in (NeedStatus.HANDLED, NeedStatus.CLOSED)],
+        "open_referrals": workflow.open_referrals(case)
+        if can(user, "close_case") and case.status != CaseStatus.CLOSED
+        else [],
         "need_form": forms.get("need_form") or NeedEditForm(initial={"version": 1}),
         "task_form": forms.get("task_form")
         or TaskForm(staff=_staff_for(case), needs=case.needs.all(), initial={"due_date": today + dt.timedelta(days=7)}),
@@ -417,6 +426,9 @@ def need_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def need_edit(request, pk, need_pk):
     need = selectors.get_need(request.user, pk, need_pk)
+    if not (can(request.user, "intake_case") or can(request.user, "assess_case")):
+        # Read-only roles (after the scope check, so outside it stays a 404) get no edit form.
+        raise PermissionDenied
     status = 200
     if request.method == "POST":
         form = NeedEditForm(request.POST)

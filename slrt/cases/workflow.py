@@ -6,7 +6,9 @@ outcome); a case is new until any need moves, and closes only by an explicit clo
 `close_allowed` permits. Reopening puts a closed case back to in progress.
 """
 
-from slrt.referrals.models import ReferralStatus
+from django.db.models import F
+
+from slrt.referrals.models import Referral, ReferralStatus
 
 from .models import Case, CaseStatus, NeedStatus, RecommendationStatus
 
@@ -41,19 +43,44 @@ def refresh_status(case: Case) -> list[tuple[int, str, str]]:
 
     Call inside the transaction of any write that touches a need's recommendations or referrals.
     Does not close a case: closing needs a person and, for unhandled needs, a reason.
+
+    Writes are conditional on the status read and bump `version` in the database (`F`), so a
+    stale `case` object can neither move a version backwards nor reopen a case someone else
+    just closed; `case` is refreshed from the database afterwards.
     """
     changed = []
     for need in case.needs.prefetch_related("referrals", "recommendations"):
         status = derived_need_status(need)
         if status != need.status:
-            changed.append((need.pk, need.status, status))
-            type(need).objects.filter(pk=need.pk).update(status=status, version=need.version + 1)
-    if case.status == CaseStatus.NEW and (changed or case.needs.exclude(status=NeedStatus.OPEN).exists()):
-        Case.unscoped.filter(pk=case.pk).update(status=CaseStatus.IN_PROGRESS, version=case.version + 1)
-        case.status, case.version = CaseStatus.IN_PROGRESS, case.version + 1
+            moved = (
+                type(need)
+                .objects.filter(pk=need.pk, status=need.status)
+                .update(status=status, version=F("version") + 1)
+            )
+            if moved:
+                changed.append((need.pk, need.status, status))
+    if changed or case.needs.exclude(status=NeedStatus.OPEN).exists():
+        Case.unscoped.filter(pk=case.pk, status=CaseStatus.NEW).update(
+            status=CaseStatus.IN_PROGRESS, version=F("version") + 1
+        )
+    case.status, case.version, case.closed_at = (
+        Case.unscoped.filter(pk=case.pk).values_list("status", "version", "closed_at").get()
+    )
     return changed
 
 
+def open_referrals(case: Case, need=None) -> list[str]:
+    """Numbers of the case's (or one need's) referrals still open: a draft or at the agency."""
+    qs = Referral.objects.system().filter(case_id=case.pk, status__in=OPEN_REFERRAL)
+    if need is not None:
+        qs = qs.filter(need_id=need.pk)
+    return list(qs.order_by("pk").values_list("number", flat=True))
+
+
 def close_allowed(case: Case) -> bool:
-    """A case closes only when every need is handled or closed with a reason."""
-    return case.status in CASE_TRANSITIONS["close"][0] and not case.needs.exclude(status__in=FINAL_NEED).exists()
+    """A case closes only when every need is handled or closed with a reason and no referral is open."""
+    return (
+        case.status in CASE_TRANSITIONS["close"][0]
+        and not case.needs.exclude(status__in=FINAL_NEED).exists()
+        and not open_referrals(case)
+    )

@@ -52,7 +52,11 @@ def program_detail(request, code):
     history = catalogue_selectors.rule_history(program)
     for rule in history:
         rule.requirements = f.rules_describe(rule.criteria)
-    return render(request, "programs/program_detail.html", {"program": program, "history": history})
+    return render(
+        request,
+        "programs/program_detail.html",
+        {"program": program, "history": history, "may_edit": catalogue_services.may_edit_rule(request.user, program)},
+    )
 
 
 def _editor(request, program, rows, meta, errors=(), status=200):
@@ -77,6 +81,10 @@ def _editor(request, program, rows, meta, errors=(), status=200):
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, code):
     program = catalogue_selectors.get_program(code)
+    # The catalogue is visible to all staff, so a programme outside the editor's reach is 403
+    # (not 404); save_rule checks the same rule again.
+    if not catalogue_services.may_edit_rule(request.user, program):
+        raise PermissionDenied(_("Anda tidak boleh mengubah aturan program ini."))
     current = catalogue_selectors.current_rule(program)
     if request.method == "GET":
         meta = f.RuleMetaForm(initial={"version": current.version if current else 0})

@@ -16,17 +16,16 @@ from slrt.audit.services import record
 from slrt.cases.events import log_event
 from slrt.notifications.services import notify
 
-from .models import Referral, ReferralStatus
+from .models import Referral
+from .workflow import AT_AGENCY
 
 logger = logging.getLogger(__name__)
-
-OVERDUE_STATES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE)
 
 
 def overdue_referrals(now):
     return (
         Referral.objects.system()
-        .filter(status__in=OVERDUE_STATES, due_at__lt=now, escalated_at__isnull=True)
+        .filter(status__in=AT_AGENCY, due_at__lt=now, escalated_at__isnull=True)
         .select_related("case", "agency")
     )
 
@@ -39,7 +38,7 @@ def escalate_overdue(now=None) -> int:
         with transaction.atomic():
             won = (
                 Referral.objects.system()
-                .filter(pk=referral.pk, escalated_at__isnull=True, status__in=OVERDUE_STATES)
+                .filter(pk=referral.pk, escalated_at__isnull=True, status__in=AT_AGENCY)
                 .update(escalated_at=now)
             )
             if not won:

@@ -2,7 +2,7 @@
 
 Its states and who may move it between them are data in `referrals.workflow`; every move is
 stamped in `ReferralTransition`. Staff see referrals by region like cases; a Mitra user sees
-only those sent to its own agency (and never drafts).
+only those actually sent to its own agency (never drafts, nor drafts cancelled unsent).
 """
 
 from django.conf import settings
@@ -67,7 +67,9 @@ class Referral(ScopedModel, Versioned):
         if user.role == Role.MITRA:
             if not user.agency_code:
                 return Q(pk__in=[])
-            return Q(agency__code=user.agency_code) & ~Q(status=ReferralStatus.DRAFT)
+            # Only what was actually sent: a draft cancelled before sending never reached the
+            # agency (and may lack the resident's consent to share), so it stays invisible.
+            return Q(agency__code=user.agency_code, sent_at__isnull=False)
         if not can(user, "view_cases"):
             return Q(pk__in=[])
         return region_q(user.region_id)

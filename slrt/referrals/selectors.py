@@ -10,11 +10,10 @@ from slrt.accounts.roles import Role, can
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
 
-from .models import Referral, ReferralStatus
-from .workflow import allowed_actions
+from slrt.cases.models import CaseStatus
 
-# Overdue = sent and not yet answered with a final state by the due date.
-WAITING_STATES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE)
+from .models import Referral, ReferralStatus
+from .workflow import AT_AGENCY, allowed_actions
 
 
 def referrals_for(
@@ -28,7 +27,8 @@ def referrals_for(
     if sector:
         qs = qs.filter(need__sector=sector)
     if overdue:
-        qs = qs.filter(status__in=WAITING_STATES, due_at__lt=timezone.now())
+        # Overdue = at the agency and not yet answered with a final state by the due date.
+        qs = qs.filter(status__in=AT_AGENCY, due_at__lt=timezone.now())
     # The inbox dates a referral by when it was sent; staff lists by when it was drafted.
     date_field = "sent_at" if user.role == Role.MITRA else "created_at"
     if date_from:
@@ -53,7 +53,7 @@ def get_referral(user, pk) -> Referral:
 
 
 def is_overdue(referral, now=None) -> bool:
-    return bool(referral.due_at and referral.status in WAITING_STATES and referral.due_at < (now or timezone.now()))
+    return bool(referral.due_at and referral.status in AT_AGENCY and referral.due_at < (now or timezone.now()))
 
 
 def agency_choices(user) -> list[Agency]:
@@ -101,7 +101,23 @@ def mitra_view(referral) -> dict:
 
 
 def actions_for(user, referral) -> list[str]:
-    return allowed_actions(user.role, referral.status, direct=not referral.recommendation_id)
+    return allowed_actions(
+        user.role,
+        referral.status,
+        direct=not referral.recommendation_id,
+        own_draft=referral.created_by_id == user.pk,
+        case_closed=referral.case.status == CaseStatus.CLOSED,
+    )
+
+
+def own_direct_draft(user, referral) -> bool:
+    """A direct draft this decider wrote: four eyes, so another decider must send it."""
+    return (
+        referral.status == ReferralStatus.DRAFT
+        and not referral.recommendation_id
+        and referral.created_by_id == user.pk
+        and can(user, "approve_recommendation")
+    )
 
 
 def awaits_decision(user, referral) -> bool:

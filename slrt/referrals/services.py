@@ -22,8 +22,8 @@ from slrt.cases.workflow import FINAL_NEED, refresh_status
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.notifications.services import notify
 
-from .errors import ConsentRequired, DecisionRequired, Forbidden, InvalidTransition
-from .models import Referral, ReferralStatus, ReferralTransition
+from .errors import ConsentRequired, DecisionRequired, Forbidden, FourEyes, InvalidTransition
+from .models import Referral, ReferralTransition
 from .workflow import FIELD_LABELS, TRANSITIONS
 
 DEFAULT_SLA_DAYS = 7
@@ -180,24 +180,38 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
                 _("Rujukan berstatus %(status)s; tindakan ini tidak dapat dilakukan.")
                 % {"status": ref.get_status_display()}
             )
-        values = _clean_fields(t, fields)
         case = ref.case
+        # A closed case is finished business: only staff may still cancel what is left open
+        # (the case is reopened first if the service must go on).
+        if case.status == CaseStatus.CLOSED and action != "cancel":
+            if action == "send":
+                raise InvalidTransition(_("Kasus sudah ditutup; buka kembali kasus sebelum merujuk."))
+            raise InvalidTransition(
+                _("Kasus rujukan ini sudah ditutup; status rujukan tidak dapat diubah lagi. Hubungi SLRT.")
+            )
+        values = _clean_fields(t, fields)
         if action == "send":
             if not case.consent_share_agencies:
                 raise ConsentRequired(
                     _("Warga belum menyetujui data dibagikan ke lembaga rujukan; rujukan tidak dapat dikirim.")
                 )
-            if case.status == CaseStatus.CLOSED:
-                raise InvalidTransition(_("Kasus sudah ditutup; buka kembali kasus sebelum merujuk."))
             if ref.recommendation_id and ref.recommendation.status != RecommendationStatus.APPROVED:
                 raise InvalidTransition(_("Rekomendasi rujukan ini belum disetujui."))
             # Penetapan layanan: a referral not backed by an approved recommendation is itself the
-            # decision, so only those who decide (Manajer, Koordinator) may send it.
+            # decision, so only those who decide (Manajer, Koordinator) may send it...
             if not ref.recommendation_id and not can(actor, "approve_recommendation"):
                 raise DecisionRequired(
                     _(
                         "Rujukan langsung tanpa rekomendasi yang disetujui hanya dapat dikirim oleh Manajer SLRT "
                         "atau Koordinator Puskesos. Ajukan rekomendasi untuk diputuskan."
+                    )
+                )
+            # ...and, like a recommendation, never by the one who drafted it (four eyes).
+            if not ref.recommendation_id and ref.created_by_id == actor.pk:
+                raise FourEyes(
+                    _(
+                        "Anda menyusun rujukan langsung ini; rujukan harus dikirim oleh Manajer SLRT atau "
+                        "Koordinator Puskesos lain (prinsip empat mata), atau ajukan rekomendasi untuk diputuskan."
                     )
                 )
             now = timezone.now()
@@ -231,12 +245,3 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
             notify(NOTIFY_ON[action], ref)
         refresh_status(case)
     return ref
-
-
-def is_open(referral) -> bool:
-    return referral.status not in {
-        ReferralStatus.REJECTED,
-        ReferralStatus.DONE,
-        ReferralStatus.RETURNED,
-        ReferralStatus.CANCELLED,
-    }

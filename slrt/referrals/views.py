@@ -26,7 +26,7 @@ from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
 
 from . import selectors, services
-from .errors import DecisionRequired, DeskError
+from .errors import DecisionRequired, DeskError, FourEyes
 from .forms import ReferralFilterForm
 from .workflow import FIELD_LABELS, TRANSITIONS
 
@@ -73,6 +73,7 @@ def _detail_context(request, referral, *, typed=None, errors=None, message=""):
         "message": message,
         "letter": selectors.referral_letter(referral),
         "awaits_decision": selectors.awaits_decision(user, referral),
+        "own_direct_draft": selectors.own_direct_draft(user, referral),
         "field_labels": FIELD_LABELS,
         "next": back_to(request, ""),
     }
@@ -119,8 +120,8 @@ def referral_transition(request, pk):
         return render(request, _template(request.user), context, status=422)
     except DeskError as exc:
         # A plain role refusal gets the generic 403 page; refusals that explain a rule the
-        # user can act on (e.g. penetapan layanan) re-render the referral with the reason.
-        if exc.status == 403 and not isinstance(exc, DecisionRequired):
+        # user can act on (penetapan layanan, four eyes) re-render the referral with the reason.
+        if exc.status == 403 and not isinstance(exc, DecisionRequired | FourEyes):
             raise PermissionDenied(exc.message)
         fresh = selectors.get_referral(request.user, pk)
         context = _detail_context(request, fresh, typed=typed, message=exc.message)

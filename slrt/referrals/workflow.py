@@ -17,10 +17,14 @@ from .models import ReferralStatus as S
 STAFF = frozenset(CAPABILITIES["manage_referrals"])
 AGENCY = frozenset(CAPABILITIES["respond_referral"])
 # Penetapan layanan: a direct referral (no approved recommendation behind it) is sent only by
-# those who decide services; `services.transition` enforces it, `allowed_actions` mirrors it.
+# those who decide services, and not by whoever drafted it (four eyes); `services.transition`
+# enforces it, `allowed_actions` mirrors it.
 DECIDERS = frozenset(CAPABILITIES["approve_recommendation"])
 
-OPEN_STATES = frozenset({S.DRAFT, S.SENT, S.ACCEPTED, S.IN_SERVICE})
+# The one definition of the referral state sets; cases, escalation and reports import them.
+# At the agency: sent and not yet answered with a final state (what the SLA and escalation watch).
+AT_AGENCY = frozenset({S.SENT, S.ACCEPTED, S.IN_SERVICE})
+OPEN_STATES = frozenset({S.DRAFT, *AT_AGENCY})
 FINAL_STATES = frozenset({S.REJECTED, S.DONE, S.RETURNED, S.CANCELLED})
 
 
@@ -54,13 +58,21 @@ FIELD_LABELS = {
 }
 
 
-def allowed_actions(role: str, status: str, *, direct: bool = False) -> list[str]:
+def allowed_actions(
+    role: str, status: str, *, direct: bool = False, own_draft: bool = False, case_closed: bool = False
+) -> list[str]:
     """Actions a role may take from a status, in table order (for buttons and API hints).
 
-    `direct`: the referral has no approved recommendation behind it, so only deciders send it.
+    `direct`: the referral has no approved recommendation behind it, so only deciders send it,
+    and never the one who drafted it (`own_draft`: four eyes). `case_closed`: the case is
+    closed, so only the staff cancel is left.
     """
-    return [
-        name
-        for name, t in TRANSITIONS.items()
-        if role in t.roles and status in t.sources and not (name == "send" and direct and role not in DECIDERS)
-    ]
+
+    def allowed(name, t):
+        if role not in t.roles or status not in t.sources:
+            return False
+        if case_closed and name != "cancel":
+            return False
+        return not (name == "send" and direct and (role not in DECIDERS or own_draft))
+
+    return [name for name, t in TRANSITIONS.items() if allowed(name, t)]

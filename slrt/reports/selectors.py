@@ -10,8 +10,7 @@ from django.utils import timezone
 from slrt.accounts.roles import can
 from slrt.cases.models import Case, CaseStatus, FollowUpTask, Recommendation, RecommendationStatus
 from slrt.referrals.models import Referral, ReferralStatus, ReferralTransition
-
-WAITING_ON_AGENCY = [ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE]
+from slrt.referrals.workflow import AT_AGENCY
 
 
 def desk_overview(user) -> dict:
@@ -37,9 +36,9 @@ def desk_overview(user) -> dict:
         done_at = ReferralTransition.objects.filter(referral=OuterRef("pk"), to_status=ReferralStatus.DONE)
         referrals = Referral.objects.for_user(user).annotate(done_at=Subquery(done_at.values("at")[:1]))
         figures = referrals.aggregate(
-            waiting=Count("id", filter=Q(status__in=WAITING_ON_AGENCY)),
+            waiting=Count("id", filter=Q(status__in=AT_AGENCY)),
             new=Count("id", filter=Q(status=ReferralStatus.SENT)),
-            overdue=Count("id", filter=Q(status__in=WAITING_ON_AGENCY, due_at__lt=now)),
+            overdue=Count("id", filter=Q(status__in=AT_AGENCY, due_at__lt=now)),
             done=Count("id", filter=Q(status=ReferralStatus.DONE)),
             done_on_time=Count("id", filter=Q(status=ReferralStatus.DONE, done_at__lte=F("due_at"))),
         )

@@ -21,7 +21,6 @@ from slrt.audit.services import record
 from slrt.core.locking import ConflictError
 from slrt.registry.api.schemas import person_hit
 from slrt.registry.selectors.people import clean_number, get_person, search_people
-from slrt.wilayah.models import normalize_code
 
 from .. import selectors, services, tickets
 from ..models import CaseStatus, Channel, Urgency
@@ -181,7 +180,6 @@ def list_cases(
 ):
     user = request.auth
     _require(user, "view_cases")
-    from slrt.accounts.scoping import in_scope
     from slrt.programs.models import Sector
 
     for value, choices, code in (
@@ -203,9 +201,16 @@ def list_cases(
             dates.append(dt.date.fromisoformat(raw) if raw else None)
         except ValueError:
             raise ApiError(422, "invalid_date", _("%(name)s harus tanggal YYYY-MM-DD.") % {"name": name})
-    code = normalize_code(region) if region else ""
-    if region and not in_scope(user, code):
-        raise ApiError(422, "invalid_region", _("Wilayah %(code)s di luar wilayah tugas Anda.") % {"code": region})
+    code = ""
+    if region:
+        try:
+            code = selectors.region_filter(user, region)
+        except ValueError as exc:
+            if str(exc) == "outside":
+                message = _("Wilayah %(code)s di luar wilayah tugas Anda.")
+            else:
+                message = _("Kode wilayah %(code)s tidak dikenal; contoh: 32.01 atau 3201022001.")
+            raise ApiError(422, "invalid_region", message % {"code": region[:20]})
     filters = selectors.CaseFilters(
         status=status or "",
         sector=sector or "",

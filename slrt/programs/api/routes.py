@@ -115,6 +115,9 @@ def get_run_errors(
     if not 1 <= limit <= 1000 or not 0 <= offset <= 1_000_000:
         raise ApiError(422, "invalid_page", _("limit 1-1000 dan offset 0-1000000."))
     run = targeting_selectors.get_run(request.auth, run_id)
+    # The list carries KK numbers: the access log says which run and page, nothing personal
+    # (as the web page does).
+    record(request.auth, "targeting.view", run, region_code=run.region_id, detail={"offset": offset, "limit": limit})
     rows = list(
         targeting_selectors.error_rows(
             request.auth, run, program=program, kind=kind, desa=desa, offset=offset, limit=limit

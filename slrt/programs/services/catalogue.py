@@ -4,11 +4,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from slrt.accounts.roles import can
+from slrt.accounts.roles import Role, can
+from slrt.accounts.scoping import in_scope
 from slrt.audit.services import record
+from slrt.wilayah.models import NATION_CODE
 
 from .. import rules
 from ..models import Agency, AgencyService, EligibilityRule, Program
+
+
+def may_edit_rule(user, program: Program) -> bool:
+    """A national programme's rule is the Admin's at nation level; a regional one belongs to the
+    Admin or Manajer whose scope contains the programme's region."""
+    if not can(user, "edit_rules"):
+        return False
+    if program.region_id is None:
+        return user.role == Role.ADMIN and user.region_id == NATION_CODE
+    return in_scope(user, program.region_id)
 
 
 def save_rule(user, program: Program, criteria, *, note: str = "", based_on: int | None = None) -> EligibilityRule:
@@ -19,6 +31,13 @@ def save_rule(user, program: Program, criteria, *, note: str = "", based_on: int
     """
     if not can(user, "edit_rules"):
         raise PermissionDenied(_("Peran Anda tidak boleh mengubah aturan kelayakan."))
+    if not may_edit_rule(user, program):
+        raise PermissionDenied(
+            _(
+                "Aturan program nasional hanya diubah oleh Admin tingkat nasional; aturan program daerah "
+                "oleh Admin atau Manajer SLRT di wilayah program itu."
+            )
+        )
     try:
         cleaned = rules.validate(criteria)
     except rules.RuleError as exc:

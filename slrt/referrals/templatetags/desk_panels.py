@@ -59,6 +59,7 @@ def referral_panel(context, case) -> dict:
                 "overdue": selectors.is_overdue(r),
                 "actions": [(a, TRANSITIONS[a]) for a in selectors.actions_for(user, r)],
                 "awaits_decision": selectors.awaits_decision(user, r),
+                "own_direct_draft": selectors.own_direct_draft(user, r),
                 "letter": selectors.referral_letter(r),
             }
         )
