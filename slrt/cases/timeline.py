@@ -10,7 +10,7 @@ EVENT_TEXT = {
     "recommendation.drafted": _("Rekomendasi #%(recommendation)s untuk kebutuhan #%(need)s disusun (%(type)s)."),
     "recommendation.approved": _("Rekomendasi #%(recommendation)s disetujui."),
     "recommendation.rejected": _("Rekomendasi #%(recommendation)s ditolak."),
-    "letter.issued": _("Surat %(type)s nomor %(number)s diterbitkan."),
+    "letter.issued": _("%(type)s nomor %(number)s diterbitkan."),
     "referral.drafted": _("Draf rujukan %(number)s ke %(agency)s dibuat."),
     "referral.send": _("Rujukan %(number)s dikirim ke lembaga."),
     "referral.accept": _("Rujukan %(number)s diterima lembaga."),

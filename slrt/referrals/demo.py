@@ -4,8 +4,9 @@ row, letter, timeline event and outbox message is what production would make.
 One case per state a new user should meet: a recommendation waiting for the Manajer, one
 rejected, an approved programme (Surat Rekomendasi) and Puskesos handling (Surat Keterangan);
 referrals in draft, sent, accepted, rejected, in service, done (its case closed), returned,
-cancelled, and one past its deadline and escalated. Most go to the RSUD so the demo Mitra
-user's inbox is alive. Idempotent: nothing happens if the district already has referrals.
+cancelled, and one past its deadline and escalated (a direct referral: drafted by the Manajer,
+sent by the Koordinator, four eyes). Most go to the RSUD so the demo Mitra user's inbox is
+alive. Idempotent: nothing happens if the district already has referrals.
 """
 
 import datetime as dt
@@ -58,7 +59,7 @@ def _act(actor, referral, action, **fields):
     return services.transition(actor, referral, action, referral.version, **fields)
 
 
-def seed_referrals(kab_code: str, *, front_office, back_office, manajer, mitra) -> list[Case]:
+def seed_referrals(kab_code: str, *, front_office, back_office, manajer, mitra, koordinator=None) -> list[Case]:
     if Referral.objects.system().filter(kab_code=kab_code).exists():
         return []
     digits = kab_code.replace(".", "")
@@ -169,9 +170,22 @@ def seed_referrals(kab_code: str, *, front_office, back_office, manajer, mitra) 
     ktp_case = _case(front_office, people[11], "adminduk", "KTP-el hilang, perlu untuk berobat")
     ktp = services.draft_referral(manajer, ktp_case.needs.get(), service=dukcapil_ktp, note="Perekaman ulang")
     _act(manajer, ktp, "cancel", reason="Warga sudah mengurus sendiri ke kecamatan")
-    roof_case = _case(front_office, people[12], "perumahan", "Atap rumah roboh sebagian saat hujan")
-    roof = services.draft_referral(manajer, roof_case.needs.get(), service=rutilahu, note="Survei kelayakan")
-    _act(manajer, roof, "send")
+    # A direct referral is sent by a second decider (four eyes): the Manajer drafts it and the
+    # Koordinator of the desa sends it; without a Koordinator, back office drafts, the Manajer sends.
+    roof_person, drafter, sender = people[12], back_office, manajer
+    if koordinator is not None:
+        in_desa = (
+            Person.objects.system()
+            .filter(desa_code=koordinator.region_id, is_active=True, hubungan_keluarga__icontains="kepala")
+            .exclude(pk__in=[p.pk for p in people])
+            .order_by("pk")
+            .first()
+        )
+        if in_desa is not None:
+            roof_person, drafter, sender = in_desa, manajer, koordinator
+    roof_case = _case(front_office, roof_person, "perumahan", "Atap rumah roboh sebagian saat hujan")
+    roof = services.draft_referral(drafter, roof_case.needs.get(), service=rutilahu, note="Survei kelayakan")
+    _act(sender, roof, "send")
     # Pretend it was sent before the SLA: only the clock is moved, the escalation is the real job.
     Referral.objects.system().filter(pk=roof.pk).update(
         sent_at=timezone.now() - dt.timedelta(days=40), due_at=timezone.now() - dt.timedelta(days=10)

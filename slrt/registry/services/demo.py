@@ -83,12 +83,12 @@ def _service_desk(kab: Region) -> None:
     load_catalogue()
     load_agencies(kab.code)
     staff = {u.username: u for u in User.objects.filter(username__in=[
-        "demo-fo", "demo-bo", "demo-manajer", "demo-mitra",
+        "demo-fo", "demo-bo", "demo-manajer", "demo-mitra", "demo-koordinator",
     ])}
     seed_cases(kab.code, staff["demo-fo"], staff["demo-bo"])
     seed_referrals(
         kab.code, front_office=staff["demo-fo"], back_office=staff["demo-bo"], manajer=staff["demo-manajer"],
-        mitra=staff["demo-mitra"],
+        mitra=staff["demo-mitra"], koordinator=staff.get("demo-koordinator"),
     )
 
 
