@@ -57,7 +57,11 @@ def test_catalogue_is_open_to_staff_not_to_mitra(client, make_user, role, region
 
 def regional_program(code="BLT-DD-3201", region="32.01"):
     return Program.objects.create(
-        code=code, name=f"BLT Dana Desa {region}", owner="Pemda", target_unit="family", sector="pangan",
+        code=code,
+        name=f"BLT Dana Desa {region}",
+        owner="Pemda",
+        target_unit="family",
+        sector="pangan",
         region_id=region,
     )
 

@@ -132,7 +132,8 @@ def _case_with_referral(desa, make_user):
     ).case
     service = AgencyService.objects.get(agency__code=AGENCY, code="RAWAT-INAP")
     referral = referral_services.draft_referral(desk, case.needs.get(), service=service)
-    referral = referral_services.transition(desk, referral, "send", referral.version)
+    # Four eyes: a direct referral is sent by another Manajer than the one who drafted it.
+    referral = referral_services.transition(make_user("manajer", kab), referral, "send", referral.version)
     return case, referral
 
 

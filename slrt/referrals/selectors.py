@@ -7,10 +7,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from slrt.accounts.roles import Role, can
+from slrt.cases.models import CaseStatus
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
-
-from slrt.cases.models import CaseStatus
 
 from .models import Referral, ReferralStatus
 from .workflow import AT_AGENCY, allowed_actions
