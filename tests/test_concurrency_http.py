@@ -139,7 +139,8 @@ def test_two_agency_users_answering_one_referral_over_the_api_one_wins_one_gets_
     manajer = make_user("manajer", "32.01")
     case = _case(make_user("front_office", "32.01"), make_person(desa_code=DESA))
     service = AgencyService.objects.get(agency__code="RSUD-3201", code="RAWAT-INAP")
-    referral = referral_services.draft_referral(manajer, case.needs.get(), service=service)
+    drafter = make_user("back_office", "32.01")  # four eyes: the Manajer sends what another drafted
+    referral = referral_services.draft_referral(drafter, case.needs.get(), service=service)
     referral = referral_services.transition(manajer, referral, "send", referral.version)
     accepting, rejecting = make_user("mitra", "32.01", "RSUD-3201"), make_user("mitra", "32.01", "RSUD-3201")
     url = f"{live_server.url}/api/v1/referrals/{referral.pk}/transitions"

@@ -9,10 +9,11 @@ outcome); a case is new until any need moves, and closes only by an explicit clo
 from django.db.models import F
 
 from slrt.referrals.models import Referral, ReferralStatus
+from slrt.referrals.workflow import OPEN_STATES
 
 from .models import Case, CaseStatus, NeedStatus, RecommendationStatus
 
-OPEN_REFERRAL = {ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE}
+OPEN_REFERRAL = OPEN_STATES
 
 # Case transitions as data: action -> (allowed from, to). Close and reopen are explicit;
 # "progress" is what `refresh_status` applies when a need moves.
