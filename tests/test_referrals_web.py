@@ -14,6 +14,7 @@ from tests.test_referrals_fixtures import (
     NIK,
     OTHER_KAB_DESA,
     PHONE,
+    agency,
     build_desk,
     client_for,
     draft,
@@ -21,6 +22,7 @@ from tests.test_referrals_fixtures import (
     move,
     recommended,
     referral_in,
+    service,
 )
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,8 @@ def test_mitra_never_sees_drafts(desk):
 def test_staff_scope_isolation(desk):
     mine = referral_in(desk, ReferralStatus.SENT)
     case, need = make_case(OTHER_KAB_DESA)
-    other = draft(desk, case, need, actor=desk.bo_other_kab)
+    other_svc = service(agency("RSUD-3202", region="32.02"), "rawat-inap")
+    other = draft(desk, case, need, svc=other_svc, actor=desk.bo_other_kab)
     listing = client_for(desk.bo).get("/rujukan/").content.decode()
     assert mine.number in listing and other.number not in listing
     assert client_for(desk.bo).get(f"/rujukan/{other.pk}/").status_code == 404

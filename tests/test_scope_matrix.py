@@ -112,14 +112,17 @@ AGENCY = "RSUD-3201"
 
 
 def _case_with_referral(desa, make_user):
-    """A case in `desa` with one need referred (sent) to the RSUD of kabupaten 32.01."""
+    """A case in `desa` with one need referred (sent) to the RSUD-3201 agency (made national)."""
     from slrt.cases import services as case_services
     from slrt.cases.tickets import issue_search_token
     from slrt.programs.catalogue import load_agencies
-    from slrt.programs.models import AgencyService
+    from slrt.programs.models import Agency, AgencyService
     from slrt.referrals import services as referral_services
 
     load_agencies("32.01")
+    # A national agency may receive referrals from anywhere (agency area rule), so the matrix can
+    # place the case in any region and still send it to the same agency.
+    Agency.objects.filter(code=AGENCY).update(region_id="00")
     kab = ".".join(desa.split(".")[:2])
     intake = case_services.Intake(
         complaint_type="pengaduan", channel="sekretariat", needs=[{"sector": "kesehatan", "description": "Rawat inap"}],

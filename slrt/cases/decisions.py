@@ -8,7 +8,7 @@ for views and the API. Every read starts from a case or referral the caller may 
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -19,12 +19,13 @@ from slrt.audit.services import record
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.programs.models import AgencyService, Program
 from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
-from slrt.wilayah.models import ancestor_codes
+from slrt.wilayah.models import NATION_CODE, ancestor_codes
 
 from .events import log_event
 from .models import (
     Case,
     CaseStatus,
+    CounterKind,
     Letter,
     LetterKind,
     Need,
@@ -32,6 +33,7 @@ from .models import (
     RecommendationKind,
     RecommendationStatus,
 )
+from .tickets import next_number
 from .workflow import FINAL_NEED, refresh_status
 
 # Letter kind issued when a recommendation of each kind is approved. An agency service is
@@ -41,6 +43,27 @@ LETTER_FOR_KIND = {
     RecommendationKind.PUSKESOS: LetterKind.KETERANGAN,
 }
 LETTER_CODE = "400.9"  # classification code of social-welfare correspondence
+
+
+AGENCY_OUTSIDE_AREA = "agency_outside_area"  # ValidationError code of the area rule below
+
+
+def agency_outside_area() -> ValidationError:
+    return ValidationError(
+        _(
+            "Lembaga ini berada di luar wilayah warga; pilih lembaga di kabupaten/kota, provinsi, "
+            "atau tingkat nasional dari wilayah warga."
+        ),
+        code=AGENCY_OUTSIDE_AREA,
+    )
+
+
+def outside_area_message(exc: ValidationError) -> str | None:
+    """The area-rule message inside a refusal, so the API can answer it with its own code."""
+    for error in getattr(exc, "error_dict", {}).get("service", []):
+        if error.code == AGENCY_OUTSIDE_AREA:
+            return next(iter(error))
+    return None
 
 
 # --- selectors -----------------------------------------------------------------------------------
@@ -102,8 +125,34 @@ def decision_options(user, case) -> dict:
     return {
         "needs": [n for n in case.needs.all() if n.status not in FINAL_NEED],
         "programs": list(_programs_for(case).order_by("code")),
-        "services": list(AgencyService.objects.filter(active=True, agency__active=True).select_related("agency")),
+        "services": list(services_for(case)),
     }
+
+
+def agency_regions_q(desa_code: str, prefix: str = "region") -> Q:
+    """Where an agency that may receive this resident's data sits: the nation, the province or
+    the kabupaten/kota of the resident (or inside it). Another district's agency never does, so
+    a desk cannot send personal data across districts."""
+    kab = ".".join(desa_code.split(".")[:2])
+    return Q(**{f"{prefix}__in": [NATION_CODE, *ancestor_codes(desa_code)]}) | Q(
+        **{f"{prefix}__code__startswith": f"{kab}."}
+    )
+
+
+def agency_allowed(agency, desa_code: str) -> bool:
+    parts = desa_code.split(".")
+    kab = ".".join(parts[:2])
+    region = agency.region_id or ""
+    return region in (NATION_CODE, *ancestor_codes(desa_code)) or region.startswith(f"{kab}.")
+
+
+def services_for(case):
+    """Active agency services that may be chosen for this case (its area only)."""
+    return (
+        AgencyService.objects.filter(active=True, agency__active=True)
+        .filter(agency_regions_q(case.desa_code, "agency__region"))
+        .select_related("agency")
+    )
 
 
 def _programs_for(case):
@@ -158,6 +207,8 @@ def draft_recommendation(actor, need, kind, *, program=None, service=None, note=
             raise Http404
         if need.status in FINAL_NEED:
             errors["need"] = _("Kebutuhan ini sudah tertangani atau ditutup.")
+        if service is not None and "service" not in errors and not agency_allowed(service.agency, case.desa_code):
+            errors["service"] = agency_outside_area()
         if errors:
             raise ValidationError(errors)
         rec = Recommendation.objects.create(
@@ -229,41 +280,24 @@ def signer_of(user, case) -> tuple[str, str]:
 def _next_letter_number(case, year: int) -> str:
     # One sequence per district and year, like an office's outgoing-mail register; the district
     # code in the number keeps it unique across districts on a shared server.
-    suffix = f"/SLRT-{case.kab_code.replace('.', '')}/{year}"
-    last = Letter.objects.filter(number__endswith=suffix).order_by("-id").values_list("number", flat=True)
-    seq = 1
-    for number in last[:1]:
-        try:
-            seq = int(number.split("/")[1]) + 1
-        except (IndexError, ValueError):
-            seq = Letter.objects.filter(number__endswith=suffix).count() + 1
-    return f"{LETTER_CODE}/{seq:04d}{suffix}"
+    seq = next_number(CounterKind.LETTER, case.kab_code, year)
+    return f"{LETTER_CODE}/{seq:04d}/SLRT-{case.kab_code.replace('.', '')}/{year}"
 
 
 def issue_letter(actor, case, kind, *, recommendation=None, referral=None, signer=None) -> Letter:
     """Issue a numbered letter with a verification token. Call inside the caller's transaction."""
     name, title = signer_of(signer or actor, case)
-    year = timezone.localdate().year
-    for _attempt in range(5):
-        number = _next_letter_number(case, year)
-        try:
-            with transaction.atomic():  # a savepoint: a number taken concurrently is retried
-                letter = Letter.objects.create(
-                    case=case,
-                    kind=kind,
-                    number=number,
-                    token=secrets.token_urlsafe(18),
-                    recommendation=recommendation,
-                    referral=referral,
-                    signer_name=name,
-                    signer_title=title,
-                    issued_by=actor if getattr(actor, "is_authenticated", False) else None,
-                )
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise ConflictError(message=_("Nomor surat bentrok; coba lagi."))
+    letter = Letter.objects.create(
+        case=case,
+        kind=kind,
+        number=_next_letter_number(case, timezone.localdate().year),
+        token=secrets.token_urlsafe(18),
+        recommendation=recommendation,
+        referral=referral,
+        signer_name=name,
+        signer_title=title,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     record(actor, "letter.issue", letter, region_code=case.desa_code, detail={"case": case.pk, "kind": kind})
     log_event(case, actor, "letter.issued", letter=letter.pk, type=kind, number=letter.number)
     return letter

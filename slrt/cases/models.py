@@ -217,12 +217,23 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
 
 
-class TicketCounter(models.Model):
-    """The last ticket sequence issued per kabupaten/kota and year (one row locked per issue)."""
+class CounterKind(models.TextChoices):
+    TICKET = "ticket", "ticket"
+    REFERRAL = "referral", "referral"
+    LETTER = "letter", "letter"
 
+
+class Counter(models.Model):
+    """The last sequence issued per kind of number, kabupaten/kota and year.
+
+    One row is locked per issue (`tickets.next_number`), so tickets, referral numbers and letter
+    numbers stay unique and consecutive under concurrent desks without retries.
+    """
+
+    kind = models.CharField(max_length=10, choices=CounterKind.choices)
     kab_code = models.CharField(max_length=5)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kab_code", "year"], name="cases_ticket_counter_unique")]
+        constraints = [models.UniqueConstraint(fields=["kind", "kab_code", "year"], name="cases_counter_unique")]

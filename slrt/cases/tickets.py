@@ -3,6 +3,8 @@
 * Ticket `SLRT-<kab 4 digits>-<year>-<6-digit sequence per kab per year>`: the sequence is an
   atomic `UPDATE … SET last = last + 1` on one counter row inside the caller's transaction, so
   two desks never get the same number (PostgreSQL row lock; SQLite serialises writers).
+  `next_number` is the one such counter for every numbered thing (tickets, referral numbers,
+  letter numbers), keyed by kind, kabupaten/kota and year.
 * Status code: 8 characters from an alphabet without look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B),
   so it can be read aloud or typed from a paper receipt. Only an HMAC of ticket + code is
   stored; comparison is constant-time.
@@ -20,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import TicketCounter
+from .models import Counter, CounterKind
 
 STATUS_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 STATUS_CODE_LENGTH = 8
@@ -28,19 +30,28 @@ SEARCH_TOKEN_SALT = "slrt.cases.intake-search"  # noqa: S105 - a signing namespa
 SEARCH_TOKEN_MAX_AGE = 2 * 60 * 60  # an intake conversation, not a day
 
 
-def next_ticket(kab_code: str, year: int | None = None) -> str:
-    """The next ticket of a kabupaten/kota; call inside the transaction that creates the case."""
-    year = year or timezone.localdate().year
-    counters = TicketCounter.objects.filter(kab_code=kab_code, year=year)
+def next_number(kind: str, kab_code: str, year: int) -> int:
+    """The next sequence of one kind of number for a kabupaten/kota and year.
+
+    Call inside the transaction that stores the number: the counter row stays locked by our
+    UPDATE until that transaction commits, so a concurrent caller waits and gets the next value
+    (PostgreSQL row lock; SQLite serialises writers). No retries needed.
+    """
+    counters = Counter.objects.filter(kind=kind, kab_code=kab_code, year=year)
     with transaction.atomic():
         if not counters.update(last=F("last") + 1):
             try:
                 with transaction.atomic():
-                    TicketCounter.objects.create(kab_code=kab_code, year=year, last=1)
-            except IntegrityError:  # another desk created the row first: take the next number
+                    Counter.objects.create(kind=kind, kab_code=kab_code, year=year, last=1)
+            except IntegrityError:  # another caller created the row first: take the next number
                 counters.update(last=F("last") + 1)
-        # The row stays locked by our UPDATE until the caller commits, so this value is ours.
-        last = counters.values_list("last", flat=True).get()
+        return counters.values_list("last", flat=True).get()
+
+
+def next_ticket(kab_code: str, year: int | None = None) -> str:
+    """The next ticket of a kabupaten/kota; call inside the transaction that creates the case."""
+    year = year or timezone.localdate().year
+    last = next_number(CounterKind.TICKET, kab_code, year)
     return f"SLRT-{kab_code.replace('.', '')}-{year}-{last:06d}"
 
 

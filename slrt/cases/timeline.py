@@ -56,9 +56,7 @@ def describe(event) -> str:
     if text is None:
         return event.kind
     labels = _code_labels()
-    params = {
-        k: labels.get(v, v) if k in CODED_PARAMS and isinstance(v, str) else v for k, v in event.params.items()
-    }
+    params = {k: labels.get(v, v) if k in CODED_PARAMS and isinstance(v, str) else v for k, v in event.params.items()}
     try:
         return str(text) % params
     except (KeyError, TypeError, ValueError):

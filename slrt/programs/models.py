@@ -43,8 +43,8 @@ class Agency(models.Model):
     code = models.CharField(_("kode"), max_length=40, unique=True)
     name = models.CharField(_("nama"), max_length=200)
     kind = models.CharField(_("jenis"), max_length=12, choices=AgencyKind.choices)
-    # The area it serves; referrals from outside that area are still possible (a provincial
-    # hospital), the region only orders the directory.
+    # The area it serves: a resident's data goes only to agencies of their kabupaten/kota, its
+    # province or the nation (cases.decisions.agency_allowed), never to another district's.
     region = models.ForeignKey("wilayah.Region", on_delete=models.PROTECT, related_name="+")
     address = models.CharField(_("alamat"), max_length=255, blank=True)
     phone = models.CharField(_("telepon"), max_length=40, blank=True)

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from slrt.accounts.roles import Role, can
+from slrt.cases.decisions import services_for
 from slrt.cases.models import CaseStatus
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
@@ -60,8 +61,9 @@ def agency_choices(user) -> list[Agency]:
     return list(Agency.objects.filter(active=True).order_by("name"))
 
 
-def service_choices() -> list[AgencyService]:
-    return list(AgencyService.objects.filter(active=True, agency__active=True).select_related("agency"))
+def service_choices(case) -> list[AgencyService]:
+    """Active agency services a referral of this case may go to (its area only)."""
+    return list(services_for(case))
 
 
 def mitra_view(referral) -> dict:

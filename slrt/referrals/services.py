@@ -9,15 +9,17 @@ case status refresh, all in one transaction.
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from slrt.accounts.roles import can
 from slrt.audit.services import record
+from slrt.cases.decisions import agency_allowed, agency_outside_area
 from slrt.cases.events import log_event
-from slrt.cases.models import Case, CaseStatus, LetterKind, Need, RecommendationKind, RecommendationStatus
+from slrt.cases.models import Case, CaseStatus, CounterKind, LetterKind, Need, RecommendationKind, RecommendationStatus
+from slrt.cases.tickets import next_number
 from slrt.cases.workflow import FINAL_NEED, refresh_status
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.notifications.services import notify
@@ -32,37 +34,25 @@ MAX_TEXT = 2000
 
 
 def _next_number(case) -> str:
-    prefix = f"RJK-{case.kab_code.replace('.', '')}-{timezone.localdate().year}-"
-    last = (
-        Referral.objects.system().filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True)
-    )
-    seq = 1
-    for number in last[:1]:
-        seq = int(number.rsplit("-", 1)[1]) + 1
-    return f"{prefix}{seq:06d}"
+    """`RJK-<kab 4 digits>-<year>-<6-digit sequence>` from the locked per-kab counter."""
+    year = timezone.localdate().year
+    seq = next_number(CounterKind.REFERRAL, case.kab_code, year)
+    return f"RJK-{case.kab_code.replace('.', '')}-{year}-{seq:06d}"
 
 
 def _create(actor, case, need, service, agency, note, recommendation) -> Referral:
-    for _attempt in range(5):
-        referral = Referral(
-            number=_next_number(case),
-            case=case,
-            need=need,
-            recommendation=recommendation,
-            agency=agency,
-            service=service,
-            note=note,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        referral.set_region(case.desa_code)
-        try:
-            with transaction.atomic():  # a savepoint: a number taken concurrently is retried
-                referral.save()
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise ConflictError(message=_("Nomor rujukan bentrok; coba lagi."))
+    referral = Referral(
+        number=_next_number(case),
+        case=case,
+        need=need,
+        recommendation=recommendation,
+        agency=agency,
+        service=service,
+        note=note,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    referral.set_region(case.desa_code)
+    referral.save()
     record(actor, "referral.draft", referral, detail={"case": case.pk, "agency": agency.code})
     log_event(case, actor, "referral.drafted", referral=referral.pk, number=referral.number, agency=agency.code)
     return referral
@@ -102,6 +92,8 @@ def draft_referral(actor, need, *, service=None, agency=None, note="", recommend
             raise Http404
         if need.status in FINAL_NEED:
             errors["need"] = _("Kebutuhan ini sudah tertangani atau ditutup.")
+        if agency is not None and "service" not in errors and not agency_allowed(agency, case.desa_code):
+            errors["service"] = agency_outside_area()
         if errors:
             raise ValidationError(errors)
         referral = _create(actor, case, need, service, agency, note, recommendation)

@@ -171,7 +171,7 @@ def referral_draft(request, case_pk):
         "message": message,
         "next": back_to(request, reverse("cases:detail", args=[case.pk])),
         "needs": case.needs.all(),
-        "services": selectors.service_choices(),
+        "services": selectors.service_choices(case),
     }
     return render(request, "referrals/draft_page.html", context, status=409 if message else 422)
 

@@ -7,6 +7,7 @@ recommendation was already decided, 422 `validation_error` naming each field.
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -110,6 +111,10 @@ def draft_recommendation(request, case_id: int, payload: RecommendationIn):
         )
     except (DeskError, ConflictError) as exc:
         raise _refused(exc)
+    except ValidationError as exc:
+        if message := decisions.outside_area_message(exc):
+            raise ApiError(422, decisions.AGENCY_OUTSIDE_AREA, message)
+        raise
     return 201, _out(decisions.get_recommendation(request.auth, rec.pk))
 
 

@@ -2,9 +2,11 @@
 
 Errors: 404 out of scope (as if missing), 403 a role not allowed the action, 409 `conflict` on
 a stale version, 409 `invalid_transition` in the wrong state, 409 `consent_required` when the
-resident did not consent to sharing, 422 `validation_error` naming each missing field.
+resident did not consent to sharing, 422 `validation_error` naming each missing field, 422
+`agency_outside_area` for an agency outside the resident's kabupaten/kota, province or nation.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
@@ -12,7 +14,7 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.api.errors import ApiError
 from slrt.audit.services import record
-from slrt.cases.decisions import get_case, get_recommendation
+from slrt.cases.decisions import AGENCY_OUTSIDE_AREA, get_case, get_recommendation, outside_area_message
 from slrt.cases.models import Need
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
@@ -89,6 +91,10 @@ def create_referral(request, payload: ReferralIn):
         )
     except (DeskError, ConflictError) as exc:
         raise api_error(exc)
+    except ValidationError as exc:
+        if message := outside_area_message(exc):
+            raise ApiError(422, AGENCY_OUTSIDE_AREA, message)
+        raise
     return 201, referral_out(selectors.get_referral(user, referral.pk), user)
 
 

@@ -67,5 +67,5 @@ def referral_panel(context, case) -> dict:
     panel = {"rows": rows, "may_manage": may_manage, "consent": case.consent_share_agencies}
     if may_manage:
         panel["needs"] = decisions.decision_options(user, case)["needs"]
-        panel["services"] = selectors.service_choices()
+        panel["services"] = selectors.service_choices(case)
     return panel
