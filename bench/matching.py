@@ -22,14 +22,13 @@ import json
 import os
 import re
 import shlex
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .machine import machine_info
-from .registry import ROOT, BenchError, Run, _db_name, drop_database, manage, pg_facts, recreate_database, step
+from .registry import ROOT, BenchError, Run, _db_name, execute, manage, pg_facts, recreate_database, step
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/slrt_bench_matching"
 TARGET_RATIO = 2.0
@@ -490,27 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     run.info["machine"] = machine_info()
     run.info["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     print(f"SLRT matching benchmark: {args.households:,} households, workdir {workdir}")
-    failed = None
-    try:
-        matching_benchmark(run)
-    except (BenchError, OSError) as exc:
-        failed = exc
-        print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
-    finally:
-        if not args.keep:
-            try:
-                drop_database(args.database_url)
-            except Exception as exc:  # noqa: BLE001 - report, do not mask the run's own error
-                print(f"could not drop {_db_name(args.database_url)}: {exc}", file=sys.stderr)
-            if not args.workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
-    step(run, "summary")
-    for f in run.figures:
-        if f.target:
-            print(f"  {f.verdict:<4}  {f.name:<40} {f.shown():>12}   target {f.target}")
-    if args.report and run.figures and not failed:
-        write_section(run, Path(args.report), command)
-        print(f"\nwritten to {args.report}")
+    failed = execute(run, matching_benchmark, lambda: write_section(run, Path(args.report), command))
     return 1 if failed else 0
 
 

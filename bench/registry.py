@@ -743,6 +743,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def execute(run: Run, benchmark, write_report) -> Exception | None:
+    """Run one benchmark, always clean up its database and workdir, print the verdicts and,
+    when it succeeded, write its report. Shared by every benchmark's `main`; returns the failure."""
+    args, failed = run.args, None
+    try:
+        benchmark(run)
+    except (BenchError, OSError) as exc:
+        failed = exc
+        print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
+    finally:
+        if not args.keep:
+            try:
+                drop_database(args.database_url)
+            except Exception as exc:  # noqa: BLE001 - report, do not mask the run's own error
+                print(f"could not drop {_db_name(args.database_url)}: {exc}", file=sys.stderr)
+            if not args.workdir:
+                shutil.rmtree(run.workdir, ignore_errors=True)
+    step(run, "summary")
+    for f in run.figures:
+        if f.target:
+            print(f"  {f.verdict:<4}  {f.name:<40} {f.shown():>12}   target {f.target}")
+    if args.report and run.figures and not failed:
+        write_report()
+        print(f"\nwritten to {args.report}")
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
@@ -758,28 +785,7 @@ def main(argv: list[str] | None = None) -> int:
     m = run.info["machine"]
     print(f"SLRT registry benchmark: {args.people:,} people, workdir {workdir}")
     print(f"machine: {m['nproc']} CPU ({m['cpu']}), {m['memory']}, Python {m['python']}")
-    failed = None
-    try:
-        registry_benchmark(run)
-    except (BenchError, OSError) as exc:
-        failed = exc
-        print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
-    finally:
-        if not args.keep:
-            try:
-                drop_database(args.database_url)
-            except Exception as exc:  # noqa: BLE001 - report, do not mask the run's own error
-                print(f"could not drop {_db_name(args.database_url)}: {exc}", file=sys.stderr)
-            if not args.workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
-
-    step(run, "summary")
-    for f in run.figures:
-        if f.target:
-            print(f"  {f.verdict:<4}  {f.name:<40} {f.shown():>12}   target {f.target}")
-    if args.report and run.figures and not failed:
-        write_markdown(run, Path(args.report), command)
-        print(f"\nwritten to {args.report}")
+    failed = execute(run, registry_benchmark, lambda: write_markdown(run, Path(args.report), command))
     if args.json:
         Path(args.json).write_text(json.dumps({
             "figures": [f.__dict__ for f in run.figures], "info": run.info, "command": command,
