@@ -341,3 +341,21 @@ def test_htmx_adds_a_need_row_and_more_rows_are_saved(fo_client):
     )
     case = Case.objects.system().get()
     assert sorted(case.needs.values_list("sector", flat=True)) == ["kesehatan", "perumahan"]
+
+
+def test_the_plain_status_code_leaves_the_session_after_the_receipt_window(fo_client, monkeypatch):
+    """Only the hash is kept for good: half an hour after intake the receipt can no longer be
+    printed with the old code, and the desk is sent to reprint (which issues a new one)."""
+    import time
+
+    from slrt.cases import views
+
+    token, _ = _token_from_search(fo_client, "Nama Yang Tidak Ada")
+    post_intake(fo_client, token=token, name="Budi Santoso", desa_code=DESA)
+    case = Case.objects.system().get()
+    assert fo_client.get(reverse("cases:receipt", args=[case.pk])).status_code == 200
+    later = time.time() + views.CODE_KEPT_SECONDS + 1
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    response = fo_client.get(reverse("cases:receipt", args=[case.pk]))
+    assert response.status_code == 302 and response.url == reverse("cases:detail", args=[case.pk])
+    assert views.SESSION_CODES not in fo_client.session or not fo_client.session[views.SESSION_CODES]

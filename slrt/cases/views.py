@@ -7,6 +7,7 @@ re-renders the page with what the user typed and status 409.
 """
 
 import datetime as dt
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -52,7 +53,10 @@ from .timeline import describe
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 20
-SESSION_CODES = "cases.status_codes"  # case pk -> status code, for printing the receipt in this session
+SESSION_CODES = "cases.status_codes"  # case pk -> [status code, time], for printing the receipt
+# The plain code lives in the (server-side) session only while the desk prints the receipt; after
+# that only its hash exists, and a lost receipt means a reprint with a new code.
+CODE_KEPT_SECONDS = 30 * 60
 PUBLIC_RATE = "10/m"
 
 
@@ -187,10 +191,23 @@ def need_row(request):
     )
 
 
-def _remember_code(request, pk: int, code: str) -> None:
+def _fresh_codes(request) -> dict:
+    now = time.time()
     codes = request.session.get(SESSION_CODES, {})
-    codes[str(pk)] = code
+    fresh = {pk: v for pk, v in codes.items() if isinstance(v, list) and now - v[1] < CODE_KEPT_SECONDS}
+    if fresh != codes:
+        request.session[SESSION_CODES] = fresh
+    return fresh
+
+
+def _remember_code(request, pk: int, code: str) -> None:
+    codes = _fresh_codes(request)
+    codes[str(pk)] = [code, time.time()]
     request.session[SESSION_CODES] = dict(list(codes.items())[-20:])
+
+
+def _remembered_code(request, pk: int) -> str:
+    return _fresh_codes(request).get(str(pk), [""])[0]
 
 
 @region_safe  # get_case reads through Case.objects.for_user
@@ -200,7 +217,7 @@ def _remember_code(request, pk: int, code: str) -> None:
 def created(request, pk):
     """The intake result: the ticket and the status code, shown once, and the receipt to print."""
     case = selectors.get_case(request.user, pk)
-    code = request.session.get(SESSION_CODES, {}).get(str(case.pk))
+    code = _remembered_code(request, case.pk)
     return render(
         request,
         "cases/created.html",
@@ -219,7 +236,7 @@ def created(request, pk):
 @require_GET
 def receipt(request, pk):
     case = selectors.get_case(request.user, pk)
-    code = request.session.get(SESSION_CODES, {}).get(str(case.pk))
+    code = _remembered_code(request, case.pk)
     if not code:
         messages.info(request, _("Kode status hanya ditampilkan sekali. Cetak ulang tanda terima untuk kode baru."))
         return redirect("cases:detail", pk=case.pk)
