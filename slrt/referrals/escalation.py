@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from slrt.audit.services import record
 from slrt.cases.events import log_event
+from slrt.cases.models import Case
 from slrt.notifications.services import notify
 
 from .models import Referral
@@ -36,6 +37,8 @@ def escalate_overdue(now=None) -> int:
     escalated = 0
     for referral in overdue_referrals(now).order_by("due_at", "id"):
         with transaction.atomic():
+            # Same lock order as every other writer: the case row, then the referral.
+            list(Case.unscoped.select_for_update().filter(pk=referral.case_id).values_list("pk", flat=True))
             won = (
                 Referral.objects.system()
                 .filter(pk=referral.pk, escalated_at__isnull=True, status__in=AT_AGENCY)

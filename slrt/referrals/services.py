@@ -146,15 +146,24 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
     if t is None:
         raise InvalidTransition(_("Tindakan rujukan tidak dikenal."))
     with transaction.atomic():
+        # Lock order everywhere: the case row first, then its referral. Case writes lock the
+        # case and then touch needs and referrals; taking the referral first here would let
+        # the two wait on each other (a deadlock on PostgreSQL).
+        case_id = Referral.objects.for_user(actor).filter(pk=referral.pk).values_list("case_id", flat=True).first()
+        if case_id is None:
+            raise Http404
+        # A Mitra user may act on the referral without any scope on the case itself.
+        case = Case.unscoped.select_for_update().get(pk=case_id)
         ref = (
             Referral.objects.for_user(actor)
             .select_for_update(of=("self",))
-            .select_related("case", "agency", "service", "recommendation")
+            .select_related("agency", "service", "recommendation")
             .filter(pk=referral.pk)
             .first()
         )
         if ref is None:
             raise Http404
+        ref.case = case
         if actor.role not in t.roles:
             raise Forbidden(_("Peran Anda tidak boleh melakukan tindakan ini pada rujukan."))
         if expected_version in (None, ""):
