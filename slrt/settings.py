@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "slrt.core.middleware.ChosenLanguageMiddleware",  # Indonesian unless switched
+    "slrt.core.middleware.RejectNulMiddleware",  # PostgreSQL text cannot hold NUL
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -289,3 +289,19 @@ def test_web_decision_with_a_malformed_version_is_422_and_keeps_the_note(desk):
     with pytest.raises(ValidationError) as exc:
         decisions.decide_recommendation(desk.manajer, rec, approve=True, expected_version="1.5")
     assert "version" in exc.value.message_dict
+
+
+def test_a_recommendation_for_a_need_already_handled_can_only_be_rejected(desk):
+    """Approval would issue a letter or a referral for a need that no longer waits for one."""
+    from slrt.cases.models import RecommendationKind
+
+    case, need = make_case()
+    rec = decisions.draft_recommendation(desk.bo, need, RecommendationKind.AGENCY, service=desk.rsud_service)
+    need.status = NeedStatus.HANDLED
+    need.save()
+    with pytest.raises(InvalidTransition):
+        decisions.decide_recommendation(desk.manajer, rec, approve=True, expected_version=rec.version)
+    rejected = decisions.decide_recommendation(
+        desk.manajer, rec, approve=False, expected_version=rec.version, note="Sudah tertangani"
+    )
+    assert rejected.status == "ditolak" and not rec.referrals.exists()

@@ -82,3 +82,25 @@ def test_seed_demo_is_idempotent():
     output = seed()
     assert counts() == before
     assert "sudah dimuat" in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_holds_a_living_service_desk_with_every_state():
+    """A new user meets cases, recommendations and referrals in every state, and the demo
+    Manajer can edit the rules of the district's own programmes."""
+    from slrt.cases.models import Case, CaseStatus, RecommendationStatus
+    from slrt.programs.models import Program
+    from slrt.programs.services.catalogue import may_edit_rule
+    from slrt.referrals.models import Referral, ReferralStatus
+
+    seed(households=600)
+    cases = Case.objects.system().filter(kab_code=DEMO_KAB)
+    assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
+    assert cases.filter(in_registry=False).exists()
+    recommendations = {r.status for c in cases for r in c.recommendations.all()}
+    assert recommendations == set(RecommendationStatus.values)
+    referrals = Referral.objects.system().filter(kab_code=DEMO_KAB)
+    assert set(referrals.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert referrals.exclude(escalated_at=None).exists()
+    manajer = User.objects.get(username="demo-manajer")
+    assert any(may_edit_rule(manajer, p) for p in Program.objects.all())

@@ -248,6 +248,11 @@ def decide_recommendation(actor, rec, *, approve: bool, expected_version, note="
             raise ConflictError(rec)
         if rec.status != RecommendationStatus.DRAFT:
             raise InvalidTransition(_("Rekomendasi ini sudah diputuskan."))
+        if approve and Need.objects.filter(pk=rec.need_id, status__in=FINAL_NEED).exists():
+            # Approving would issue a letter or a referral for a need that no longer waits for one.
+            raise InvalidTransition(
+                _("Kebutuhan rekomendasi ini sudah tertangani atau ditutup; rekomendasi hanya dapat ditolak.")
+            )
         rec.status = RecommendationStatus.APPROVED if approve else RecommendationStatus.REJECTED
         rec.decided_by, rec.decided_at, rec.decision_note = actor, timezone.now(), note
         save_versioned(rec, expected_version, ["status", "decided_by", "decided_at", "decision_note"])

@@ -18,3 +18,44 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in available else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RejectNulMiddleware:
+    """Refuse input carrying NUL characters before any view sees it.
+
+    PostgreSQL text cannot hold NUL (0x00): such a value would fail deep in a write with a 500.
+    Django's form fields already refuse it, but API bodies, query filters and views that read
+    `request.POST` directly do not, so the check is made once here for every request.
+    Multipart bodies are checked field by field (files are not read; CSRF parses them anyway).
+    """
+
+    MARKERS = (b"\x00", b"%00", b"\\u0000")
+    BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    def _has_nul(self, request) -> bool:
+        query = request.META.get("QUERY_STRING", "").encode("latin-1", "replace").lower()
+        if any(marker in query for marker in self.MARKERS) or "\x00" in request.path:
+            return True
+        if request.content_type in self.BODY_TYPES:
+            body = request.body.lower()
+            return any(marker in body for marker in self.MARKERS)
+        if request.content_type == "multipart/form-data":
+            return any("\x00" in value for values in request.POST.lists() for value in values[1])
+        return False
+
+    def _refuse(self, request):
+        from django.http import HttpResponseBadRequest, JsonResponse
+        from django.utils.translation import gettext as _
+
+        message = _("Masukan berisi karakter NUL yang tidak diizinkan; hapus karakter itu lalu kirim lagi.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "invalid_characters", "detail": message}, status=422)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -73,15 +73,22 @@ def seed_demo(
     return result
 
 
+LOCAL_PROGRAMMES = ("BLT-DD", "BAZNAS-SANTUNAN", "CSR-BEDAH")
+
+
 def _service_desk(kab: Region) -> None:
     """Agencies of the district and cases in every state, made by the demo staff through the services."""
     from slrt.accounts.models import User
     from slrt.cases.demo import seed_cases
     from slrt.programs.catalogue import load_agencies, load_catalogue
+    from slrt.programs.models import Program
     from slrt.referrals.demo import seed_referrals
 
     load_catalogue()
     load_agencies(kab.code)
+    # BLT Dana Desa, BAZNAS and CSR are the district's own programmes: in the demo they belong to
+    # the demo kabupaten, so its Manajer edits their rules (national ones only a national Admin).
+    Program.objects.filter(code__in=LOCAL_PROGRAMMES, region__isnull=True).update(region=kab)
     staff = {u.username: u for u in User.objects.filter(username__in=[
         "demo-fo", "demo-bo", "demo-manajer", "demo-mitra", "demo-koordinator",
     ])}
