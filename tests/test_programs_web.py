@@ -393,3 +393,49 @@ def test_every_programme_page_renders_for_its_roles(client, make_user, household
         {"code": agency.code, "name": "RSUD Soreang", "kind": "rsud", "region": "32.01.02", "active": "on"},
     )
     assert response.status_code == 400 and "provinsi atau kabupaten/kota" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_api_rule_versions_are_listed_saved_validated_scoped_and_conflict_checked(api, make_user):
+    """The rule editor's capability is in the API too: history, a new version, named errors,
+    the programme's region as scope, and a conflict when someone saved in between."""
+    regional_program()
+    manajer = api(make_user("manajer", "32.01"))
+    history = manajer.get("/api/v1/programs/BLT-DD-3201/rules").json()
+    current = {"version": next((r["version"] for r in history if r["is_current"]), 0)}
+
+    saved = manajer.post(
+        "/api/v1/programs/BLT-DD-3201/rules",
+        {
+            "criteria": [{"field": "desil", "op": "lte", "value": 2}],
+            "note": "Perdes 2026",
+            "based_on": current["version"],
+        },
+    )
+    assert saved.status_code == 201, saved.content
+    body = saved.json()
+    assert body["version"] == current["version"] + 1 and body["is_current"] and body["note"] == "Perdes 2026"
+    assert body["criteria"][0]["text"]  # explained in words
+    assert AuditEvent.objects.filter(action="rule.save").count() == 1
+
+    stale = manajer.post(
+        "/api/v1/programs/BLT-DD-3201/rules",
+        {"criteria": [{"field": "desil", "op": "lte", "value": 3}], "based_on": current["version"]},
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+
+    invalid = manajer.post(
+        "/api/v1/programs/BLT-DD-3201/rules",
+        {"criteria": [{"field": "desil", "op": "between", "value": [9, 2]}], "based_on": body["version"]},
+    )
+    assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_rule"
+    assert "desil" in invalid.json()["detail"].lower()
+
+    other_district = api(make_user("manajer", "32.02"))
+    refused = other_district.post(
+        "/api/v1/programs/BLT-DD-3201/rules",
+        {"criteria": [{"field": "desil", "op": "lte", "value": 1}], "based_on": body["version"]},
+    )
+    assert refused.status_code == 403
+    assert manajer.get("/api/v1/programs/NOPE/rules").status_code == 404
+    assert Program.objects.get(code="BLT-DD-3201").rules.count() == len(history) + 1

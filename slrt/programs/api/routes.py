@@ -17,17 +17,21 @@ from ..models import AgencyKind, TargetingError
 from ..selectors import assessment as assessment_selectors
 from ..selectors import catalogue as catalogue_selectors
 from ..selectors import targeting as targeting_selectors
+from ..services import catalogue as catalogue_services
 from ..services import targeting as targeting_services
 from .schemas import (
     AgencyOut,
     AssessmentOut,
     ProgramOut,
+    RuleIn,
+    RuleVersionOut,
     RunErrorsPage,
     RunIn,
     RunOut,
     agency_out,
     assessment_out,
     program_out,
+    rule_out,
     run_out,
 )
 
@@ -44,6 +48,32 @@ def _require(user, capability):
 def list_programs(request):
     _require(request.auth, "view_cases")
     return [program_out(p, catalogue_selectors.current_rule(p)) for p in catalogue_selectors.list_programs()]
+
+
+@router.get("/programs/{code}/rules", response=list[RuleVersionOut], summary="Riwayat versi aturan satu program")
+@region_safe  # reference data, no personal data
+def list_rule_versions(request, code: str):
+    _require(request.auth, "view_cases")
+    return [rule_out(r) for r in catalogue_selectors.rule_history(catalogue_selectors.get_program(code))]
+
+
+@router.post("/programs/{code}/rules", response={201: RuleVersionOut}, summary="Simpan versi baru aturan kelayakan")
+@region_safe  # save_rule checks the programme's region against the caller's scope
+def save_rule_version(request, code: str, payload: RuleIn):
+    program = catalogue_selectors.get_program(code)
+    criteria = [c.dict() for c in payload.criteria]
+    try:
+        rule = catalogue_services.save_rule(
+            request.auth, program, criteria, note=payload.note, based_on=payload.based_on
+        )
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc))
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if "version" in errors:
+            raise ApiError(409, "conflict", " ".join(errors["version"]))
+        raise ApiError(422, "invalid_rule", " ".join(m for ms in errors.values() for m in ms))
+    return 201, rule_out(rule)
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="Direktori lembaga rujukan dan layanannya")

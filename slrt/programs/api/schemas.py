@@ -16,6 +16,26 @@ class RuleOut(Schema):
     note: str
 
 
+class RuleVersionOut(RuleOut):
+    is_current: bool
+    created_at: str
+    created_by: str | None
+
+
+class RuleCriterionIn(Schema):
+    field: str
+    op: str
+    value: int | bool | list[int] | list[str] | str
+
+
+class RuleIn(Schema):
+    criteria: list[RuleCriterionIn]
+    note: str = ""
+    based_on: int = Field(
+        description="Versi aturan yang sedang berlaku saat penyunting mulai; versi lain berarti konflik"
+    )
+
+
 class ProgramOut(Schema):
     code: str
     name: str
@@ -150,6 +170,22 @@ def program_out(program, rule) -> dict:
             "note": rule.note,
             "criteria": [{**c, "text": FIELDS[c["field"]].requirement(c["op"], c["value"])} for c in rule.criteria],
         },
+    }
+
+
+def rule_out(rule) -> dict:
+    from ..rules import FIELDS
+
+    return {
+        "version": rule.version,
+        "note": rule.note,
+        "is_current": rule.is_current,
+        "created_at": rule.created_at.isoformat(),
+        "created_by": rule.created_by.username if rule.created_by_id else None,
+        "criteria": [
+            {**c, "text": FIELDS[c["field"]].requirement(c["op"], c["value"])} if c.get("field") in FIELDS else c
+            for c in rule.criteria
+        ],
     }
 
 

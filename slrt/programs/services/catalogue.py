@@ -38,6 +38,8 @@ def save_rule(user, program: Program, criteria, *, note: str = "", based_on: int
                 "oleh Admin atau Manajer SLRT di wilayah program itu."
             )
         )
+    if len(note) > EligibilityRule._meta.get_field("note").max_length:
+        raise ValidationError({"note": _("Catatan perubahan terlalu panjang (paling banyak 255 karakter).")})
     try:
         cleaned = rules.validate(criteria)
     except rules.RuleError as exc:
@@ -60,7 +62,7 @@ def save_rule(user, program: Program, criteria, *, note: str = "", based_on: int
             )
         program.rules.filter(is_current=True).update(is_current=False)
         rule = EligibilityRule.objects.create(
-            program=program, version=latest + 1, criteria=cleaned, note=note[:255], is_current=True, created_by=user
+            program=program, version=latest + 1, criteria=cleaned, note=note, is_current=True, created_by=user
         )
         record(user, "rule.save", rule, detail={"program": program.code, "version": rule.version})
     return rule
