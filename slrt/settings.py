@@ -168,6 +168,8 @@ SLRT_SMS_GATEWAY_TOKEN = os.environ.get("SLRT_SMS_GATEWAY_TOKEN", "")
 SLRT_SMS_GATEWAY_TIMEOUT = float(os.environ.get("SLRT_SMS_GATEWAY_TIMEOUT", "10"))
 # Outbox retries: give up (status failed, audited) after this many attempts.
 SLRT_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SLRT_NOTIFY_MAX_ATTEMPTS", "8"))
+# Minutes to wait after the 1st, 2nd, … failed attempt (the last step repeats).
+SLRT_NOTIFY_BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 DEFAULT_FROM_EMAIL = os.environ.get("SLRT_DEFAULT_FROM_EMAIL", "SLRT <slrt@localhost>")
 
 LOGGING = {

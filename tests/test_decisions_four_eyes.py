@@ -256,6 +256,11 @@ def test_api_draft_approve_four_eyes_and_conflict(desk):
     assert bo_denied.status_code == 403 and bo_denied.json()["code"] == "forbidden"
     outside = api_client(desk.manajer_other_kab).get(f"/api/v1/cases/{case.pk}/recommendations")
     assert outside.status_code == 404 and outside.json()["code"] == "not_found"
+    # Reading a case's recommendations is a read of the case (UU PDP access log).
+    reads = AuditEvent.objects.filter(action="case.view", object_id=str(case.pk), actor=desk.manajer2)
+    before = reads.count()
+    assert other.get(f"/api/v1/cases/{case.pk}/recommendations").status_code == 200
+    assert reads.count() == before + 1
 
 
 def test_regional_programme_only_inside_its_region(desk):

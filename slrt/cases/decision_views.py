@@ -18,13 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.core.http import capability_required
+from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService, Program
 from slrt.referrals.errors import DeskError
 
 from . import decisions, letters
 from .models import Need
+from .selectors import get_case
 
 
 def back_to(request, fallback="/") -> str:
@@ -33,13 +34,6 @@ def back_to(request, fallback="/") -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
-
-
-def _pk(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
 
 
 def _error_page(request, case, *, status, message="", errors=None, draft=None, decide=None):
@@ -62,12 +56,12 @@ def _error_page(request, case, *, status, message="", errors=None, draft=None, d
 @capability_required("draft_recommendation")
 @require_POST
 def recommendation_draft(request, case_pk):
-    case = decisions.get_case(request.user, case_pk)
+    case = get_case(request.user, case_pk, audit=False)  # a write; the write is audited
     data = request.POST
-    need = Need.objects.filter(pk=_pk(data.get("need")), case=case).first()
-    program = Program.objects.filter(pk=_pk(data.get("program"))).first() if data.get("program") else None
+    need = Need.objects.filter(pk=parse_pk(data.get("need")), case=case).first()
+    program = Program.objects.filter(pk=parse_pk(data.get("program"))).first() if data.get("program") else None
     service = (
-        AgencyService.objects.select_related("agency").filter(pk=_pk(data.get("service"))).first()
+        AgencyService.objects.select_related("agency").filter(pk=parse_pk(data.get("service"))).first()
         if data.get("service")
         else None
     )

@@ -33,6 +33,7 @@ from .models import (
     RecommendationKind,
     RecommendationStatus,
 )
+from .selectors import get_case
 from .tickets import next_number
 from .workflow import FINAL_NEED, refresh_status
 
@@ -69,13 +70,6 @@ def outside_area_message(exc: ValidationError) -> str | None:
 # --- selectors -----------------------------------------------------------------------------------
 
 
-def get_case(user, pk) -> Case:
-    case = Case.objects.for_user(user).filter(pk=pk).first()
-    if case is None:
-        raise Http404
-    return case
-
-
 def get_recommendation(user, pk) -> Recommendation:
     rec = Recommendation.objects.select_related("case", "need", "program", "service__agency").filter(pk=pk).first()
     if rec is None or not Case.objects.for_user(user).filter(pk=rec.case_id).exists():
@@ -84,7 +78,7 @@ def get_recommendation(user, pk) -> Recommendation:
 
 
 def case_recommendations(user, case) -> list[Recommendation]:
-    get_case(user, case.pk)
+    get_case(user, case.pk, audit=False)  # scope check only; the page around it audits the read
     return list(
         Recommendation.objects.filter(case=case)
         .select_related("need", "program", "service__agency", "drafted_by", "decided_by")
@@ -93,7 +87,7 @@ def case_recommendations(user, case) -> list[Recommendation]:
 
 
 def case_letters(user, case) -> list[Letter]:
-    get_case(user, case.pk)
+    get_case(user, case.pk, audit=False)
     return list(Letter.objects.filter(case=case).select_related("referral", "recommendation"))
 
 

@@ -26,3 +26,11 @@ def capability_required(capability: str):
 def is_htmx(request) -> bool:
     # A history restore asks for the whole page, not the fragment.
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def parse_pk(raw) -> int | None:
+    """An id typed into a form field (a select's value): the int, or None for anything else."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None

@@ -31,9 +31,6 @@ from .models import ChannelKind, Notification, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
-# Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
-DEFAULT_BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
-DEFAULT_MAX_ATTEMPTS = 8
 # A missing gateway is a configuration gap, not the message's fault: check again this often
 # without spending its attempts.
 NO_GATEWAY_RECHECK = timedelta(minutes=5)
@@ -54,17 +51,17 @@ class GatewayRefused(Exception):
 
 
 def _max_attempts() -> int:
-    return int(getattr(settings, "SLRT_NOTIFY_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return settings.SLRT_NOTIFY_MAX_ATTEMPTS
 
 
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try after `attempts` failed ones (attempts >= 1)."""
-    steps = tuple(getattr(settings, "SLRT_NOTIFY_BACKOFF_MINUTES", DEFAULT_BACKOFF_MINUTES))
+    steps = settings.SLRT_NOTIFY_BACKOFF_MINUTES
     return timedelta(minutes=steps[min(attempts, len(steps)) - 1])
 
 
 def _lease() -> timedelta:
-    timeout = float(getattr(settings, "SLRT_SMS_GATEWAY_TIMEOUT", 10))
+    timeout = settings.SLRT_SMS_GATEWAY_TIMEOUT
     # Long enough that a batch still being sent is not claimed again by the next run.
     return timedelta(seconds=max(300, timeout * 20))
 
@@ -93,18 +90,18 @@ def send_email(row: Notification) -> None:
 
 
 def send_gateway(row: Notification) -> None:
-    url = getattr(settings, "SLRT_SMS_GATEWAY_URL", "")
+    url = settings.SLRT_SMS_GATEWAY_URL
     if not url:
         raise GatewayNotConfigured
     if not url.startswith(("http://", "https://")):
         raise GatewayMisconfigured  # a file: or ftp: URL is never opened
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    token = getattr(settings, "SLRT_SMS_GATEWAY_TOKEN", "")
+    token = settings.SLRT_SMS_GATEWAY_TOKEN
     if token:
         headers["Authorization"] = f"Bearer {token}"
     payload = json.dumps({"to": row.recipient, "channel": row.channel, "message": row.body}).encode()
     request = urllib.request.Request(url, data=payload, headers=headers, method="POST")  # noqa: S310 (checked above)
-    timeout = float(getattr(settings, "SLRT_SMS_GATEWAY_TIMEOUT", 10))
+    timeout = settings.SLRT_SMS_GATEWAY_TIMEOUT
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (checked above)
         if not 200 <= response.status < 300:
             raise GatewayRefused(response.status)

@@ -19,9 +19,9 @@ from slrt.accounts.roles import Role
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.cases.decision_views import back_to
-from slrt.cases.decisions import get_case
 from slrt.cases.models import Need
-from slrt.core.http import capability_required
+from slrt.cases.selectors import get_case
+from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
 
@@ -143,10 +143,10 @@ def referral_transition(request, pk):
 @capability_required("manage_referrals")
 @require_http_methods(["POST"])
 def referral_draft(request, case_pk):
-    case = get_case(request.user, case_pk)
+    case = get_case(request.user, case_pk, audit=False)  # a write; the write is audited
     data = request.POST
-    need = Need.objects.filter(pk=_int(data.get("need")), case=case).first()
-    service = AgencyService.objects.select_related("agency").filter(pk=_int(data.get("service"))).first()
+    need = Need.objects.filter(pk=parse_pk(data.get("need")), case=case).first()
+    service = AgencyService.objects.select_related("agency").filter(pk=parse_pk(data.get("service"))).first()
     typed = {k: data.get(k, "") for k in ("need", "service", "note")}
     errors = {}
     if need is None:
@@ -176,8 +176,3 @@ def referral_draft(request, case_pk):
     return render(request, "referrals/draft_page.html", context, status=409 if message else 422)
 
 
-def _int(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None

@@ -17,6 +17,7 @@ from slrt.api.errors import ApiError
 from slrt.audit.services import record
 from slrt.cases import decisions, letters
 from slrt.cases.models import Need
+from slrt.cases.selectors import get_case
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService, Program
 from slrt.referrals.errors import DeskError
@@ -84,14 +85,14 @@ def _refused(exc):
 @router.get("/cases/{case_id}/recommendations", response=list[RecommendationOut], summary="Rekomendasi satu kasus")
 @region_safe  # case_recommendations reads the case through for_user; out of scope is 404
 def list_recommendations(request, case_id: int):
-    case = decisions.get_case(request.auth, case_id)
+    case = get_case(request.auth, case_id)  # a read of the case: audited
     return [_out(r) for r in decisions.case_recommendations(request.auth, case)]
 
 
 @router.post("/cases/{case_id}/recommendations", response={201: RecommendationOut}, summary="Susun rekomendasi")
 @region_safe  # the case is read through for_user; out of scope is 404
 def draft_recommendation(request, case_id: int, payload: RecommendationIn):
-    case = decisions.get_case(request.auth, case_id)
+    case = get_case(request.auth, case_id, audit=False)
     need = Need.objects.filter(pk=payload.need_id, case=case).first()
     if need is None:
         raise ApiError(422, "invalid_need", _("Kebutuhan tidak ditemukan pada kasus ini."))

@@ -16,7 +16,7 @@ from ninja import Query, Router
 from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError
+from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
 from slrt.core.locking import ConflictError
 from slrt.registry.api.schemas import person_hit
@@ -53,11 +53,6 @@ router = Router(tags=["layanan"])
 MAX_LIMIT = 200
 
 
-def _require(user, capability: str) -> None:
-    if not can(user, capability):
-        raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke layanan ini."))
-
-
 def writes(view):
     """Map the service layer's exceptions to API errors with a machine-readable code."""
 
@@ -82,7 +77,7 @@ def writes(view):
 
 
 def _case(user, case_id: int, *, audit: bool = False):
-    _require(user, "view_cases")
+    require_capability(user, "view_cases")
     return selectors.get_case(user, case_id, audit=audit)
 
 
@@ -103,7 +98,7 @@ def intake_search(
     q: str | None = Query(None, description="Nama"),
 ):
     user = request.auth
-    _require(user, "intake_case")
+    require_capability(user, "intake_case")
     nik_digits, kk_digits, name = clean_number(nik), clean_number(kk), " ".join((q or "").split())
     for value, code, message in (
         (nik_digits, "invalid_nik", _("NIK harus terdiri dari 16 digit angka.")),
@@ -130,7 +125,7 @@ def intake_search(
 @writes
 def create_case(request, payload: CaseCreate):
     user = request.auth
-    _require(user, "intake_case")
+    require_capability(user, "intake_case")
     person = None
     if payload.person_id is not None:
         person = get_person(user, payload.person_id)  # 404 outside scope
@@ -179,7 +174,7 @@ def list_cases(
     offset: int = Query(0, ge=0, le=100_000),
 ):
     user = request.auth
-    _require(user, "view_cases")
+    require_capability(user, "view_cases")
     from slrt.programs.models import Sector
 
     for value, choices, code in (
@@ -248,7 +243,7 @@ def update_case(request, case_id: int, payload: CaseUpdate):
 
 
 def _need(user, case_id, need_id):
-    _require(user, "view_cases")
+    require_capability(user, "view_cases")
     return selectors.get_need(user, case_id, need_id)
 
 
@@ -315,7 +310,7 @@ def add_task(request, case_id: int, payload: TaskIn):
 @region_safe  # get_task reads the case through Case.objects.for_user
 @writes
 def complete_task(request, case_id: int, task_id: int, payload: TaskDoneIn):
-    _require(request.auth, "view_cases")
+    require_capability(request.auth, "view_cases")
     task = selectors.get_task(request.auth, case_id, task_id)
     services.complete_task(request.auth, task, result=payload.result)
     return task_out(task)

@@ -8,9 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError
+from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
 
 from ..models import AgencyKind, TargetingError
@@ -38,22 +37,17 @@ from .schemas import (
 router = Router(tags=["program"])
 
 
-def _require(user, capability):
-    if not can(user, capability):
-        raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke fungsi ini."))
-
-
 @router.get("/programs", response=list[ProgramOut], summary="Katalog program dengan aturan yang berlaku")
 @region_safe  # reference data, no personal data
 def list_programs(request):
-    _require(request.auth, "view_cases")
+    require_capability(request.auth, "view_cases")
     return [program_out(p, catalogue_selectors.current_rule(p)) for p in catalogue_selectors.list_programs()]
 
 
 @router.get("/programs/{code}/rules", response=list[RuleVersionOut], summary="Riwayat versi aturan satu program")
 @region_safe  # reference data, no personal data
 def list_rule_versions(request, code: str):
-    _require(request.auth, "view_cases")
+    require_capability(request.auth, "view_cases")
     return [rule_out(r) for r in catalogue_selectors.rule_history(catalogue_selectors.get_program(code))]
 
 
@@ -83,7 +77,7 @@ def list_agencies(
     region: str | None = Query(None, description="Kode wilayah, mis. 32.04"),
     kind: str | None = Query(None, description="Jenis lembaga, mis. rsud"),
 ):
-    _require(request.auth, "view_referrals")
+    require_capability(request.auth, "view_referrals")
     if kind and kind not in AgencyKind.values:
         raise ApiError(422, "invalid_kind", _("Jenis lembaga tidak dikenal."))
     if region and (len(region) > 13 or not region.replace(".", "").isdigit()):
@@ -98,7 +92,7 @@ def list_agencies(
 )
 @region_safe  # assess_household reads through Household.objects.for_user; outside scope is 404
 def household_assessment(request, household_id: int):
-    _require(request.auth, "assess_case")
+    require_capability(request.auth, "assess_case")
     result = assessment_selectors.assess_household(request.auth, household_id)
     record(request.auth, "household.assess", result.household)
     return assessment_out(result)
@@ -107,7 +101,7 @@ def household_assessment(request, household_id: int):
 @router.post("/targeting-runs", response={201: RunOut}, summary="Jalankan penargetan satu kabupaten/kota")
 @region_safe  # run_targeting checks the region against the caller's scope
 def start_run(request, payload: RunIn):
-    _require(request.auth, "run_targeting")
+    require_capability(request.auth, "run_targeting")
     try:
         run = targeting_services.run_targeting(request.auth, payload.region.strip())
     except PermissionDenied:
@@ -120,7 +114,7 @@ def start_run(request, payload: RunIn):
 @router.get("/targeting-runs/{run_id}", response=RunOut, summary="Ringkasan satu penargetan")
 @region_safe  # get_run: 404 outside the caller's scope
 def get_run(request, run_id: int):
-    _require(request.auth, "run_targeting")
+    require_capability(request.auth, "run_targeting")
     return run_out(targeting_selectors.get_run(request.auth, run_id))
 
 
@@ -139,7 +133,7 @@ def get_run_errors(
     limit: int = 100,
     offset: int = 0,
 ):
-    _require(request.auth, "run_targeting")
+    require_capability(request.auth, "run_targeting")
     if kind and kind not in TargetingError.Kind.values:
         raise ApiError(422, "invalid_kind", _("kind harus exclusion atau inclusion."))
     if not 1 <= limit <= 1000 or not 0 <= offset <= 1_000_000:

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError
+from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
-from slrt.cases.decisions import AGENCY_OUTSIDE_AREA, get_case, get_recommendation, outside_area_message
+from slrt.cases.decisions import AGENCY_OUTSIDE_AREA, get_recommendation, outside_area_message
 from slrt.cases.models import Need
+from slrt.cases.selectors import get_case
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
 
@@ -49,8 +49,7 @@ def list_referrals(
     offset: int = Query(0, ge=0, le=100_000, description="Lewati sejumlah hasil"),
 ):
     user = request.auth
-    if not can(user, "view_referrals"):
-        raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke rujukan."))
+    require_capability(user, "view_referrals")
     if status and status not in ReferralStatus.values:
         raise ApiError(422, "invalid_status", _("Status rujukan tidak dikenal."))
     dates = {}
@@ -78,7 +77,7 @@ def create_referral(request, payload: ReferralIn):
     need = Need.objects.filter(pk=payload.need_id).first()
     if need is None:
         raise ApiError(404, "not_found", _("Data tidak ditemukan."))
-    get_case(user, need.case_id)
+    get_case(user, need.case_id, audit=False)
     recommendation = get_recommendation(user, payload.recommendation_id) if payload.recommendation_id else None
     service = None
     if payload.service_id is not None:
