@@ -161,6 +161,15 @@ RATELIMIT_IP_META_KEY = os.environ.get("SLRT_CLIENT_IP_HEADER") or None
 
 # Public address printed on receipts and in letter QR codes (status page, letter verification).
 SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Field work (ODK Collect over OpenRosa, the sync API) and registry proposals.
+# The digest realm is part of every stored HA1: changing it means everyone sets a new password.
+SLRT_OPENROSA_REALM = os.environ.get("SLRT_OPENROSA_REALM", "SLRT")
+# Basic authentication sends the password itself, so it is refused unless the request came
+# over TLS (directly, or from a proxy that sets SECURE_PROXY_SSL_HEADER).
+SLRT_OPENROSA_MAX_BYTES = int(os.environ.get("SLRT_OPENROSA_MAX_BYTES", str(20 * 1024 * 1024)))
+# A submitted proposal that this many releases after submission still do not contain is rejected.
+SLRT_PROPOSAL_RELEASES_BEFORE_REJECT = int(os.environ.get("SLRT_PROPOSAL_RELEASES_BEFORE_REJECT", "2"))
 # Notifications to residents: "sms" or "whatsapp" through one HTTP gateway (see notifications.sending).
 SLRT_RESIDENT_CHANNEL = os.environ.get("SLRT_RESIDENT_CHANNEL", "whatsapp")
 SLRT_SMS_GATEWAY_URL = os.environ.get("SLRT_SMS_GATEWAY_URL", "")

@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -20,14 +21,27 @@ class User(AbstractUser):
     )
     # The partner agency of a Mitra user; the agency directory arrives with referrals.
     agency_code = models.CharField(_("kode lembaga"), max_length=40, blank=True)
+    # HTTP digest authentication (ODK Collect) needs MD5(username:realm:password); it is kept
+    # only for that, set with the password, and useless for logging in to the web UI.
+    digest_ha1 = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pengguna")
         verbose_name_plural = _("pengguna")
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.digest_ha1 = digest_ha1(self.username, raw_password) if raw_password else ""
+
     @property
     def scope_code(self) -> str | None:
         return self.region_id
+
+
+def digest_ha1(username: str, password: str) -> str:
+    """HA1 of RFC 7616 (MD5, the algorithm ODK Collect speaks) for the OpenRosa realm."""
+    realm = settings.SLRT_OPENROSA_REALM
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
 
 
 def _hash(raw: str) -> str:

@@ -66,6 +66,19 @@ CAPABILITIES: dict[str, set[str]] = {
     "manage_agencies": {Role.ADMIN},
     # The notification outbox page (queue health, retry of failed messages).
     "view_outbox": {Role.ADMIN, Role.MANAJER},
+    # Field work and registry proposals (issue 4). Who moves a proposal is in updates.workflow.
+    # ODK Collect forms and the sync API; which forms each role gets is in fieldwork.forms.
+    "use_field_forms": {Role.FASILITATOR, Role.SUPERVISOR, Role.KOORDINATOR_PUSKESOS},
+    "assign_visits": {Role.MANAJER, Role.SUPERVISOR},
+    "review_submissions": {Role.MANAJER, Role.SUPERVISOR},
+    "draft_proposal": {
+        Role.ADMIN, Role.MANAJER, Role.SUPERVISOR, Role.FASILITATOR, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS,
+    },
+    "check_proposal": {Role.SUPERVISOR, Role.MANAJER},
+    "record_meeting": {Role.SUPERVISOR, Role.FASILITATOR, Role.KOORDINATOR_PUSKESOS},
+    # Dinas Sosial of the kabupaten/kota (the SLRT secretariat's Manajer) approves and sends.
+    "approve_proposal": {Role.ADMIN, Role.MANAJER},
+    "export_proposals": {Role.ADMIN, Role.MANAJER},
 }
 
 

@@ -33,7 +33,7 @@ from slrt.notifications.services import notify
 from slrt.programs.models import Sector
 from slrt.registry.nik import check_nik
 from slrt.registry.selectors.people import clean_number
-from slrt.updates.models import Proposal, ProposalKind
+from slrt.updates.models import Proposal, ProposalKind, ProposalOrigin
 from slrt.wilayah.models import Level, Puskesos, Region, Secretariat, normalize_code
 
 from . import tickets, workflow
@@ -309,6 +309,7 @@ def _registry_follow_up(actor, case: Case, name: str, nik: str, address: str):
             data["jenis_kelamin"] = check.sex
     proposal = Proposal(
         kind=ProposalKind.NEW_HOUSEHOLD,
+        origin=ProposalOrigin.CASE,
         case=case,
         data=data,
         created_by=actor,
