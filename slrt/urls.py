@@ -18,6 +18,9 @@ urlpatterns = [
     path("rujukan/", include("slrt.referrals.urls")),
     path("notifikasi/", include("slrt.notifications.urls")),
     path("status/", include("slrt.cases.public_urls")),
+    path("lapangan/", include("slrt.fieldwork.urls")),
+    path("usulan/", include("slrt.updates.urls")),
     path("v/<str:token>", verify_letter, name="verify_letter"),
+    path("", include("slrt.fieldwork.openrosa.urls")),
     path("", include("slrt.core.urls")),
 ]

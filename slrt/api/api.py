@@ -15,9 +15,11 @@ from slrt.accounts.api.auth import BearerAuth, SessionAuth
 from slrt.accounts.api.routes import router as auth_router
 from slrt.cases.api.decisions import router as decisions_router
 from slrt.cases.api.routes import router as cases_router
+from slrt.fieldwork.api.routes import router as fieldwork_router
 from slrt.programs.api.routes import router as programs_router
 from slrt.referrals.api.routes import router as referrals_router
 from slrt.registry.api.routes import router as registry_router
+from slrt.updates.api.routes import router as updates_router
 from slrt.wilayah.api.routes import router as wilayah_router
 
 
@@ -54,6 +56,8 @@ api.add_router("/", programs_router)
 api.add_router("/", cases_router)
 api.add_router("/", decisions_router)
 api.add_router("/", referrals_router)
+api.add_router("/", fieldwork_router)
+api.add_router("/", updates_router)
 
 
 def error(request, status: int, code: str, detail, **extra):

@@ -1,0 +1,5 @@
+"""Registry proposals API."""
+
+from ninja import Router
+
+router = Router(tags=["proposals"])
