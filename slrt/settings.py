@@ -166,7 +166,10 @@ SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "http://127.0.0.1:8000").rst
 # The digest realm is part of every stored HA1: changing it means everyone sets a new password.
 SLRT_OPENROSA_REALM = os.environ.get("SLRT_OPENROSA_REALM", "SLRT")
 # Basic authentication sends the password itself, so it is refused unless the request came
-# over TLS (directly, or from a proxy that sets SECURE_PROXY_SSL_HEADER).
+# over TLS: directly, or through a reverse proxy that terminates TLS and sets the header below
+# (SLRT_BEHIND_TLS_PROXY=1 trusts X-Forwarded-Proto; only set it when the proxy overwrites it).
+if os.environ.get("SLRT_BEHIND_TLS_PROXY") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SLRT_OPENROSA_MAX_BYTES = int(os.environ.get("SLRT_OPENROSA_MAX_BYTES", str(20 * 1024 * 1024)))
 # A submitted proposal that this many releases after submission still do not contain is rejected.
 SLRT_PROPOSAL_RELEASES_BEFORE_REJECT = int(os.environ.get("SLRT_PROPOSAL_RELEASES_BEFORE_REJECT", "2"))

@@ -99,7 +99,14 @@ def load(job, progress: ProgressFile) -> dict:
         rejected_in_sql = loader.reject_in_sql(
             sql_messages(), scope_column=scope_column(scope) if scope else "", scope=scope,
         )
+        # Submitted registry proposals this release settles (same transaction: all or nothing);
+        # which of their NIKs the file holds is read from the staging table before the merge drops it.
+        from slrt.updates.reconcile import reconcile_release, staged_niks, summary
+
+        present_niks = staged_niks(scope)
         counts = loader.merge(release_id=release.pk, period=period, now=timezone.now(), actor_id=job.started_by_id)
+        counts["proposals"] = summary(reconcile_release(release, import_job=job, region_code=scope,
+                                                         present_niks=present_niks))
         counts["rejected"] = rejected + rejected_in_sql
         counts["warnings"] = ImportRowError.objects.filter(job_id=job.pk, is_warning=True).count()
         counts["rows_read"] = rows_read

@@ -1,0 +1,169 @@
+"""Reads of field work: task lists, the per-visit snapshot a tablet downloads, the review queue.
+
+Everything goes through `for_user` (out of scope is 404, as if absent).
+"""
+
+import hashlib
+import json
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from slrt.accounts.roles import can
+from slrt.audit.services import record
+
+from .formdefs import VERIFICATION_BASE
+from .models import Submission, SubmissionStatus, Visit, VisitKind, VisitStatus
+from .workflow import AWAITING_REVIEW, OPEN_VISIT
+
+
+def open_visits_for(user, kind):
+    """The user's own open visits of one kind (planned, or returned to fix), earliest due first."""
+    return (
+        Visit.objects.for_user(user)
+        .filter(assigned_to=user, kind=kind, status__in=OPEN_VISIT)
+        .select_related("household", "person", "proposal", "referral", "case")
+        .order_by("due_date", "pk")
+    )
+
+
+def _household_of(visit):
+    if visit.household_id:
+        return visit.household
+    if visit.person_id:
+        return visit.person.household
+    return None
+
+
+def visit_snapshot(visit) -> dict:
+    """The household columns of VERIFICATION_BASE as the server holds them now, plus `versi`
+    (a short hash of them): from the registry household, or from the draft proposal of a
+    household not yet in the registry."""
+    household = _household_of(visit)
+    if household is not None:
+        values = {c: str(getattr(household, c) or "") for c in VERIFICATION_BASE}
+    elif visit.proposal_id:
+        data = visit.proposal.data or {}
+        values = {c: str(data.get(c) or "") for c in VERIFICATION_BASE}
+    else:
+        values = {c: "" for c in VERIFICATION_BASE}
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:10]
+    return {**values, "versi": digest}
+
+
+def is_overdue(visit) -> bool:
+    return bool(visit.due_date and visit.status in OPEN_VISIT and visit.due_date < timezone.localdate())
+
+
+def task_list(user):
+    """'Kunjungan saya': open visits first (returned ones with their reason), then those sent
+    and waiting for the supervisor."""
+    return (
+        Visit.objects.for_user(user)
+        .filter(assigned_to=user, status__in=[*OPEN_VISIT, VisitStatus.SUBMITTED])
+        .select_related("household", "person", "proposal", "referral", "case")
+        .order_by("status", "due_date", "pk")
+    )
+
+
+def visits_for(user, *, mine=False, status=None, kind=None):
+    """Visits in scope (supervisors: their area; facilitators: their own)."""
+    qs = Visit.objects.for_user(user).select_related("assigned_to", "household", "proposal", "referral", "case")
+    if mine or not can(user, "assign_visits"):
+        qs = qs.filter(assigned_to=user)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-updated_at", "-pk")
+
+
+def get_visit(user, pk) -> Visit:
+    visit = visits_for(user).filter(pk=pk).first()
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def review_queue(user):
+    """Submissions waiting for the supervisor (review and conflicts) inside the user's scope."""
+    return (
+        Submission.objects.for_user(user)
+        .filter(status__in=AWAITING_REVIEW)
+        .select_related("submitted_by", "visit")
+        .order_by("received_at", "pk")
+    )
+
+
+def submissions_for(user):
+    qs = Submission.objects.for_user(user).select_related("submitted_by", "visit")
+    if not can(user, "review_submissions"):
+        qs = qs.filter(submitted_by=user)
+    return qs
+
+
+def get_submission(user, pk, *, audit=True) -> Submission:
+    """One submission (its values are personal data: the read is audited)."""
+    sub = submissions_for(user).filter(pk=pk).first()
+    if sub is None:
+        raise Http404
+    if audit:
+        record(user, "submission.view", sub, detail={"form": sub.form_id, "status": sub.status})
+    return sub
+
+
+def mask_name(name: str) -> str:
+    """'Siti Aminah' -> 'Si** Am***': enough for the facilitator to recognise, not to identify."""
+    return " ".join(w[:2] + "*" * max(len(w) - 2, 0) for w in (name or "").split())
+
+
+def visit_label(visit) -> str:
+    """Short label without personal identifiers beyond a masked name or the KK number."""
+    household = _household_of(visit)
+    if visit.person_id:
+        who = mask_name(visit.person.nama)
+    elif household is not None:
+        who = household.nomor_kk
+    elif visit.proposal_id:
+        who = mask_name((visit.proposal.data or {}).get("nama", "")) or "-"
+    elif visit.case_id:
+        who = visit.case.ticket
+    else:
+        who = "-"
+    return who
+
+
+def sync_filter(qs, position):
+    """Rows after a (updated_at, id) position, in that order."""
+    if position is not None:
+        ts, pk = position
+        qs = qs.filter(Q(updated_at__gt=ts) | Q(updated_at=ts, pk__gt=pk))
+    return qs.order_by("updated_at", "pk")
+
+
+def pull_querysets(user):
+    """What the sync API hands a device: visits (assigned, or in a supervisor's scope),
+    proposals in scope, and the caller's own submissions (all in scope, for a reviewer)."""
+    from slrt.updates.models import Proposal
+
+    visits = Visit.objects.for_user(user)
+    if not can(user, "assign_visits"):
+        visits = visits.filter(assigned_to=user)
+    return {
+        "visits": visits.select_related("household", "person", "proposal"),
+        "proposals": Proposal.objects.for_user(user),
+        "submissions": submissions_for(user),
+    }
+
+
+__all__ = [
+    "SubmissionStatus",
+    "VisitKind",
+    "get_submission",
+    "get_visit",
+    "open_visits_for",
+    "review_queue",
+    "task_list",
+    "visit_snapshot",
+]

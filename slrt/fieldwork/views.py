@@ -1,0 +1,285 @@
+"""Web pages of field work: the facilitator's task list, visits, assigning a visit, and the
+supervisor's review queue with the submission page (values, attachments, conflicts side by side,
+approve/return). Thin: scope in `selectors` (out of scope is 404), rules in `services`.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from slrt.accounts.models import User
+from slrt.accounts.roles import can
+from slrt.accounts.scoping import region_safe
+from slrt.audit.services import record
+from slrt.core.http import capability_required, parse_pk
+from slrt.core.locking import ConflictError
+from slrt.referrals.errors import DeskError
+
+from . import selectors, services
+from .formdefs import FORMS
+from .models import SubmissionAttachment, SubmissionStatus, VisitKind, VisitStatus
+from .webforms import AssignVisitForm, ReviewForm
+from .workflow import OPEN_VISIT
+
+PAGE_SIZE = 25
+HIDDEN_VALUES = ("anggota",)
+
+
+def _rows(visits):
+    return [(v, selectors.is_overdue(v), selectors.visit_label(v)) for v in visits]
+
+
+@region_safe  # task_list reads through Visit.objects.for_user and the user's own assignments
+@login_required
+@capability_required("view_registry")
+@require_GET
+def tasks(request):
+    visits = list(selectors.task_list(request.user))
+    context = {
+        "rows": _rows(visits),
+        "server_url": request.build_absolute_uri("/"),
+        "forms": FORMS,
+        "can_review": can(request.user, "review_submissions"),
+        "can_assign": can(request.user, "assign_visits"),
+    }
+    return render(request, "fieldwork/tasks.html", context)
+
+
+@region_safe  # visits_for reads through for_user
+@login_required
+@capability_required("view_registry")
+@require_GET
+def visit_list(request):
+    status = request.GET.get("status") or None
+    if status not in VisitStatus.values:
+        status = None
+    page = Paginator(selectors.visits_for(request.user, status=status), PAGE_SIZE).get_page(request.GET.get("hal"))
+    return render(request, "fieldwork/visit_list.html", {
+        "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
+        "can_assign": can(request.user, "assign_visits"),
+    })
+
+
+def _visit_context(request, visit, **extra):
+    user = request.user
+    staff = list(services.active_field_staff(visit.desa_code)) if can(user, "assign_visits") else []
+    subs = selectors.submissions_for(user).filter(visit=visit).order_by("-received_at")
+    return {
+        "visit": visit, "overdue": selectors.is_overdue(visit), "label": selectors.visit_label(visit),
+        "snapshot": selectors.visit_snapshot(visit) if visit.kind == VisitKind.VERIFICATION else None,
+        "submissions": subs, "staff": staff, "is_open": visit.status in OPEN_VISIT,
+        "can_assign": can(user, "assign_visits"), "errors": {}, **extra,
+    }
+
+
+@region_safe  # get_visit reads through for_user; someone else's visit is 404 for a facilitator
+@login_required
+@capability_required("view_registry")
+@require_GET
+def visit_detail(request, pk):
+    visit = selectors.get_visit(request.user, pk)
+    record(request.user, "visit.view", visit, detail={"status": visit.status})
+    return render(request, "fieldwork/visit_detail.html", _visit_context(request, visit))
+
+
+@region_safe  # get_visit reads through for_user; the service locks it through for_user again
+@login_required
+@capability_required("assign_visits")
+@require_POST
+def visit_reassign(request, pk):
+    visit = selectors.get_visit(request.user, pk)
+    assignee = User.objects.filter(pk=parse_pk(request.POST.get("assigned_to"))).first()
+    try:
+        services.reassign(request.user, visit, assigned_to=assignee, due_date=request.POST.get("due_date") or None)
+    except ValidationError as exc:
+        return render(request, "fieldwork/visit_detail.html",
+                      _visit_context(request, visit, errors=exc.message_dict), status=422)
+    messages.success(request, _("Kunjungan dialihkan."))
+    return redirect("fieldwork:visit", pk=pk)
+
+
+@region_safe  # get_visit reads through for_user; the service locks it through for_user again
+@login_required
+@capability_required("assign_visits")
+@require_POST
+def visit_cancel(request, pk):
+    visit = selectors.get_visit(request.user, pk)
+    try:
+        services.cancel_visit(request.user, visit, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        return render(request, "fieldwork/visit_detail.html",
+                      _visit_context(request, visit, errors=exc.message_dict), status=422)
+    messages.success(request, _("Kunjungan dibatalkan."))
+    return redirect("fieldwork:visit", pk=pk)
+
+
+def _staff_for(user):
+    """Field staff the user may assign: facilitators and Puskesos coordinators in the user's area."""
+    from slrt.wilayah.models import NATION_CODE
+
+    qs = User.objects.filter(is_active=True, role__in=services.FIELD_ROLES).order_by("region_id", "username")
+    if user.region_id != NATION_CODE:
+        code = user.region_id or "-"
+        qs = qs.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+    return qs
+
+
+@region_safe  # household/referral are looked up through for_user; outside the scope they are not found
+@login_required
+@capability_required("assign_visits")
+@require_http_methods(["GET", "POST"])
+def assign(request):
+    from slrt.referrals.models import Referral
+    from slrt.registry.models import Household
+
+    user = request.user
+    staff = list(_staff_for(user))
+    initial = {}
+    household = Household.objects.for_user(user).filter(pk=parse_pk(request.GET.get("rumah_tangga"))).first()
+    if household is not None:
+        initial.update(kind=VisitKind.VERIFICATION, nomor_kk=household.nomor_kk)
+    referral = Referral.objects.for_user(user).filter(pk=parse_pk(request.GET.get("rujukan"))).first()
+    if referral is not None:
+        initial.update(kind=VisitKind.FOLLOW_UP, referral_number=referral.number)
+    form = AssignVisitForm(request.POST or None, staff=staff, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household = referral = None
+        if data["kind"] == VisitKind.VERIFICATION:
+            household = Household.objects.for_user(user).filter(nomor_kk=data["nomor_kk"].strip()).first()
+            if household is None:
+                form.add_error("nomor_kk", _("Nomor KK tidak ditemukan di registri wilayah Anda."))
+        else:
+            referral = Referral.objects.for_user(user).filter(number=data["referral_number"].strip()).first()
+            if referral is None:
+                form.add_error("referral_number", _("Nomor rujukan tidak ditemukan di wilayah Anda."))
+        assignee = next((u for u in staff if str(u.pk) == data["assigned_to"]), None)
+        if not form.errors:
+            try:
+                visit = services.assign_visit(user, kind=data["kind"], assigned_to=assignee,
+                                              due_date=data["due_date"], note=data["note"], household=household,
+                                              referral=referral)
+            except ValidationError as exc:
+                for name, errs in exc.message_dict.items():
+                    target = {"household": "nomor_kk", "referral": "referral_number"}.get(name, name)
+                    for e in errs:
+                        form.add_error(target if target in form.fields else None, e)
+            except Http404:
+                form.add_error(None, _("Rumah tangga atau rujukan itu di luar wilayah Anda."))
+            else:
+                messages.success(request, _("Kunjungan #%(id)s ditugaskan.") % {"id": visit.pk})
+                return redirect("fieldwork:visit", pk=visit.pk)
+    return render(request, "fieldwork/assign.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@region_safe  # review_queue reads through Submission.objects.for_user
+@login_required
+@capability_required("review_submissions")
+@require_GET
+def review_queue(request):
+    page = Paginator(selectors.review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("hal"))
+    return render(request, "fieldwork/review_queue.html", {"page": page, "forms": FORMS})
+
+
+def _value_rows(sub):
+    rows = []
+    for key, value in (sub.values or {}).items():
+        if key in HIDDEN_VALUES or isinstance(value, (list, dict)):
+            continue
+        rows.append((key, value, (sub.base or {}).get(key)))
+    return rows
+
+
+def _members(sub):
+    members = (sub.values or {}).get("anggota") or []
+    return [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
+
+
+def _submission_context(request, sub, **extra):
+    user = request.user
+    may_review = (can(user, "review_submissions") and sub.submitted_by_id != user.pk)
+    return {
+        "sub": sub, "form": FORMS.get(sub.form_id), "rows": _value_rows(sub), "members": _members(sub),
+        "member_columns": ("aksi", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga",
+                           "pekerjaan"),
+        "attachments": sub.attachments.all(), "may_review": may_review,
+        "can_approve": may_review and sub.status == SubmissionStatus.REVIEW,
+        "can_return": may_review and sub.status in (SubmissionStatus.REVIEW, SubmissionStatus.CONFLICT),
+        "can_resolve": may_review and sub.status == SubmissionStatus.CONFLICT,
+        "errors": {}, "message": "", **extra,
+    }
+
+
+@region_safe  # get_submission reads through for_user (a facilitator sees only their own) and audits it
+@login_required
+@capability_required("view_registry")
+@require_GET
+def submission_detail(request, pk):
+    sub = selectors.get_submission(request.user, pk)
+    return render(request, "fieldwork/submission_detail.html", _submission_context(request, sub))
+
+
+@region_safe  # get_submission reads through for_user; the service locks it through for_user again
+@login_required
+@capability_required("review_submissions")
+@require_POST
+def submission_review(request, pk):
+    sub = selectors.get_submission(request.user, pk, audit=False)
+    form = ReviewForm(request.POST)
+    action = request.POST.get("action", "")
+    note = request.POST.get("note", "")
+    try:
+        if not form.is_valid():
+            raise ValidationError({"action": [_("Pilih setujui atau kembalikan.")]})
+        services.review_submission(request.user, sub, action, note)
+    except ValidationError as exc:
+        context = _submission_context(request, sub, errors=exc.message_dict, typed_note=note, typed_action=action)
+        return render(request, "fieldwork/submission_detail.html", context, status=422)
+    except (DeskError, ConflictError, PermissionDenied) as exc:
+        message = str(getattr(exc, "message", exc))
+        context = _submission_context(request, sub, message=message, typed_note=note, typed_action=action)
+        return render(request, "fieldwork/submission_detail.html", context, status=409)
+    done = _("Kiriman disetujui.") if action == "approve" else _("Kiriman dikembalikan kepada petugas.")
+    messages.success(request, done)
+    return redirect("fieldwork:review_queue")
+
+
+@region_safe  # get_submission reads through for_user; the service locks it through for_user again
+@login_required
+@capability_required("review_submissions")
+@require_POST
+def submission_resolve(request, pk):
+    sub = selectors.get_submission(request.user, pk, audit=False)
+    choices = {c["field"]: request.POST.get(f"pilih-{c['field']}", "") for c in sub.conflicts}
+    try:
+        services.resolve_conflicts(request.user, sub, choices)
+    except ValidationError as exc:
+        context = _submission_context(request, sub, errors=exc.message_dict, chosen=choices)
+        return render(request, "fieldwork/submission_detail.html", context, status=422)
+    except (DeskError, ConflictError, PermissionDenied) as exc:
+        context = _submission_context(request, sub, message=str(getattr(exc, "message", exc)), chosen=choices)
+        return render(request, "fieldwork/submission_detail.html", context, status=409)
+    messages.success(request, _("Konflik diselesaikan; kiriman diterapkan dan menunggu persetujuan."))
+    return redirect("fieldwork:submission", pk=pk)
+
+
+@region_safe  # the submission is read through for_user; files are never served from a public URL
+@login_required
+@capability_required("view_registry")
+@require_GET
+def attachment(request, pk, att):
+    sub = selectors.get_submission(request.user, pk, audit=False)
+    item = SubmissionAttachment.objects.filter(submission=sub, pk=att).first()
+    if item is None:
+        raise Http404
+    record(request.user, "submission.attachment", sub, detail={"attachment": item.pk})
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type, filename=item.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

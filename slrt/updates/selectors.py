@@ -1,0 +1,152 @@
+"""Read side of registry proposals, always through the caller's region scope (outside it: 404)."""
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from slrt.accounts.roles import can
+from slrt.accounts.scoping import in_scope
+from slrt.audit.services import record
+from slrt.wilayah.models import NATION_CODE, Level, Region, level_of
+
+from .models import Proposal, ProposalBatch, ProposalStatus, Reconciliation, VillageMeeting
+from .services import ROW_COLUMNS
+from .workflow import allowed_actions
+
+
+def proposals_for(user, *, status=None, kind=None, desa=None, q=None, batch=None):
+    qs = Proposal.objects.for_user(user).select_related("created_by")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if desa:
+        qs = qs.filter(desa_code=desa)
+    if batch:
+        qs = qs.filter(batch_id=batch)
+    if q:
+        q = q.strip()
+        # Exact NIK/KK, or a name in the proposed data (data is small JSON; the list is scoped).
+        qs = qs.filter(Q(data__nik=q) | Q(data__nomor_kk=q) | Q(data__nama__icontains=q)
+                       | Q(person__nama__icontains=q) | Q(pk=int(q) if q.isdigit() and len(q) < 10 else 0))
+    return qs.order_by("-updated_at", "-pk")
+
+
+def status_counts(user, **filters) -> dict[str, int]:
+    filters.pop("status", None)
+    rows = proposals_for(user, **filters).order_by().values("status").annotate(n=Count("pk"))
+    counts = dict.fromkeys(ProposalStatus.values, 0)
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+def get_proposal(user, pk, *, audit=True) -> Proposal:
+    p = (Proposal.objects.for_user(user)
+         .select_related("case", "household", "person", "meeting", "batch", "outcome_release", "created_by")
+         .filter(pk=pk).first())
+    if p is None:
+        raise Http404
+    if audit:
+        record(user, "proposal.view", p, detail={"kind": p.kind, "status": p.status})
+    return p
+
+
+def actions_for(user, proposal) -> list[str]:
+    return allowed_actions(user.role, proposal.status, own_draft=proposal.created_by_id == user.pk)
+
+
+def compare_rows(proposal) -> list[tuple[str, object, object]]:
+    """(column, registry value, proposed value) in exchange-column order, for the side-by-side view."""
+    data, base = proposal.data or {}, proposal.base or {}
+    cols = [c for c in ROW_COLUMNS if c in data or c in base]
+    return [(c, base.get(c, ""), data.get(c, "")) for c in cols]
+
+
+def visits_of(user, proposal):
+    from slrt.fieldwork.models import Visit
+
+    return Visit.objects.for_user(user).filter(proposal=proposal).order_by("-pk")
+
+
+def checked_in_desa(user, desa_code):
+    return (Proposal.objects.for_user(user).filter(desa_code=desa_code, status=ProposalStatus.CHECKED)
+            .order_by("pk"))
+
+
+def desa_choices(user):
+    """Desa/kelurahan in the user's scope that have proposals awaiting a meeting, with their counts."""
+    rows = (Proposal.objects.for_user(user).filter(status=ProposalStatus.CHECKED).order_by()
+            .values("desa_code").annotate(n=Count("pk")))
+    counts = {r["desa_code"]: r["n"] for r in rows}
+    names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
+    return [(code, f"{names.get(code, code)} ({code}) — {n}") for code, n in sorted(counts.items())]
+
+
+def get_meeting(user, pk) -> VillageMeeting:
+    m = VillageMeeting.objects.for_user(user).select_related("recorded_by").filter(pk=pk).first()
+    if m is None:
+        raise Http404
+    return m
+
+
+def meetings_for(user):
+    return VillageMeeting.objects.for_user(user).order_by("-held_on", "-pk")
+
+
+def _kab_q(user, field="region_id") -> Q:
+    """Rows of a kabupaten-level model inside the user's scope (provinsi and nation see many)."""
+    code = user.region_id or ""
+    if not code:
+        return Q(pk__in=[])
+    if code == NATION_CODE:
+        return Q()
+    level = level_of(code)
+    if level == Level.PROVINSI:
+        return Q(**{f"{field}__startswith": code + "."})
+    if level == Level.KABUPATEN:
+        return Q(**{field: code})
+    return Q(pk__in=[])
+
+
+def batches_for(user):
+    if not can(user, "export_proposals"):
+        return ProposalBatch.objects.none()
+    return ProposalBatch.objects.filter(_kab_q(user)).select_related("region", "created_by", "submitted_by")
+
+
+def get_batch(user, pk) -> ProposalBatch:
+    b = batches_for(user).filter(pk=pk).first()
+    if b is None:
+        raise Http404
+    return b
+
+
+def kab_choices(user):
+    """Kabupaten/kota the user may make a batch for."""
+    return list(Region.objects.filter(level=Level.KABUPATEN).filter(_kab_q(user, "code")).values_list("code", "name"))
+
+
+def reconciliations_for(user):
+    """Reconciliations whose region overlaps the user's scope (their village rows are filtered on display)."""
+    code = user.region_id or ""
+    if not code or not can(user, "view_registry"):
+        return Reconciliation.objects.none()
+    qs = Reconciliation.objects.select_related("release", "import_job")
+    if code == NATION_CODE:
+        return qs
+    parts = code.split(".")
+    ancestors = [""] + [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return qs.filter(Q(region_code__in=ancestors) | Q(region_code__startswith=code + "."))
+
+
+def get_reconciliation(user, pk) -> Reconciliation:
+    r = reconciliations_for(user).filter(pk=pk).first()
+    if r is None:
+        raise Http404
+    return r
+
+
+def village_rows(user, recon) -> list[dict]:
+    """The reconciliation's per-village counts inside the user's scope, with village names."""
+    codes = [c for c in recon.by_village if in_scope(user, c)]
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return [{"code": c, "name": names.get(c, c), **recon.by_village[c]} for c in sorted(codes)]

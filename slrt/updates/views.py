@@ -1,0 +1,297 @@
+"""Web pages of registry proposals (/usulan/): list, detail with actions, create, village meetings,
+monthly batches with their downloads, and the reconciliation report per village.
+
+Thin by design: reads go through `selectors` (for_user; outside the scope is 404), writes through
+`services`. A refused or stale action re-renders the page with the reason and what was typed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from slrt.accounts.roles import can
+from slrt.accounts.scoping import region_safe
+from slrt.audit.services import record
+from slrt.core.http import capability_required, parse_pk
+from slrt.core.locking import ConflictError
+from slrt.referrals.errors import DeskError, FourEyes
+from slrt.registry.models import Household, Person
+
+from . import export, selectors, services
+from .models import ProposalKind, ProposalOrigin, ProposalStatus
+from .webforms import BatchForm, MeetingForm, ProposalFilterForm, ProposalForm
+from .workflow import FIELD_LABELS, TRANSITIONS
+
+PAGE_SIZE = 25
+
+
+@region_safe  # proposals_for reads through Proposal.objects.for_user
+@login_required
+@capability_required("view_registry")
+@require_GET
+def proposal_list(request):
+    form = ProposalFilterForm(request.GET or None)
+    filters = form.filters()
+    page = Paginator(selectors.proposals_for(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("hal"))
+    counts = selectors.status_counts(request.user, **filters)
+    status_rows = [(value, label, counts[value]) for value, label in ProposalStatus.choices]
+    return render(request, "updates/proposal_list.html", {"form": form, "page": page, "status_rows": status_rows})
+
+
+def _detail_context(request, proposal, *, typed=None, errors=None, message=""):
+    user = request.user
+    return {
+        "proposal": proposal,
+        "rows": selectors.compare_rows(proposal),
+        "members": (proposal.data or {}).get("anggota", []),
+        "actions": [(name, TRANSITIONS[name]) for name in selectors.actions_for(user, proposal)],
+        "own_draft": proposal.created_by_id == user.pk,
+        "transitions": proposal.transitions.select_related("actor"),
+        "visits": selectors.visits_of(user, proposal),
+        "typed": typed or {},
+        "errors": errors or {},
+        "message": message,
+        "field_labels": FIELD_LABELS,
+    }
+
+
+@region_safe  # get_proposal reads through for_user; outside the scope is 404
+@login_required
+@capability_required("view_registry")
+@require_GET
+def proposal_detail(request, pk):
+    proposal = selectors.get_proposal(request.user, pk)  # audits the read
+    return render(request, "updates/proposal_detail.html", _detail_context(request, proposal))
+
+
+@region_safe  # get_proposal reads through for_user; the service checks the scope again under lock
+@login_required
+@capability_required("view_registry")
+@require_POST
+def proposal_transition(request, pk):
+    proposal = selectors.get_proposal(request.user, pk, audit=False)
+    action = request.POST.get("action", "")
+    typed = {"action": action, "reason": request.POST.get("reason", "")}
+    try:
+        services.transition(request.user, proposal, action, request.POST.get("version"), reason=typed["reason"])
+    except ConflictError as exc:
+        fresh = selectors.get_proposal(request.user, pk, audit=False)
+        return render(request, "updates/proposal_detail.html",
+                      _detail_context(request, fresh, typed=typed, message=exc.message), status=409)
+    except ValidationError as exc:
+        return render(request, "updates/proposal_detail.html",
+                      _detail_context(request, proposal, typed=typed, errors=exc.message_dict), status=422)
+    except DeskError as exc:
+        if exc.status == 403 and not isinstance(exc, FourEyes):
+            raise PermissionDenied(exc.message)
+        fresh = selectors.get_proposal(request.user, pk, audit=False)
+        return render(request, "updates/proposal_detail.html",
+                      _detail_context(request, fresh, typed=typed, message=exc.message), status=exc.status)
+    messages.success(request, _("Usulan #%(id)s: %(action)s.") % {"id": pk, "action": TRANSITIONS[action].label})
+    return redirect(reverse("updates:detail", args=[pk]))
+
+
+def _prefill(request):
+    """Initial values from a registry household or person page (?kk=<id> / ?orang=<id>), scoped."""
+    initial = {}
+    person = household = None
+    if pk := parse_pk(request.GET.get("orang")):
+        person = Person.objects.for_user(request.user).select_related("household").filter(pk=pk).first()
+        if person is not None:
+            household = person.household
+            initial.update(kind=ProposalKind.CHANGE, col_nik=person.nik)
+    if pk := parse_pk(request.GET.get("kk")):
+        household = Household.objects.for_user(request.user).filter(pk=pk).first()
+        if household is not None:
+            initial.update(kind=request.GET.get("jenis") or ProposalKind.ADD_MEMBER, col_nomor_kk=household.nomor_kk)
+    if household is not None:
+        initial["col_kode_wilayah"] = household.desa_code
+    return initial
+
+
+@region_safe  # prefill reads through for_user; the service checks scope of everything it touches
+@login_required
+@capability_required("draft_proposal")
+@require_http_methods(["GET", "POST"])
+def proposal_create(request):
+    message, errors = "", {}
+    if request.method == "POST":
+        form = ProposalForm(request.POST)
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                proposal = services.draft_proposal(
+                    request.user, kind=cd["kind"], data=form.data_dict(), origin=ProposalOrigin.MANUAL,
+                    reason=cd["reason"], removal_reason=cd["removal_reason"],
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict
+            except DeskError as exc:
+                message = exc.message
+            else:
+                messages.success(request, _("Usulan #%(id)s dibuat sebagai draf.") % {"id": proposal.pk})
+                return redirect(reverse("updates:detail", args=[proposal.pk]))
+    else:
+        form = ProposalForm(initial=_prefill(request))
+    status = 422 if errors else (409 if message else 200)
+    return render(request, "updates/proposal_form.html",
+                  {"form": form, "errors": errors, "message": message}, status=status)
+
+
+@region_safe  # desa choices and proposals are read through for_user
+@login_required
+@capability_required("record_meeting")
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    user = request.user
+    desa = request.POST.get("desa_code") or request.GET.get("desa") or ""
+    proposals = list(selectors.checked_in_desa(user, desa)) if desa else []
+    choices = [(str(p.pk), f"#{p.pk} {p.get_kind_display()} — {p.data.get('nama') or p.data.get('nik') or p.data.get('nomor_kk', '')}")
+               for p in proposals]
+    kwargs = {"desa_choices": selectors.desa_choices(user), "proposal_choices": choices}
+    errors, message = {}, ""
+    if request.method == "POST":
+        form = MeetingForm(request.POST, request.FILES, **kwargs)
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                meeting = services.record_meeting(
+                    user, desa_code=cd["desa_code"], kind=cd["kind"], held_on=cd["held_on"],
+                    attendance=cd["attendance"], minutes=cd["minutes"], notes=cd["notes"],
+                    proposals=[int(x) for x in cd["proposals"]],
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict
+            except DeskError as exc:
+                message = exc.message
+            else:
+                messages.success(request, _("Musyawarah dicatat; %(n)d usulan disepakati.")
+                                 % {"n": meeting.proposals.count()})
+                return redirect(reverse("updates:meeting", args=[meeting.pk]))
+    else:
+        form = MeetingForm(initial={"desa_code": desa, "proposals": [c for c, _label in choices]}, **kwargs)
+    return render(request, "updates/meeting_form.html",
+                  {"form": form, "errors": errors, "message": message, "desa": desa},
+                  status=422 if errors else (409 if message else 200))
+
+
+@region_safe  # get_meeting reads through VillageMeeting.objects.for_user
+@login_required
+@capability_required("view_registry")
+@require_GET
+def meeting_detail(request, pk):
+    meeting = selectors.get_meeting(request.user, pk)
+    proposals = selectors.proposals_for(request.user).filter(meeting=meeting)
+    return render(request, "updates/meeting_detail.html", {"meeting": meeting, "proposals": proposals})
+
+
+@region_safe  # get_meeting reads through VillageMeeting.objects.for_user; another region's minutes are 404
+@login_required
+@capability_required("view_registry")
+@require_GET
+def meeting_minutes(request, pk):
+    meeting = selectors.get_meeting(request.user, pk)
+    record(request.user, "meeting.minutes_download", meeting)
+    return FileResponse(meeting.minutes.open("rb"), as_attachment=True,
+                        filename=meeting.minutes_name or meeting.minutes.name.rsplit("/", 1)[-1])
+
+
+@region_safe  # batches_for limits batches to the user's kabupaten/kota (or province/nation)
+@login_required
+@capability_required("export_proposals")
+@require_http_methods(["GET", "POST"])
+def batch_list(request):
+    user = request.user
+    kabs = selectors.kab_choices(user)
+    errors = {}
+    if request.method == "POST":
+        form = BatchForm(request.POST, kab_choices=kabs)
+        if form.is_valid():
+            try:
+                batch = services.create_batch(user, kab_code=form.cleaned_data["kab_code"],
+                                              period=form.cleaned_data["period"])
+            except ValidationError as exc:
+                errors = exc.message_dict
+            except DeskError as exc:
+                errors = {"__all__": [exc.message]}
+            else:
+                messages.success(request, _("Berkas usulan %(period)s dibuat: %(n)d baris.")
+                                 % {"period": batch.period, "n": batch.row_count})
+                return redirect(reverse("updates:batches"))
+    else:
+        form = BatchForm(initial={"period": services.current_period(), "kab_code": kabs[0][0] if kabs else ""},
+                         kab_choices=kabs)
+    approved = selectors.proposals_for(user, status=ProposalStatus.APPROVED).count()
+    return render(request, "updates/batch_list.html",
+                  {"form": form, "errors": errors, "batches": selectors.batches_for(user), "approved": approved},
+                  status=422 if errors else 200)
+
+
+DOWNLOADS = {
+    "csv": ("text/csv; charset=utf-8", "usulan-{kab}-{period}.csv", export.exchange_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "usulan-{kab}-{period}.xlsx",
+             export.exchange_xlsx),
+    "siks": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "usulan-siksng-{kab}-{period}.xlsx", export.siks_xlsx),
+}
+
+
+@region_safe  # get_batch limits batches to the user's kabupaten/kota
+@login_required
+@capability_required("export_proposals")
+@require_GET
+def batch_download(request, pk, fmt):
+    batch = selectors.get_batch(request.user, pk)
+    if fmt not in DOWNLOADS:
+        raise PermissionDenied
+    content_type, name, build = DOWNLOADS[fmt]
+    record(request.user, "proposal_batch.download", batch, region_code=batch.region_id, detail={"format": fmt})
+    response = HttpResponse(build(batch), content_type=content_type)
+    filename = name.format(kab=batch.region_id.replace(".", ""), period=batch.period)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@region_safe  # get_batch limits batches to the user's kabupaten/kota
+@login_required
+@capability_required("export_proposals")
+@require_POST
+def batch_submit(request, pk):
+    batch = selectors.get_batch(request.user, pk)
+    try:
+        services.submit_batch(request.user, batch, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    except DeskError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Berkas usulan %(period)s ditandai sudah diajukan.") % {"period": batch.period})
+    return redirect(reverse("updates:batches"))
+
+
+@region_safe  # reconciliations_for keeps those overlapping the user's scope; village rows are filtered
+@login_required
+@capability_required("view_registry")
+@require_GET
+def reconciliation_list(request):
+    recons = list(selectors.reconciliations_for(request.user)[:50])
+    return render(request, "updates/reconciliation_list.html", {"recons": recons})
+
+
+@region_safe  # get_reconciliation is scoped; village_rows keeps only villages in the user's scope
+@login_required
+@capability_required("view_registry")
+@require_GET
+def reconciliation_detail(request, pk):
+    recon = selectors.get_reconciliation(request.user, pk)
+    rows = selectors.village_rows(request.user, recon)
+    totals = {k: sum(r[k] for r in rows) for k in ("accepted", "pending", "rejected")}
+    return render(request, "updates/reconciliation_detail.html",
+                  {"recon": recon, "rows": rows, "totals": totals,
+                   "can_list": can(request.user, "view_registry")})

@@ -1,0 +1,97 @@
+"""Django forms of the proposal pages: they only parse input; the rules are in `services`."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MeetingKind, ProposalKind, ProposalStatus, RemovalReason
+from .services import ROW_COLUMNS
+
+# Labels of the exchange columns on the create form (the column name is shown too, so that
+# what the user types maps one-to-one onto the file the registry owner receives).
+COLUMN_LABELS = {
+    "nik": _("NIK"), "nomor_kk": _("Nomor KK"), "nama": _("Nama"), "kode_wilayah": _("Kode desa/kelurahan"),
+    "id_dtks": _("ID DTKS"), "tanggal_lahir": _("Tanggal lahir"), "tempat_lahir": _("Tempat lahir"),
+    "jenis_kelamin": _("Jenis kelamin (L/P)"), "hubungan_keluarga": _("Hubungan keluarga"),
+    "nama_ibu_kandung": _("Nama ibu kandung"), "alamat": _("Alamat"), "dusun": _("Dusun"), "rt": _("RT"),
+    "rw": _("RW"), "pekerjaan": _("Pekerjaan"), "pendidikan": _("Pendidikan"), "status_kawin": _("Status kawin"),
+    "disabilitas": _("Disabilitas"), "desil": _("Desil"), "jenis_ppks": _("Jenis PPKS"),
+}
+MEMBER_COLUMNS = ("nik", "nama", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga")
+
+
+class ProposalFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Semua status"))] + list(ProposalStatus.choices))
+    kind = forms.ChoiceField(label=_("Jenis"), required=False,
+                             choices=[("", _("Semua jenis"))] + list(ProposalKind.choices))
+    desa = forms.CharField(label=_("Kode desa"), required=False, max_length=13)
+    q = forms.CharField(label=_("Cari (NIK, KK, nama, nomor)"), required=False, max_length=100)
+    batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class ProposalForm(forms.Form):
+    """Kind, the exchange columns, reasons; new-household members one per line."""
+
+    kind = forms.ChoiceField(label=_("Jenis usulan"), choices=ProposalKind.choices)
+    reason = forms.CharField(label=_("Alasan"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    removal_reason = forms.ChoiceField(label=_("Alasan penghapusan"), required=False,
+                                       choices=[("", "—")] + list(RemovalReason.choices))
+    anggota = forms.CharField(
+        label=_("Anggota lain (rumah tangga baru)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Satu anggota per baris: NIK; nama; tanggal lahir; jenis kelamin; hubungan keluarga."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for col in ROW_COLUMNS:
+            self.fields[f"col_{col}"] = forms.CharField(label=COLUMN_LABELS.get(col, col), required=False,
+                                                        max_length=255)
+
+    def column_fields(self):
+        return [self[f"col_{c}"] for c in ROW_COLUMNS]
+
+    def data_dict(self) -> dict:
+        """The exchange row typed (only filled columns) plus members for a new household."""
+        cd = self.cleaned_data
+        data = {c: cd[f"col_{c}"].strip() for c in ROW_COLUMNS if cd.get(f"col_{c}", "").strip()}
+        members = []
+        for line in (cd.get("anggota") or "").splitlines():
+            if not line.strip():
+                continue
+            cells = [c.strip() for c in line.split(";")]
+            members.append({k: v for k, v in zip(MEMBER_COLUMNS, cells, strict=False) if v})
+        if members:
+            data["anggota"] = members
+        return data
+
+
+class MeetingForm(forms.Form):
+    desa_code = forms.ChoiceField(label=_("Desa/kelurahan"))
+    kind = forms.ChoiceField(label=_("Jenis musyawarah"), choices=MeetingKind.choices)
+    held_on = forms.DateField(label=_("Tanggal musyawarah"), widget=forms.DateInput(attrs={"type": "date"}))
+    attendance = forms.IntegerField(label=_("Jumlah hadir"), min_value=1)
+    minutes = forms.FileField(label=_("Berita acara (PDF/JPG/PNG, maks. 10 MB)"))
+    notes = forms.CharField(label=_("Catatan"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+    proposals = forms.MultipleChoiceField(label=_("Usulan yang disepakati"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, desa_choices=(), proposal_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["desa_code"].choices = [("", "—")] + list(desa_choices)
+        self.fields["proposals"].choices = list(proposal_choices)
+
+
+class BatchForm(forms.Form):
+    kab_code = forms.ChoiceField(label=_("Kabupaten/kota"))
+    period = forms.RegexField(label=_("Periode (TTTT-BB)"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7)
+
+    def __init__(self, *args, kab_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kab_code"].choices = list(kab_choices)
