@@ -92,6 +92,15 @@ def _allow_orm_next_to_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _server_threads_close_their_connections(monkeypatch):
+    # Chromium keeps sockets alive, so a live-server thread can outlive the test holding a
+    # persistent (CONN_MAX_AGE) connection, which blocks dropping the PostgreSQL test database.
+    from django.db import connections
+
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+
+
 def log_in(browser, base, user):
     context = browser.new_context(viewport=TABLET, locale="id-ID")
     context.set_default_timeout(TIMEOUT)

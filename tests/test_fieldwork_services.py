@@ -386,3 +386,22 @@ def test_a_follow_up_form_needs_its_visit(field):
     result = services.receive(field.fas, form_id="slrt_tindak_lanjut", instance_id="uuid:tl2", values=values,
                               base={})
     assert result.status == SubmissionStatus.INVALID and "kunjungan" in result.errors
+
+
+def test_a_corrected_resubmission_after_return_updates_the_earlier_proposals(field):
+    first = send(field, verification_values(field, alamat="Jl. Salah 1", anggota=[
+        {"aksi": "meninggal", "nik": field.wife.nik, "nama": field.wife.nama}]))
+    services.review_submission(field.sup, first.submission, "return", "Alamat salah ketik")
+    assert [v.pk for v in selectors.open_visits_for(field.fas, VisitKind.VERIFICATION)] == [field.visit.pk]
+    again = send(field, verification_values(field, alamat="Jl. Benar 1", anggota=[
+        {"aksi": "meninggal", "nik": field.wife.nik, "nama": field.wife.nama}]), instance="uuid:two")
+    assert again.status == SubmissionStatus.REVIEW, again.errors
+    change = proposals().get(kind=ProposalKind.CHANGE)
+    assert change.data["alamat"] == "Jl. Benar 1" and change.status == ProposalStatus.VERIFIED
+    assert proposals().filter(kind=ProposalKind.REMOVAL).count() == 1
+    # A third round that drops the removal cancels the earlier one.
+    services.review_submission(field.sup, again.submission, "return", "Istri masih hidup")
+    third = send(field, verification_values(field, alamat="Jl. Benar 1"), instance="uuid:three")
+    assert third.status == SubmissionStatus.REVIEW, third.errors
+    assert proposals().get(kind=ProposalKind.REMOVAL).status == ProposalStatus.CANCELLED
+    assert proposals().filter(kind=ProposalKind.CHANGE).count() == 1

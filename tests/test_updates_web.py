@@ -185,3 +185,15 @@ def test_api_batches_and_reconciliation(staff, make_person):
     assert api_client(staff["man_other"]).get("/api/v1/proposal-batches").json() == []
     body = man.get(f"/api/v1/reconciliations/{recon.pk}").json()
     assert body["pending"] == 1 and body["by_village"] == {DESA: {"accepted": 0, "pending": 1, "rejected": 0}}
+
+
+def test_every_page_renders_for_its_roles(staff, make_person):
+    p = _approved(staff, make_person(DESA))
+    p.refresh_from_db()
+    man, fas = client_for(staff["man"]), client_for(staff["fas"])
+    assert 'href="/usulan/"' in man.get("/").text  # the nav link
+    for client, url in ((man, "/usulan/berkas/"), (fas, "/usulan/musyawarah/baru/"), (fas, "/usulan/rekonsiliasi/"),
+                        (fas, "/usulan/baru/"), (fas, f"/usulan/musyawarah/{p.meeting_id}/"),
+                        (man, f"/usulan/{p.pk}/"), (man, "/usulan/?q=Siti")):
+        assert client.get(url).status_code == 200, url
+    assert client_for(staff["other"]).get(f"/usulan/musyawarah/{p.meeting_id}/").status_code == 404

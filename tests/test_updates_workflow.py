@@ -354,3 +354,37 @@ def test_an_empty_batch_is_refused(people):
     with pytest.raises(ValidationError) as exc:
         services.create_batch(people["man"], kab_code="32.01", period="2026-05")
     assert "kosong" in exc.value.message_dict["period"][0]
+
+
+def test_the_export_command_writes_the_three_files_of_a_batch(tmp_path, people, make_person):
+    p = services.draft_proposal(people["fas"], kind="perubahan",
+                                data={"nik": make_person(DESA).nik, "pekerjaan": "Tani"})
+    walk_to_checked(p, people["fas"], people["sup"])
+    services.record_meeting(people["fas"], desa_code=DESA, kind="musdes", held_on=dt.date.today(), attendance=2,
+                            minutes=minutes(), proposals=[p])
+    services.transition(people["man"], p, "approve")
+    out = io.StringIO()
+    call_command("export_proposals", "--kab", "32.01", "--period", "2026-08", "--user", people["man"].username,
+                 "--out", str(tmp_path), stdout=out)
+    names = sorted(f.name for f in tmp_path.iterdir())
+    assert names == ["usulan-3201-2026-08-siksng.xlsx", "usulan-3201-2026-08.csv", "usulan-3201-2026-08.xlsx"]
+    assert "1 baris" in out.getvalue()
+
+
+def test_reconciliation_is_set_based_for_thousands_of_proposals(people, django_assert_max_num_queries, settings):
+    settings.SLRT_PROPOSAL_RELEASES_BEFORE_REJECT = 3
+    rows = []
+    for i in range(2500):
+        p = Proposal(kind="perubahan", status=ProposalStatus.SUBMITTED, data={"nik": nik(i + 1), "pekerjaan": "X"},
+                     base={"pekerjaan": ""})
+        p.set_region(DESA if i % 2 else DESA2)
+        rows.append(p)
+    Proposal.objects.bulk_create(rows, batch_size=500)
+    release = Release.objects.create(source="DTSEN", period="2026-09")
+    from slrt.updates.reconcile import reconcile_release
+
+    with django_assert_max_num_queries(40):
+        recon = reconcile_release(release, region_code="32.01")
+    assert recon.pending == 2500
+    assert recon.by_village[DESA]["pending"] == 1250
+    assert set(Proposal.objects.system().values_list("releases_checked", flat=True)) == {1}

@@ -33,7 +33,9 @@ EVENT_TEXT = {
     "task.added": _("Tindak lanjut #%(task)s dijadwalkan (tenggat %(due)s)."),
     "task.done": _("Tindak lanjut #%(task)s selesai."),
     "referral.overdue": _("Rujukan %(number)s melewati batas waktu layanan (%(due)s) dan dieskalasi ke Manajer SLRT."),
-    "visit.follow_up": _("Kunjungan tindak lanjut #%(visit)s (rujukan %(number)s): layanan diterima warga: %(layanan)s."),
+    "visit.follow_up": _(
+        "Kunjungan tindak lanjut #%(visit)s (rujukan %(number)s): layanan diterima warga: %(layanan)s."
+    ),
 }
 
 

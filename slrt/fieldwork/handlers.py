@@ -141,16 +141,55 @@ def _row(member) -> dict:
     return {c: member[c] for c in MEMBER_COLUMNS if member.get(c)}
 
 
-def _draft_verified(actor, visit, *, kind, data, base=None, household=None, person=None, reason="",
-                    removal_reason="", note=""):
-    from slrt.updates import services as proposals
-    from slrt.updates.models import ProposalOrigin
+def _key(kind, data, household) -> tuple:
+    return (kind, str((data or {}).get("nik") or ""), household.pk if household is not None else None)
 
+
+def prior_proposals(actor, visit, sub) -> dict:
+    """Proposals an earlier, returned submission of the same visit left open: a resubmission
+    updates these instead of drafting them twice."""
+    from slrt.updates.models import Proposal, ProposalStatus
+
+    from .models import Submission, SubmissionStatus
+
+    if visit is None:
+        return {}
+    ids = []
+    for result in (Submission.objects.for_user(actor).filter(visit=visit, status=SubmissionStatus.RETURNED)
+                   .exclude(pk=sub.pk).values_list("result", flat=True)):
+        ids += list((result or {}).get("proposals") or [])
+    open_states = (ProposalStatus.DRAFT, ProposalStatus.VERIFIED)
+    return {_key(p.kind, p.data, p.household): p
+            for p in Proposal.objects.for_user(actor).filter(pk__in=ids, status__in=open_states)
+            .select_related("household").order_by("pk")}
+
+
+def _draft_verified(actor, visit, *, kind, data, base=None, household=None, person=None, reason="",
+                    removal_reason="", note="", prior=None):
+    from slrt.updates import services as proposals
+    from slrt.updates.models import ProposalKind, ProposalOrigin, ProposalStatus
+
+    earlier = (prior or {}).pop(_key(kind, data, household), None)
+    if earlier is not None:
+        if kind != ProposalKind.REMOVAL:
+            earlier = proposals.update_data(actor, earlier, earlier.version, data=data, reason=reason) or earlier
+        if earlier.status == ProposalStatus.DRAFT:
+            earlier = proposals.verify(actor, earlier, note=note, visit=visit) or earlier
+        return earlier
     proposal = proposals.draft_proposal(
         actor, kind=kind, data=data, base=base, case=visit.case if visit else None, household=household,
         person=person, origin=ProposalOrigin.VISIT, reason=reason, removal_reason=removal_reason,
     )
     return proposals.verify(actor, proposal, note=note, visit=visit) or proposal
+
+
+def _cancel_leftovers(actor, prior, visit):
+    """Earlier proposals of this visit that the corrected submission no longer asks for."""
+    from slrt.updates import services as proposals
+
+    for p in prior.values():
+        proposals.transition(actor, p, "cancel", p.version,
+                             reason=_("Tidak lagi diusulkan oleh kiriman ulang kunjungan #%(id)s.") % {"id": visit.pk})
 
 
 def _existing_household(actor, visit, nomor_kk, errors):
@@ -215,7 +254,7 @@ def verification(actor, sub, visit, *, choices):
         raise ValidationError(errors)
     if is_new:
         return _new_household(actor, sub, visit, values, members, hasil, note)
-    return _changes(actor, visit, household, values, members, hasil, note)
+    return _changes(actor, sub, visit, household, values, members, hasil, note)
 
 
 def _new_household(actor, sub, visit, values, members, hasil, note):
@@ -261,10 +300,11 @@ def _new_household(actor, sub, visit, values, members, hasil, note):
     return {"hasil": hasil, "proposals": [proposal.pk], "new_household": True}
 
 
-def _changes(actor, visit, household, values, members, hasil, note):
+def _changes(actor, sub, visit, household, values, members, hasil, note):
     from slrt.registry.models import Person
     from slrt.updates.models import ProposalKind, RemovalReason
 
+    prior = prior_proposals(actor, visit, sub)
     created = []
     notes = []
     people = {p.nik: p for p in Person.objects.for_user(actor).filter(household=household, is_active=True)}
@@ -273,8 +313,9 @@ def _changes(actor, visit, household, values, members, hasil, note):
             created.append(_draft_verified(
                 actor, visit, kind=ProposalKind.REMOVAL, data={"nik": person.nik}, person=person,
                 household=household, removal_reason=RemovalReason.MOVED,
-                reason=note or _("Seluruh rumah tangga pindah (kunjungan lapangan)."), note=note,
+                reason=note or _("Seluruh rumah tangga pindah (kunjungan lapangan)."), note=note, prior=prior,
             ).pk)
+        _cancel_leftovers(actor, prior, visit)
         return {"hasil": hasil, "proposals": created, "household": household.pk}
 
     changed = {}
@@ -289,7 +330,7 @@ def _changes(actor, visit, household, values, members, hasil, note):
         created.append(_draft_verified(
             actor, visit, kind=ProposalKind.CHANGE, data={"nomor_kk": household.nomor_kk, **changed},
             base={c: _s(getattr(household, c)) for c in changed}, household=household,
-            reason=note or _("Perubahan data rumah tangga (kunjungan lapangan)."), note=note,
+            reason=note or _("Perubahan data rumah tangga (kunjungan lapangan)."), note=note, prior=prior,
         ).pk)
 
     errors: dict = {}
@@ -305,6 +346,7 @@ def _changes(actor, visit, household, values, members, hasil, note):
                 actor, visit, kind=ProposalKind.ADD_MEMBER,
                 data={"nomor_kk": household.nomor_kk, "kode_wilayah": household.desa_code, **_row(m)},
                 household=household, reason=note or _("Anggota baru (kunjungan lapangan)."), note=note,
+                prior=prior,
             ).pk)
             continue
         if person is None:
@@ -323,14 +365,14 @@ def _changes(actor, visit, household, values, members, hasil, note):
                 created.append(_draft_verified(
                     actor, visit, kind=ProposalKind.CHANGE, data={"nik": person.nik, **diff}, person=person,
                     household=household, base={c: _base_value(person, c) for c in diff},
-                    reason=note or _("Perubahan data anggota (kunjungan lapangan)."), note=note,
+                    reason=note or _("Perubahan data anggota (kunjungan lapangan)."), note=note, prior=prior,
                 ).pk)
         else:
             reason = RemovalReason.DIED if m["aksi"] == "meninggal" else RemovalReason.MOVED
             created.append(_draft_verified(
                 actor, visit, kind=ProposalKind.REMOVAL, data={"nik": person.nik}, person=person,
                 household=household, removal_reason=reason,
-                reason=note or str(RemovalReason(reason).label), note=note,
+                reason=note or str(RemovalReason(reason).label), note=note, prior=prior,
             ).pk)
     if errors:
         raise ValidationError(errors)
@@ -338,8 +380,9 @@ def _changes(actor, visit, household, values, members, hasil, note):
         created.append(_draft_verified(
             actor, visit, kind=ProposalKind.DESIL_REVIEW, data={"nomor_kk": household.nomor_kk},
             base={"desil": household.desil}, household=household, reason=_s(values.get("alasan_desil")),
-            note=note,
+            note=note, prior=prior,
         ).pk)
+    _cancel_leftovers(actor, prior, visit)
     result = {"hasil": hasil, "proposals": created, "household": household.pk}
     if notes:
         result["notes"] = [str(n) for n in notes]

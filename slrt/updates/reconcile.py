@@ -28,7 +28,7 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -202,6 +202,11 @@ def reconcile_release(release, *, import_job=None, region_code: str = "", presen
     """Settle the submitted proposals of `region_code` (all when empty) against `release`.
 
     `present_niks`: the proposals' NIKs the release holds (`staged_niks`, taken by the import)."""
+    with transaction.atomic():  # inside the import's transaction: a savepoint
+        return _reconcile(release, import_job, region_code, present_niks)
+
+
+def _reconcile(release, import_job, region_code, present_niks) -> Reconciliation:
     limit = settings.SLRT_PROPOSAL_RELEASES_BEFORE_REJECT
     # The same release imported again (a corrected file) settles what it now contains, but does
     # not count again towards rejection.

@@ -69,7 +69,7 @@ def visits_of(user, proposal):
 
 def checked_in_desa(user, desa_code):
     return (Proposal.objects.for_user(user).filter(desa_code=desa_code, status=ProposalStatus.CHECKED)
-            .order_by("pk"))
+            .select_related("person").order_by("pk"))
 
 
 def desa_choices(user):

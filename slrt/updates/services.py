@@ -500,13 +500,15 @@ def _apply_data(actor, p, data, reason):
 
 
 def update_data(actor, proposal, expected_version, *, data, reason=None) -> Proposal:
-    """Replace the proposed data (only while draf or terverifikasi), with optimistic locking."""
+    """Replace the proposed data (only while draf or terverifikasi), with optimistic locking:
+    a stale `expected_version` raises ConflictError and writes nothing."""
     if not can(actor, "draft_proposal"):
         raise Forbidden(_("Peran Anda tidak boleh mengubah usulan pemutakhiran."))
     reason = reason.strip() if isinstance(reason, str) else reason
     with transaction.atomic():
         p = _locked(actor, proposal)
-        if expected_version in (None, ""):
+        # None: system code (a visit submission) that holds no earlier read; the row lock suffices.
+        if expected_version == "":
             raise ValidationError({"version": _("Versi data tidak dikirim; muat ulang halaman.")})
         _check_version(p, expected_version)
         if p.status not in EDITABLE:

@@ -22,6 +22,7 @@ from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError, FourEyes
 from slrt.registry.models import Household, Person
+from slrt.registry.nik import mask_nik
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
@@ -144,6 +145,15 @@ def proposal_create(request):
                   {"form": form, "errors": errors, "message": message}, status=status)
 
 
+def _choice_label(user, p) -> str:
+    data = p.data or {}
+    who = data.get("nama") or (p.person.nama if p.person_id else "")
+    number = data.get("nik") or data.get("nomor_kk") or ""
+    if number and not can(user, "see_full_nik"):
+        number = mask_nik(number)
+    return f"#{p.pk} {p.get_kind_display()} — {who} {number}".strip()
+
+
 @region_safe  # desa choices and proposals are read through for_user
 @login_required
 @capability_required("record_meeting")
@@ -152,8 +162,7 @@ def meeting_create(request):
     user = request.user
     desa = request.POST.get("desa_code") or request.GET.get("desa") or ""
     proposals = list(selectors.checked_in_desa(user, desa)) if desa else []
-    choices = [(str(p.pk), f"#{p.pk} {p.get_kind_display()} — {p.data.get('nama') or p.data.get('nik') or p.data.get('nomor_kk', '')}")
-               for p in proposals]
+    choices = [(str(p.pk), _choice_label(user, p)) for p in proposals]
     kwargs = {"desa_choices": selectors.desa_choices(user), "proposal_choices": choices}
     errors, message = {}, ""
     if request.method == "POST":
