@@ -57,6 +57,7 @@ def test_a_returned_visit_shows_its_reason_in_the_task_list(field):
     services.review_submission(field["sup"], sub, "return", "Nomor rumah belum ada")
     html = client_for(field["fas"]).get("/lapangan/").content.decode()
     assert "Nomor rumah belum ada" in html and "Dikembalikan" in html
+    assert f'href="/lapangan/kiriman/{sub.pk}/"' in html  # the facilitator's own recent submissions
 
 
 def test_the_supervisor_assigns_a_visit_by_kk(field):

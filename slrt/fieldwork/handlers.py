@@ -294,6 +294,10 @@ def _new_household(actor, sub, visit, values, members, hasil, note):
             proposal = proposals.verify(actor, existing, data=data, note=note, visit=visit) or existing
         else:
             proposal = proposals.update_data(actor, existing, existing.version, data=data, reason=reason) or existing
+    elif existing is not None:
+        raise ValidationError({"kunjungan": [
+            _("Usulan #%(id)s untuk rumah tangga ini sudah %(status)s; datanya tidak dapat diubah dari lapangan.")
+            % {"id": existing.pk, "status": existing.get_status_display().lower()}]})
     else:
         proposal = _draft_verified(actor, visit, kind=ProposalKind.NEW_HOUSEHOLD, data=data, reason=reason,
                                    note=note)

@@ -194,6 +194,15 @@ def submission_desa(actor, values, visit) -> tuple[str, dict]:
     return "", {}
 
 
+def _duplicate(actor, existing, form_id, attachments) -> ReceiveResult:
+    """A retry, or the next part of a split submission: only attachments may be new."""
+    errors = _store_attachments(existing, attachments)
+    record(actor, "submission.receive", existing,
+           detail={"form": form_id, "duplicate": True, "attachments": len(attachments)})
+    message = _("Formulir ini sudah diterima sebelumnya.")
+    return ReceiveResult(existing, False, existing.status, message, {"lampiran": errors} if errors else {})
+
+
 def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="", attachments=(),
             source=SubmissionSource.ODK) -> ReceiveResult:
     """Store one filled form and apply it (see the module docstring and forms4.md)."""
@@ -210,12 +219,7 @@ def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="
         if existing is not None and existing.submitted_by_id != actor.pk:
             raise PermissionDenied(_("ID kiriman ini sudah dipakai oleh pengguna lain."))
         if existing is not None and existing.status != SubmissionStatus.INVALID:
-            # A retry, or the next part of a split submission: only attachments may be new.
-            errors = _store_attachments(existing, attachments)
-            record(actor, "submission.receive", existing,
-                   detail={"form": form_id, "duplicate": True, "attachments": len(attachments)})
-            message = _("Formulir ini sudah diterima sebelumnya.")
-            return ReceiveResult(existing, False, existing.status, message, {"lampiran": errors} if errors else {})
+            return _duplicate(actor, existing, form_id, attachments)
 
         sub = existing or Submission(instance_id=instance_id, submitted_by=actor)
         sub.form_id, sub.form_version, sub.source = form_id, str(form_version or "")[:40], source
@@ -231,8 +235,12 @@ def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="
             with transaction.atomic():
                 sub.save()
         except IntegrityError:
-            # The same instance arrived twice at once; the other request stored it.
-            raise PermissionDenied(_("Formulir ini sedang diterima; kirim ulang sebentar lagi."))
+            # The same instance arrived twice at once: the insert waited for the other request,
+            # which has stored it by now; answer as for a retry.
+            other = Submission.unscoped.select_for_update().filter(instance_id=instance_id).first()
+            if other is None or other.submitted_by_id != actor.pk:
+                raise PermissionDenied(_("ID kiriman ini sudah dipakai oleh pengguna lain."))
+            return _duplicate(actor, other, form_id, attachments)
         attachment_errors = _store_attachments(sub, attachments)
         if attachment_errors:
             errors["lampiran"] = attachment_errors

@@ -28,6 +28,7 @@ from .webforms import AssignVisitForm, ReviewForm
 from .workflow import OPEN_VISIT
 
 PAGE_SIZE = 25
+RECENT = 20  # own submissions listed under the task list
 HIDDEN_VALUES = ("anggota",)
 
 
@@ -47,6 +48,7 @@ def tasks(request):
         "forms": FORMS,
         "can_review": can(request.user, "review_submissions"),
         "can_assign": can(request.user, "assign_visits"),
+        "submissions": selectors.submissions_for(request.user).filter(submitted_by=request.user)[:RECENT],
     }
     return render(request, "fieldwork/tasks.html", context)
 

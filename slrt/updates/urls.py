@@ -7,6 +7,7 @@ urlpatterns: list = [
     path("", views.proposal_list, name="list"),
     path("baru/", views.proposal_create, name="create"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
+    path("<int:pk>/ubah/", views.proposal_edit, name="edit"),
     path("<int:pk>/aksi/", views.proposal_transition, name="transition"),
     path("musyawarah/baru/", views.meeting_create, name="meeting_create"),
     path("musyawarah/<int:pk>/", views.meeting_detail, name="meeting"),

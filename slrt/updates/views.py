@@ -26,8 +26,8 @@ from slrt.registry.nik import mask_nik
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
-from .webforms import BatchForm, MeetingForm, ProposalFilterForm, ProposalForm
-from .workflow import FIELD_LABELS, TRANSITIONS
+from .webforms import BatchForm, MeetingForm, ProposalEditForm, ProposalFilterForm, ProposalForm
+from .workflow import EDITABLE, FIELD_LABELS, TRANSITIONS
 
 PAGE_SIZE = 25
 
@@ -59,6 +59,7 @@ def _detail_context(request, proposal, *, typed=None, errors=None, message=""):
         "errors": errors or {},
         "message": message,
         "field_labels": FIELD_LABELS,
+        "editable": proposal.status in EDITABLE,
     }
 
 
@@ -143,6 +144,52 @@ def proposal_create(request):
     status = 422 if errors else (409 if message else 200)
     return render(request, "updates/proposal_form.html",
                   {"form": form, "errors": errors, "message": message}, status=status)
+
+
+@region_safe  # get_proposal reads through for_user; the service checks scope again under lock
+@login_required
+@capability_required("draft_proposal")
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request, pk):
+    """Edit the data of a proposal still at home (draf, terverifikasi). A stale version comes back
+    with what was typed, the conflict message and the current version, so a deliberate second
+    submit (after looking at the newer data) goes through."""
+    proposal = selectors.get_proposal(request.user, pk)  # the form shows the person's data: audited
+    message, errors, status = "", {}, 200
+    if request.method == "POST":
+        form = ProposalEditForm(request.POST)
+        status = 422
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                services.update_data(request.user, proposal, cd["version"], data=form.data_dict(proposal.data),
+                                     reason=cd["reason"])
+            except ConflictError as exc:
+                status, message = 409, exc.message
+                proposal = selectors.get_proposal(request.user, pk, audit=False)
+                data = form.data.copy()
+                data["version"] = str(proposal.version)
+                form.data = data
+            except ValidationError as exc:
+                errors = exc.message_dict
+            except DeskError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied(exc.message)
+                status, message = exc.status, exc.message
+            else:
+                messages.success(request, _("Data usulan #%(id)s disimpan.") % {"id": pk})
+                return redirect(reverse("updates:detail", args=[pk]))
+    elif proposal.status not in EDITABLE:
+        status = 409
+        message = _("Usulan berstatus %(status)s; datanya tidak dapat diubah lagi.") % {
+            "status": proposal.get_status_display()}
+        form = ProposalEditForm(initial=ProposalEditForm.initial_for(proposal))
+    else:
+        form = ProposalEditForm(initial=ProposalEditForm.initial_for(proposal))
+    return render(request, "updates/proposal_edit.html",
+                  {"form": form, "proposal": proposal, "errors": errors, "message": message,
+                   "conflict": status == 409 and request.method == "POST", "editable": proposal.status in EDITABLE},
+                  status=status)
 
 
 def _choice_label(user, p) -> str:

@@ -71,6 +71,46 @@ class ProposalForm(forms.Form):
         return data
 
 
+def member_lines(members) -> str:
+    """New-household members as the textarea holds them (one per line, MEMBER_COLUMNS order)."""
+    return "\n".join("; ".join(str(m.get(c, "") or "") for c in MEMBER_COLUMNS) for m in members or [])
+
+
+class ProposalEditForm(ProposalForm):
+    """The data of a proposal still at home (draf, terverifikasi): its kind and removal reason stay."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1,
+                                 error_messages={"required": _("Versi data hilang; muat ulang halaman.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+        del self.fields["removal_reason"]
+
+    @classmethod
+    def initial_for(cls, proposal) -> dict:
+        data = proposal.data or {}
+        initial = {f"col_{c}": data[c] for c in ROW_COLUMNS if data.get(c) not in (None, "")}
+        initial.update(version=proposal.version, reason=proposal.reason, anggota=member_lines(data.get("anggota")))
+        return initial
+
+    def data_dict(self, previous=None) -> dict:
+        """As ProposalForm.data_dict; a member line that names an earlier member (same NIK, or same
+        name without NIK) keeps that member's other columns, which the textarea does not show."""
+        data = super().data_dict()
+        earlier = (previous or {}).get("anggota") or []
+        if data.get("anggota") and earlier:
+            def key(m):
+                return ("nik", m["nik"]) if m.get("nik") else ("nama", str(m.get("nama", "")).strip().lower())
+
+            by_key = {key(m): m for m in earlier if isinstance(m, dict)}
+            data["anggota"] = [
+                {**{k: v for k, v in by_key.get(key(m), {}).items() if k not in MEMBER_COLUMNS}, **m}
+                for m in data["anggota"]
+            ]
+        return data
+
+
 class MeetingForm(forms.Form):
     desa_code = forms.ChoiceField(label=_("Desa/kelurahan"))
     kind = forms.ChoiceField(label=_("Jenis musyawarah"), choices=MeetingKind.choices)

@@ -97,6 +97,19 @@ def _service_desk(kab: Region) -> None:
         kab.code, front_office=staff["demo-fo"], back_office=staff["demo-bo"], manajer=staff["demo-manajer"],
         mitra=staff["demo-mitra"], koordinator=staff.get("demo-koordinator"),
     )
+    _field_work(kab)
+
+
+def _field_work(kab: Region) -> None:
+    """Registry proposals in every state and field visits, made by the demo staff through the services."""
+    from slrt.accounts.models import User
+    from slrt.updates.demo import seed_proposals
+
+    staff = {u.username: u for u in User.objects.select_related("region").filter(username__in=[
+        "demo-fasilitator", "demo-supervisor", "demo-manajer", "demo-bo",
+    ])}
+    seed_proposals(kab.code, fasilitator=staff["demo-fasilitator"], supervisor=staff["demo-supervisor"],
+                   manajer=staff["demo-manajer"], back_office=staff["demo-bo"])
 
 
 def _secretariat(kab: Region):

@@ -61,6 +61,12 @@ class ProposalIn(Schema):
     case_id: int | None = None
 
 
+class ProposalPatch(Schema):
+    version: int
+    data: dict
+    reason: str | None = None
+
+
 class TransitionIn(Schema):
     action: str
     version: int | None = None
@@ -164,6 +170,19 @@ def create_proposal(request, payload: ProposalIn):
     except (DeskError, ConflictError) as exc:
         raise api_error(exc)
     return 201, proposal_out(selectors.get_proposal(user, p.pk, audit=False), user)
+
+
+@router.patch("/proposals/{proposal_id}", response=ProposalOut, summary="Ubah data usulan (draf, terverifikasi)")
+@region_safe  # get_proposal and the service read through for_user; out of scope is 404
+def patch_proposal(request, proposal_id: int, payload: ProposalPatch):
+    """Replace the proposed data; `version` is the one read (stale: 409 `conflict`, nothing written)."""
+    user = request.auth
+    proposal = selectors.get_proposal(user, proposal_id, audit=False)
+    try:
+        services.update_data(user, proposal, payload.version, data=payload.data, reason=payload.reason)
+    except (DeskError, ConflictError) as exc:
+        raise api_error(exc)
+    return proposal_out(selectors.get_proposal(user, proposal_id, audit=False), user)
 
 
 @router.post("/proposals/{proposal_id}/transition", response=ProposalOut, summary="Pindahkan status usulan")
