@@ -92,7 +92,7 @@ def test_a_utf16_instance_reaches_receive_as_text_without_nul(client, fasilitato
     calls, _outcome = fake_receive
     xml = instance_xml("slrt_pengaduan", {"nama": "Siti", "uraian": "Atap bocor"},
                        instance_id="uuid:16161616-1616-4616-8616-161616161616")
-    utf16 = xml.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    utf16 = xml.decode("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'").encode("utf-16")
     parsed = parse_instance(utf16)
     assert parsed.values["uraian"] == "Atap bocor" and "\x00" not in parsed.xml and "Atap bocor" in parsed.xml
     response = _post(Collect(client, fasilitator, PASSWORD), utf16)

@@ -26,19 +26,19 @@ KK = re.compile(r"^\d{16}$")
 RT_RW = re.compile(r"^\d{1,3}$")
 HASIL = ("ditemukan", "tidak_ditemukan", "pindah")
 AKSI = ("tambah", "ubah", "meninggal", "pindah")
-RELATIONS = {
-    "kepala_keluarga": "Kepala Keluarga",
-    "istri_suami": "Istri/Suami",
-    "istri": "Istri",
-    "suami": "Suami",
-    "anak": "Anak",
-    "menantu": "Menantu",
-    "cucu": "Cucu",
-    "orang_tua": "Orang Tua",
-    "mertua": "Mertua",
-    "famili_lain": "Famili Lain",
-    "lainnya": "Lainnya",
-}
+# The registry's text for the XLSForms' choice names (slugs, `openrosa.media.choice_name`):
+# values are stored as the registry holds them (slrt.registry.services.generate), so a member
+# whose data did not change proposes nothing. A text instead of a slug (sync API) maps too.
+RELATION_TEXT = ("Kepala Keluarga", "Istri", "Suami", "Anak", "Menantu", "Cucu", "Orang Tua", "Mertua",
+                 "Famili Lain", "Lainnya")
+EDUCATION_TEXT = ("Tidak/Belum Sekolah", "Belum Tamat SD/Sederajat", "Tamat SD/Sederajat", "SLTP/Sederajat",
+                  "SLTA/Sederajat", "Diploma I/II", "Akademi/Diploma III/Sarjana Muda", "Diploma IV/Strata I",
+                  "Strata II", "Strata III")
+MARITAL_TEXT = ("Belum Kawin", "Kawin", "Cerai Hidup", "Cerai Mati")
+# House condition lists of the verification form: the programme rules' vocabulary where it has
+# one (lower-case keys), else the form's own label.
+HOUSE_FIELDS = ("lantai", "dinding", "atap", "sumber_air", "penerangan", "jamban", "bahan_bakar",
+                "status_bangunan")
 # Exchange-file columns of one member, in the order the form asks them.
 MEMBER_COLUMNS = (
     "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga", "nama_ibu_kandung",
@@ -72,19 +72,56 @@ def _date(raw, errors, key, label):
     return value
 
 
-def _ppks(slug) -> str:
-    from slrt.programs.rules import PPKS
+def _text_of(raw, vocabulary, labels=None) -> str:
+    """The vocabulary text of a choice name (or of a text in any case); else the form's label;
+    else the value as sent."""
+    from .openrosa.media import choice_name
 
-    slug = _s(slug)
-    if not slug:
+    raw = _s(raw)
+    if not raw:
         return ""
-    text = slug.replace("_", " ")
-    return text if text in PPKS else slug
+    name = choice_name(raw)
+    found = {choice_name(v): v for v in vocabulary}.get(name)
+    if found is None and labels:
+        found = labels.get(name) or labels.get(raw)
+    return found or raw
 
 
-def _relation(slug) -> str:
-    slug = _s(slug)
-    return RELATIONS.get(slug, slug.replace("_", " ").title() if slug else "")
+def _labels(list_name) -> dict:
+    from .openrosa.xforms import choice_labels
+
+    return choice_labels("slrt_verifikasi_rt", list_name)
+
+
+def _ppks(slug) -> str:
+    from slrt.registry.services.generate import PPKS
+
+    return _text_of(slug, PPKS)
+
+
+def _relation(slug, sex="") -> str:
+    text = _text_of(slug, RELATION_TEXT, _labels("hubungan_keluarga"))
+    if text.lower() in ("istri/suami", "suami/istri"):
+        # One choice for both on the form; the registry says which.
+        return {"P": "Istri", "L": "Suami"}.get(sex, text)
+    return text
+
+
+def house_condition(values) -> dict:
+    """The verification form's house condition as text (kept in the result for the reviewer)."""
+    from slrt.programs import rules
+
+    vocab = {"lantai": rules.LANTAI, "dinding": rules.DINDING, "atap": rules.ATAP,
+             "status_bangunan": rules.STATUS_BANGUNAN}
+    out = {}
+    for name in HOUSE_FIELDS:
+        text = _text_of(values.get(name), vocab.get(name, ()), _labels(name))
+        if text:
+            out[name] = text
+    luas = _s(values.get("luas_lantai"))
+    if luas:
+        out["luas_lantai"] = luas
+    return out
 
 
 def clean_members(rows, errors) -> list[dict]:
@@ -130,7 +167,9 @@ def clean_members(rows, errors) -> list[dict]:
         for column in MEMBER_COLUMNS:
             if column not in member:
                 member[column] = _s(row.get(column))
-        member["hubungan_keluarga"] = _relation(row.get("hubungan_keluarga"))
+        member["hubungan_keluarga"] = _relation(row.get("hubungan_keluarga"), member.get("jenis_kelamin", ""))
+        member["pendidikan"] = _text_of(member["pendidikan"], EDUCATION_TEXT, _labels("pendidikan"))
+        member["status_kawin"] = _text_of(member["status_kawin"], MARITAL_TEXT, _labels("status_kawin"))
         if aksi == "tambah" and len(member["nama"]) < 2:
             _add(errors, f"{key}.nama", _("Anggota ke-%(n)d: nama wajib diisi.") % {"n": i})
         members.append(member)
@@ -301,7 +340,7 @@ def _new_household(actor, sub, visit, values, members, hasil, note):
     else:
         proposal = _draft_verified(actor, visit, kind=ProposalKind.NEW_HOUSEHOLD, data=data, reason=reason,
                                    note=note)
-    return {"hasil": hasil, "proposals": [proposal.pk], "new_household": True}
+    return {"hasil": hasil, "proposals": [proposal.pk], "new_household": True, "rumah": house_condition(values)}
 
 
 def _changes(actor, sub, visit, household, values, members, hasil, note):
@@ -359,11 +398,14 @@ def _changes(actor, sub, visit, household, values, members, hasil, note):
             continue
         if m["aksi"] == "ubah":
             diff = {}
+            if m.get("hubungan_keluarga") and not m.get("jenis_kelamin"):
+                m["hubungan_keluarga"] = _relation(m["hubungan_keluarga"], person.jenis_kelamin)
             for column in MEMBER_COLUMNS[1:]:
                 value = m.get(column) or ""
                 current = getattr(person, column)
                 current = current.isoformat() if isinstance(current, dt.date) else _s(current)
-                if value and value != current:
+                # Registry texts come in any case from imports: "KAWIN" is no change to "Kawin".
+                if value and value.casefold() != current.casefold():
                     diff[column] = value
             if diff:
                 created.append(_draft_verified(
@@ -387,7 +429,7 @@ def _changes(actor, sub, visit, household, values, members, hasil, note):
             note=note, prior=prior,
         ).pk)
     _cancel_leftovers(actor, prior, visit)
-    result = {"hasil": hasil, "proposals": created, "household": household.pk}
+    result = {"hasil": hasil, "proposals": created, "household": household.pk, "rumah": house_condition(values)}
     if notes:
         result["notes"] = [str(n) for n in notes]
     return result

@@ -5,6 +5,7 @@ from . import views
 app_name = "fieldwork"
 urlpatterns: list = [
     path("", views.tasks, name="tasks"),
+    path("odk/", views.collect_setup, name="collect_setup"),
     path("kunjungan/", views.visit_list, name="visits"),
     path("kunjungan/baru/", views.assign, name="assign"),
     path("kunjungan/<int:pk>/", views.visit_detail, name="visit"),

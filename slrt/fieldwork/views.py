@@ -285,3 +285,40 @@ def attachment(request, pk, att):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+COLLECT_RATE = "10/h"  # password checks on the set-up page, per user
+
+
+@region_safe  # shows only the user's own account settings
+@login_required
+@capability_required("use_field_forms")
+@require_http_methods(["GET", "POST"])
+def collect_setup(request):
+    """ODK Collect's configuration QR code for the signed-in user (server address and account).
+
+    The password is put in only when typed here just now and checked; the page is never cached.
+    """
+    from django_ratelimit.core import is_ratelimited
+
+    from . import collect
+
+    user = request.user
+    password, error = "", ""
+    if request.method == "POST":
+        typed = request.POST.get("password", "")
+        if is_ratelimited(request, group="fieldwork.collect_setup", key="user", rate=COLLECT_RATE, increment=True):
+            error = _("Terlalu banyak percobaan. Coba lagi dalam satu jam.")
+        elif typed and user.check_password(typed):
+            password = typed
+        else:
+            error = _("Kata sandi salah. Kode QR dibuat tanpa kata sandi.")
+    server_url = request.build_absolute_uri("/")
+    project = _("SLRT %(region)s") % {"region": user.region.name if user.region_id else ""}
+    payload = collect.encode(collect.settings_for(server_url, user.username, str(project), password=password))
+    record(user, "fieldwork.collect_setup", detail={"with_password": bool(password)})
+    response = render(request, "fieldwork/collect_setup.html", {
+        "qr": collect.qr_svg(payload), "server_url": server_url, "with_password": bool(password), "error": error,
+    })
+    response["Cache-Control"] = "no-store"
+    return response

@@ -106,15 +106,24 @@ def _xlsx_bytes(wb) -> bytes:
     return out.getvalue()
 
 
+def _as_text(cell):
+    """openpyxl stores a string starting with "=" as a formula: a name or reason typed as
+    "=HYPERLINK(...)" would run in the operator's spreadsheet. Keep it text."""
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 def exchange_xlsx(batch) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("usulan")
     ws.append(list(EXCHANGE_COLUMNS))
     for row in exchange_rows(batch):
         # Text cells throughout: a NIK or KK as a number would lose digits.
-        ws.append([row[c] for c in EXCHANGE_COLUMNS])
+        ws.append([_as_text(WriteOnlyCell(ws, value=row[c])) for c in EXCHANGE_COLUMNS])
     return _xlsx_bytes(wb)
 
 
@@ -167,6 +176,8 @@ def siks_xlsx(batch) -> bytes:
     header_row = ws.max_row
     for r in rows:
         ws.append(r)
+        for cell in ws[ws.max_row]:
+            _as_text(cell)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     for col, width in zip("ABCDEFGHIJK", (5, 14, 22, 19, 19, 28, 22, 22, 40, 14, 22), strict=True):
         ws.column_dimensions[col].width = width

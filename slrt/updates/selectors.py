@@ -150,3 +150,15 @@ def village_rows(user, recon) -> list[dict]:
     codes = [c for c in recon.by_village if in_scope(user, c)]
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     return [{"code": c, "name": names.get(c, c), **recon.by_village[c]} for c in sorted(codes)]
+
+
+def scoped_totals(user, recon, rows=None) -> dict[str, int]:
+    """Accepted/pending/rejected of a reconciliation, summed over the villages in the user's scope."""
+    rows = village_rows(user, recon) if rows is None else rows
+    return {k: sum(r.get(k, 0) for r in rows) for k in ("accepted", "pending", "rejected")}
+
+
+def audit_search(user, count: int) -> None:
+    """A proposal search by NIK, KK or name looks people up: audited like the registry search
+    (the count only; the search text may be a NIK)."""
+    record(user, "proposal.search", region_code=user.region_id or "", detail={"count": count})

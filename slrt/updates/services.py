@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 MAX_MEMBERS = 30
+# A village meeting, however large; also keeps the number inside the database column.
+MAX_ATTENDANCE = 100_000
 MINUTES_MAX_BYTES = 10 * 1024 * 1024
 # Accepted minutes files: extension -> leading bytes of such a file (checked, not trusted from the name).
 MINUTES_TYPES = {
@@ -689,6 +691,8 @@ def record_meeting(actor, *, desa_code, kind, held_on, attendance, minutes, note
         attendance = 0
     if attendance < 1:
         errors["attendance"] = _("Jumlah hadir minimal 1 orang.")
+    elif attendance > MAX_ATTENDANCE:
+        errors["attendance"] = _("Jumlah hadir tidak masuk akal (maksimal %(n)d orang).") % {"n": MAX_ATTENDANCE}
     notes = (notes or "").strip()
     if len(notes) > MAX_TEXT:
         errors["notes"] = _("Catatan terlalu panjang (maksimal 2000 karakter).")

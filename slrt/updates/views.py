@@ -5,11 +5,13 @@ Thin by design: reads go through `selectors` (for_user; outside the scope is 404
 `services`. A refused or stale action re-renders the page with the reason and what was typed.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +32,7 @@ from .webforms import BatchForm, MeetingForm, ProposalEditForm, ProposalFilterFo
 from .workflow import EDITABLE, FIELD_LABELS, TRANSITIONS
 
 PAGE_SIZE = 25
+log = logging.getLogger(__name__)
 
 
 @region_safe  # proposals_for reads through Proposal.objects.for_user
@@ -40,6 +43,8 @@ def proposal_list(request):
     form = ProposalFilterForm(request.GET or None)
     filters = form.filters()
     page = Paginator(selectors.proposals_for(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("hal"))
+    if filters.get("q"):
+        selectors.audit_search(request.user, page.paginator.count)
     counts = selectors.status_counts(request.user, **filters)
     status_rows = [(value, label, counts[value]) for value, label in ProposalStatus.choices]
     return render(request, "updates/proposal_list.html", {"form": form, "page": page, "status_rows": status_rows})
@@ -234,7 +239,7 @@ def meeting_create(request):
         form = MeetingForm(initial={"desa_code": desa, "proposals": [c for c, _label in choices]}, **kwargs)
     return render(request, "updates/meeting_form.html",
                   {"form": form, "errors": errors, "message": message, "desa": desa},
-                  status=422 if errors else (409 if message else 200))
+                  status=422 if errors or form.errors else (409 if message else 200))
 
 
 @region_safe  # get_meeting reads through VillageMeeting.objects.for_user
@@ -253,8 +258,14 @@ def meeting_detail(request, pk):
 @require_GET
 def meeting_minutes(request, pk):
     meeting = selectors.get_meeting(request.user, pk)
+    try:
+        handle = meeting.minutes.open("rb")
+    except (FileNotFoundError, ValueError):
+        # The record is there but its file is gone (restored database, cleaned disk): absent.
+        log.warning("meeting id=%s: minutes file missing", meeting.pk)
+        raise Http404 from None
     record(request.user, "meeting.minutes_download", meeting)
-    return FileResponse(meeting.minutes.open("rb"), as_attachment=True,
+    return FileResponse(handle, as_attachment=True,
                         filename=meeting.minutes_name or meeting.minutes.name.rsplit("/", 1)[-1])
 
 
@@ -337,7 +348,9 @@ def batch_submit(request, pk):
 @require_GET
 def reconciliation_list(request):
     recons = list(selectors.reconciliations_for(request.user)[:50])
-    return render(request, "updates/reconciliation_list.html", {"recons": recons})
+    # The stored totals span the whole import; the list shows the villages in the user's scope only.
+    rows = [(r, selectors.scoped_totals(request.user, r)) for r in recons]
+    return render(request, "updates/reconciliation_list.html", {"recons": rows})
 
 
 @region_safe  # get_reconciliation is scoped; village_rows keeps only villages in the user's scope
@@ -347,7 +360,7 @@ def reconciliation_list(request):
 def reconciliation_detail(request, pk):
     recon = selectors.get_reconciliation(request.user, pk)
     rows = selectors.village_rows(request.user, recon)
-    totals = {k: sum(r[k] for r in rows) for k in ("accepted", "pending", "rejected")}
+    totals = selectors.scoped_totals(request.user, recon, rows)
     return render(request, "updates/reconciliation_detail.html",
                   {"recon": recon, "rows": rows, "totals": totals,
                    "can_list": can(request.user, "view_registry")})

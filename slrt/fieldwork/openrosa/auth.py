@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 NONCE_TTL_SECONDS = 300
+USERNAME_MAX = 150
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
@@ -52,7 +53,11 @@ def make_nonce(now: float | None = None) -> str:
 def nonce_state(nonce: str, now: float | None = None) -> str:
     """'ok', 'stale' (ours but expired) or 'invalid'."""
     stamp, _sep, mac = nonce.partition(".")
-    if not stamp.isdigit() or not hmac.compare_digest(mac, _nonce_mac(stamp)):
+    # ASCII digits only, and few: str.isdigit() also takes "²" and int() refuses huge numbers;
+    # compare_digest refuses non-ASCII str, so the MAC is compared as bytes.
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        return "invalid"
+    if not hmac.compare_digest(mac.encode("utf-8", "replace"), _nonce_mac(stamp).encode()):
         return "invalid"
     age = (now if now is not None else time.time()) - int(stamp)
     return "ok" if -60 <= age <= NONCE_TTL_SECONDS else "stale"
@@ -110,6 +115,13 @@ def _succeeded(request, username: str) -> None:
         reset(username=username)
 
 
+def _check_username(username: str) -> None:
+    """A name no account can have (NUL, which PostgreSQL text cannot hold, or over-long) is refused
+    before any lookup, and not counted: there is no account to lock."""
+    if "\x00" in username or len(username) > USERNAME_MAX:
+        raise AuthFailure(_("Nama pengguna atau kata sandi salah."))
+
+
 def _active_user(username: str):
     user = get_user_model()._default_manager.filter(username=username).first()
     return user if user is not None and user.is_active else None
@@ -130,12 +142,13 @@ def _digest(request, header: str):
         raise AuthFailure(_("Nonce tidak dikenal."))
     if not _uri_matches(params["uri"], request):
         raise AuthFailure(_("URI Digest tidak sama dengan alamat permintaan."))
+    _check_username(username)
     _lockout_check(request, username)
     user = _active_user(username)
     ha1 = user.digest_ha1 if user is not None and user.digest_ha1 else _md5(secrets.token_hex(16))
     ha2 = _md5(f"{request.method}:{params['uri']}")
     expected = _md5(f"{ha1}:{params['nonce']}:{params['nc']}:{params['cnonce']}:auth:{ha2}")
-    if user is None or not hmac.compare_digest(expected, params["response"].lower()):
+    if user is None or not hmac.compare_digest(expected.encode(), params["response"].lower().encode("utf-8", "replace")):
         _failed(request, username)
     if state == "stale":
         # Right password, old nonce: a fresh challenge and Collect retries by itself.
@@ -151,6 +164,7 @@ def _basic(request, header: str):
         username, _sep, password = base64.b64decode(header, validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise AuthFailure(_("Header autentikasi Basic tidak valid.")) from None
+    _check_username(username)
     _lockout_check(request, username)
     user = _active_user(username)
     if user is None or not user.check_password(password):

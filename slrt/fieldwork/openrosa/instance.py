@@ -8,9 +8,16 @@ No DTD is accepted, so no entity can expand (billion laughs) or reach a file (XX
 
 from dataclasses import dataclass
 
+from xml.etree.ElementTree import tostring
+
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from django.utils.translation import gettext as _
+
+
+# Groups and repeats nest a few levels in a real form; a hostile instance could nest thousands
+# (recursion would fail with a 500).
+MAX_DEPTH = 64
 
 
 class InstanceError(ValueError):
@@ -35,7 +42,9 @@ def _is_template(el) -> bool:
     return any(_local(k) == "template" for k in el.attrib)
 
 
-def _collect(el, repeats, into: dict) -> None:
+def _collect(el, repeats, into: dict, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise InstanceError(_("Isian formulir terlalu dalam bertingkat."))
     for child in el:
         if not isinstance(child.tag, str) or _is_template(child):
             continue
@@ -44,10 +53,10 @@ def _collect(el, repeats, into: dict) -> None:
             continue
         if name in repeats:
             item: dict = {}
-            _collect(child, repeats, item)
+            _collect(child, repeats, item, depth + 1)
             into.setdefault(name, []).append(item)
         elif len(child):
-            _collect(child, repeats, into)  # a group: its leaves belong to the parent
+            _collect(child, repeats, into, depth + 1)  # a group: its leaves belong to the parent
         else:
             into[name] = (child.text or "").strip()
 
@@ -92,5 +101,17 @@ def parse_instance(raw: bytes, repeats_for=None) -> ParsedInstance:
         instance_id=instance_id,
         values=values,
         base=base,
-        xml=raw.decode("utf-8", errors="replace"),
+        xml=_as_text(raw, root),
     )
+
+
+def _as_text(raw: bytes, root) -> str:
+    """The instance as text for storage: as sent when it is UTF-8 (Collect's case), else the parsed
+    tree written out again (a UTF-16 file read as UTF-8 would hold NUL characters)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if not text or "\x00" in text:
+        text = tostring(root, encoding="unicode")
+    return text

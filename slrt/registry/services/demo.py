@@ -103,6 +103,7 @@ def _service_desk(kab: Region) -> None:
 def _field_work(kab: Region) -> None:
     """Registry proposals in every state and field visits, made by the demo staff through the services."""
     from slrt.accounts.models import User
+    from slrt.fieldwork.demo import seed_visits
     from slrt.updates.demo import seed_proposals
 
     staff = {u.username: u for u in User.objects.select_related("region").filter(username__in=[
@@ -110,6 +111,7 @@ def _field_work(kab: Region) -> None:
     ])}
     seed_proposals(kab.code, fasilitator=staff["demo-fasilitator"], supervisor=staff["demo-supervisor"],
                    manajer=staff["demo-manajer"], back_office=staff["demo-bo"])
+    seed_visits(fasilitator=staff["demo-fasilitator"], supervisor=staff["demo-supervisor"])
 
 
 def _secretariat(kab: Region):

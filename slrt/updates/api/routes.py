@@ -142,7 +142,10 @@ def list_proposals(
         raise ApiError(422, "invalid_kind", _("Jenis usulan tidak dikenal."))
     filters = {"status": status, "kind": kind, "desa": desa, "q": q}
     qs = selectors.proposals_for(user, **filters).select_related("outcome_release")
-    return {"count": qs.count(), "counts": selectors.status_counts(user, **filters),
+    count = qs.count()
+    if q:
+        selectors.audit_search(user, count)
+    return {"count": count, "counts": selectors.status_counts(user, **filters),
             "items": [proposal_out(p, user) for p in qs[offset:offset + limit]]}
 
 
