@@ -161,7 +161,7 @@ def test_the_exchange_csv_round_trips_through_the_registry_importer(tmp_path, st
     call_command("import_registry", str(path), "--period", "2026-06", "--no-progress", stdout=io.StringIO())
     person = Person.objects.system().select_related("household").get(nik=nik(20))
     assert person.nama == nama and person.household.nomor_kk == "3201020101000020"
-    assert person.household.alamat == "XX"
+    assert person.household.alamat == 'Jl. Mawar, RT 1\nBlok "A"'
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
@@ -197,3 +197,22 @@ def test_two_batches_for_one_kabupaten_and_month_at_once_make_one_and_refuse_the
     assert "2026-06" in refused[0].message_dict["period"][0]
     assert ProposalBatch.objects.count() == 1
     assert Proposal.objects.system().filter(batch=batches[0], status=ProposalStatus.EXPORTED).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_release_reconciled_for_a_kabupaten_then_nation_wide_counts_once(staff, make_person, settings):
+    settings.SLRT_PROPOSAL_RELEASES_BEFORE_REJECT = 2
+    p = approved(staff, {"nik": make_person(DESA).nik, "pekerjaan": "Petani"})
+    services.submit_batch(staff["man"], services.create_batch(staff["man"], kab_code="32.01", period="2026-06"))
+    release = Release.objects.create(source="DTSEN", period="2026-07")
+    reconcile_release(release, region_code="32.01")
+    p.refresh_from_db()
+    assert p.status == ProposalStatus.SUBMITTED and p.releases_checked == 1
+    # The same release imported again for the whole country: already checked for this village.
+    again = reconcile_release(release, region_code="")
+    p.refresh_from_db()
+    assert p.status == ProposalStatus.SUBMITTED and p.releases_checked == 1
+    assert (again.pending, again.rejected) == (1, 0)
+    reconcile_release(Release.objects.create(source="DTSEN", period="2026-08"), region_code="")
+    p.refresh_from_db()
+    assert p.status == ProposalStatus.REJECTED  # a second, different release does count

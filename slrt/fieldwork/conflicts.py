@@ -36,28 +36,41 @@ def _norm(value) -> str:
 
 def find_conflicts(base: dict, server: dict, submitted: dict, *, columns=VERIFICATION_BASE,
                    target="household", chosen=None) -> list[dict]:
-    """Conflict entries for `columns`; columns the device did not download are not judged,
-    and columns in `chosen` (already decided by the supervisor) are skipped."""
+    """Conflict entries for `columns`.
+
+    A column the device did not download (an old form version without base_* fields, or a push
+    without `base`) has an unknown base: a submitted value that differs from the server is a
+    conflict, never a silent overwrite. A column in `chosen` (decided by the supervisor) is
+    skipped while the server still holds the value the supervisor saw; changed again, it is
+    asked again (choosing "server" must not revert a newer server change)."""
     chosen = chosen or {}
     found = []
     for column in columns:
-        if column not in base or column in chosen:
-            continue
-        b, s, v = _norm(base.get(column)), _norm(server.get(column)), _norm(submitted.get(column))
-        if not v:
-            continue
-        if s != b and v != s:
-            found.append(
-                {
-                    "target": target,
-                    "field": column,
-                    "label": str(LABELS.get(column, column)),
-                    "base": b,
-                    "server": s,
-                    "submitted": v,
-                    "choice": "",
-                }
-            )
+        s, v = _norm(server.get(column)), _norm(submitted.get(column))
+        decided = chosen.get(column)
+        if decided is not None:
+            if _norm(decided.get("server")) == s:
+                continue
+            b = _norm(decided.get("base"))
+        elif column not in base:
+            if not v or v == s:
+                continue
+            b = ""
+        else:
+            b = _norm(base.get(column))
+            if not v or s == b or v == s:
+                continue
+        found.append(
+            {
+                "target": target,
+                "field": column,
+                "label": str(LABELS.get(column, column)),
+                "base": b,
+                "server": s,
+                "submitted": v,
+                "choice": "",
+            }
+        )
     return found
 
 

@@ -48,6 +48,7 @@ MEMBER_COLUMNS = (
 # in the exchange file and stay in the submission for the reviewer).
 HOUSEHOLD_COLUMNS = ("alamat", "dusun", "rt", "rw")
 FOLLOW_UP_TASK_DAYS = 7
+MAX_MEMBERS = 50
 
 
 def _s(value) -> str:
@@ -132,6 +133,10 @@ def clean_members(rows, errors) -> list[dict]:
         rows = [rows]
     if not isinstance(rows, list):
         _add(errors, "anggota", _("Daftar anggota tidak terbaca."))
+        return []
+    if len(rows) > MAX_MEMBERS:
+        # Each row becomes a proposal: a runaway repeat must not flood the review queue.
+        _add(errors, "anggota", _("Paling banyak %(n)d perubahan anggota per formulir.") % {"n": MAX_MEMBERS})
         return []
     members = []
     seen = set()
@@ -278,11 +283,13 @@ def verification(actor, sub, visit, *, choices):
     if hasil == "tidak_ditemukan":
         return {"hasil": hasil, "proposals": [], "note": _("Rumah tangga tidak ditemukan di alamat.")}
 
-    # The three-way rule on the household columns the tablet downloaded.
-    if visit is not None and sub.base:
+    # The three-way rule on the household columns the tablet downloaded (a visit sent without
+    # them is judged too: see find_conflicts).
+    if visit is not None:
         server = visit_snapshot(visit)
-        if sub.base.get("versi") != server["versi"]:
-            found = find_conflicts(sub.base, server, values, chosen=choices)
+        base = sub.base if isinstance(sub.base, dict) else {}
+        if choices or not base.get("versi") or base.get("versi") != server["versi"]:
+            found = find_conflicts(base, server, values, chosen=choices)
             if found:
                 raise Conflicted(found)
     values = apply_choices(values, list(choices.values()))

@@ -9,13 +9,16 @@ nothing applied, otherwise it is applied and waits for the supervisor (REVIEW).
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import traceback
 import mimetypes
 import os
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -105,7 +108,11 @@ def _flat_errors(exc: ValidationError) -> dict:
 
 def _clean_attachment(name, content_type, data) -> tuple[str, str, bytes, str | None]:
     """(safe name, content type, bytes, error or None)."""
-    safe = os.path.basename(str(name or "").replace("\\", "/"))[:200] or "lampiran"
+    safe = os.path.basename(str(name or "").replace("\\", "/"))
+    # No control characters (PostgreSQL text cannot hold NUL) and no "." / ".." as a file name.
+    safe = "".join(ch for ch in safe if ch.isprintable())[:200].strip()
+    if safe.strip(".") == "":
+        safe = "lampiran"
     ctype = (content_type or "").split(";")[0].strip().lower()
     if ctype in ("", "application/octet-stream"):
         ctype = (mimetypes.guess_type(safe)[0] or "").lower()
@@ -203,11 +210,20 @@ def _duplicate(actor, existing, form_id, attachments) -> ReceiveResult:
     return ReceiveResult(existing, False, existing.status, message, {"lampiran": errors} if errors else {})
 
 
+def _as_stored(data):
+    """`data` as it reads back from a JSON field (tuples become lists, keys strings)."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
 def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="", attachments=(),
             source=SubmissionSource.ODK) -> ReceiveResult:
     """Store one filled form and apply it (see the module docstring and forms4.md)."""
     _form_for(actor, form_id)
     instance_id = str(instance_id or "").strip()
+    if instance_id and source == SubmissionSource.API:
+        # A sync client's idempotency key is its own choice ("1", "item-1"): it is unique per
+        # user, not across users, and never meets an ODK instanceID.
+        instance_id = f"api:{actor.pk}:{instance_id}"
     if not instance_id or len(instance_id) > Submission._meta.get_field("instance_id").max_length:
         raise ValidationError({"instance_id": [_("ID kiriman (instanceID) tidak ada atau terlalu panjang.")]})
     values = dict(values or {})
@@ -219,6 +235,11 @@ def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="
         if existing is not None and existing.submitted_by_id != actor.pk:
             raise PermissionDenied(_("ID kiriman ini sudah dipakai oleh pengguna lain."))
         if existing is not None and existing.status != SubmissionStatus.INVALID:
+            if (existing.form_id, existing.values, existing.base) != (form_id, _as_stored(values), _as_stored(base)):
+                # A retry repeats the same form; other data under a used key would be dropped
+                # while the sender believes it stored.
+                raise ValidationError({"instance_id": [
+                    _("ID kiriman ini sudah dipakai untuk isian lain; kirim isian baru dengan ID baru.")]})
             return _duplicate(actor, existing, form_id, attachments)
 
         sub = existing or Submission(instance_id=instance_id, submitted_by=actor)
@@ -286,9 +307,25 @@ def _apply(actor, sub, visit, *, choices=None):
         sub.errors = {"__all__": [_("Data yang dirujuk formulir tidak ditemukan di wilayah Anda.")]}
         sub.result = {}
         return
+    except PermissionDenied as exc:
+        sub.status = SubmissionStatus.INVALID
+        sub.errors = {"__all__": [str(exc) or _("Peran Anda tidak boleh melakukan perubahan ini.")]}
+        sub.result = {}
+        return
     except Conflicted as exc:
         sub.status = SubmissionStatus.CONFLICT
         sub.conflicts = exc.conflicts
+        sub.result = {}
+        return
+    except Exception as exc:  # noqa: BLE001 -- the savepoint undid the handler's work; keep what was sent
+        # Nothing a tablet sent is lost: kept INVALID, so Collect keeps the form and a resend is
+        # validated again. Logged without the message (it may carry a NIK from a constraint).
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        log.error("submission %s (%s): handler failed with %s at %s:%s", sub.pk, sub.form_id,
+                  type(exc).__name__, where.filename, where.lineno)
+        sub.status = SubmissionStatus.INVALID
+        sub.errors = {"__all__": [_("Formulir tersimpan tetapi belum dapat diproses karena gangguan di server; "
+                                    "kirim lagi nanti atau hubungi supervisor.")]}
         sub.result = {}
         return
     sub.status = SubmissionStatus.REVIEW
@@ -463,7 +500,9 @@ def review_submission(actor, submission, action, note="") -> Submission:
             if visit is not None and visit.status == VisitStatus.SUBMITTED:
                 _move_visit(actor, visit, "approve", completed_at=timezone.now())
             checked = _check_proposals(actor, sub, note)
-        elif visit is not None and visit.status == VisitStatus.SUBMITTED:
+        elif (visit is not None and workflow.visit_target("return", visit.status)
+              and not visit.submissions.filter(status__in=workflow.AWAITING_REVIEW).exclude(pk=sub.pk).exists()):
+            # Also a conflicted submission (its visit was never moved): the facilitator sees why.
             _move_visit(actor, visit, "return", return_reason=note)
         sub.save()
         record(actor, f"submission.{action}", sub, detail={"form": sub.form_id, "proposals": checked})
@@ -510,7 +549,10 @@ def resolve_conflicts(actor, submission, choices: dict) -> Submission:
         if sub.status == SubmissionStatus.INVALID:
             raise ValidationError(sub.errors)
         if sub.status == SubmissionStatus.CONFLICT:
-            # The server changed again meanwhile: the new conflicts replace the decided ones.
+            # The server changed again meanwhile: the new conflicts are asked together with the
+            # decided ones (which keep their choice), so the next decision covers every field.
+            again = {c["field"] for c in sub.conflicts}
+            sub.conflicts = sub.conflicts + [c for c in conflicts if c["field"] not in again]
             sub.save()
             record(actor, "submission.resolve", sub, detail={"again": True})
             return sub

@@ -27,7 +27,8 @@ OPEN_VISIT = frozenset({VS.PLANNED, VS.RETURNED})
 VISIT_TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(OPEN_VISIT, VS.SUBMITTED, _("Dikirim dari lapangan")),
     "approve": Transition(frozenset({VS.SUBMITTED}), VS.DONE, _("Selesai")),
-    "return": Transition(frozenset({VS.SUBMITTED}), VS.RETURNED, _("Dikembalikan")),
+    # From PLANNED too: a conflicted submission leaves its visit planned until the review.
+    "return": Transition(frozenset({VS.SUBMITTED, VS.PLANNED}), VS.RETURNED, _("Dikembalikan")),
     "cancel": Transition(frozenset({VS.PLANNED, VS.RETURNED}), VS.CANCELLED, _("Batalkan")),
 }
 

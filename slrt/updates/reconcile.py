@@ -209,12 +209,14 @@ def reconcile_release(release, *, import_job=None, region_code: str = "", presen
 def _reconcile(release, import_job, region_code, present_niks) -> Reconciliation:
     limit = settings.SLRT_PROPOSAL_RELEASES_BEFORE_REJECT
     # The same release imported again (a corrected file) settles what it now contains, but does
-    # not count again towards rejection.
-    seen = Reconciliation.objects.filter(release=release, region_code__in=_covering(region_code)).exists()
+    # not count again towards rejection. Per village: a release reconciled for a kabupaten and
+    # later for the whole country was already counted for that kabupaten's villages.
+    earlier = set(Reconciliation.objects.filter(release=release).values_list("region_code", flat=True))
     qs = Proposal.objects.system().filter(status=ProposalStatus.SUBMITTED)
     if region_code:
         qs = qs.filter(region_q(region_code))
     accepted, pending, rejected = [], [], []
+    counted = []  # pending proposals this release counts towards rejection
     by_village: dict[str, dict[str, int]] = defaultdict(lambda: {"accepted": 0, "pending": 0, "rejected": 0})
     last_pk = 0
     while True:
@@ -227,6 +229,7 @@ def _reconcile(release, import_job, region_code, present_niks) -> Reconciliation
         last_pk = page[-1].pk
         ctx = _Context(release, page, present_niks)
         for p in page:
+            seen = _covered(p.desa_code, earlier)
             if _settled(p, ctx):
                 accepted.append(p.pk)
                 by_village[p.desa_code]["accepted"] += 1
@@ -235,6 +238,8 @@ def _reconcile(release, import_job, region_code, present_niks) -> Reconciliation
                 by_village[p.desa_code]["rejected"] += 1
             else:
                 pending.append(p.pk)
+                if not seen:
+                    counted.append(p.pk)
                 by_village[p.desa_code]["pending"] += 1
     note_accepted = _("Ada di rilis %(release)s.") % {"release": str(release)}
     note_rejected = _("Tidak ada di %(n)d rilis registri sejak diajukan (terakhir %(release)s).") % {
@@ -244,9 +249,8 @@ def _reconcile(release, import_job, region_code, present_niks) -> Reconciliation
     for part in _chunks(rejected):
         move(None, part, "reject", note=note_rejected, outcome_release=release, outcome_note=note_rejected,
              releases_checked=F("releases_checked") + 1)
-    if not seen:
-        for part in _chunks(pending):
-            Proposal.objects.system().filter(pk__in=part).update(releases_checked=F("releases_checked") + 1)
+    for part in _chunks(counted):
+        Proposal.objects.system().filter(pk__in=part).update(releases_checked=F("releases_checked") + 1)
     recon = Reconciliation.objects.create(
         release=release, import_job=import_job, region_code=region_code, accepted=len(accepted),
         pending=len(pending), rejected=len(rejected), by_village=dict(sorted(by_village.items())),
@@ -259,12 +263,9 @@ def _reconcile(release, import_job, region_code, present_niks) -> Reconciliation
     return recon
 
 
-def _covering(region_code: str) -> list[str]:
-    """Region codes whose reconciliation covers `region_code` (itself, its ancestors, everything)."""
-    if not region_code:
-        return [""]
-    parts = region_code.split(".")
-    return [""] + [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+def _covered(desa_code: str, region_codes) -> bool:
+    """Whether a reconciliation of one of `region_codes` ("" = everything) covered this desa."""
+    return any(not rc or desa_code == rc or desa_code.startswith(rc + ".") for rc in region_codes)
 
 
 def summary(recon: Reconciliation) -> dict:

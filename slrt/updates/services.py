@@ -746,6 +746,9 @@ def create_batch(actor, *, kab_code, period=None) -> ProposalBatch:
     from .export import count_rows
 
     with transaction.atomic():
+        # One batch-making at a time per kabupaten/kota: a second one waits here, then sees the
+        # first batch (instead of an empty selection or a unique-constraint error).
+        Region.objects.select_for_update().filter(pk=kab.pk).first()
         if ProposalBatch.objects.filter(region=kab, period=period).exists():
             raise ValidationError({"period": _("Berkas usulan %(kab)s periode %(period)s sudah dibuat.")
                                    % {"kab": kab.name, "period": period}})

@@ -128,7 +128,7 @@ def sync_pull(request, cursor: str = Query("", description="Kursor dari tarikan 
     if not can(user, "review_submissions"):
         require_capability(user, "use_field_forms")
     positions = _read_cursor(cursor, user)
-    out, more = {}, False
+    out, more, handed = {}, False, {}
     for kind, qs in selectors.pull_querysets(user).items():
         rows = list(selectors.sync_filter(qs, positions.get(kind))[: limit + 1])
         if len(rows) > limit:
@@ -136,8 +136,9 @@ def sync_pull(request, cursor: str = Query("", description="Kursor dari tarikan 
         if rows:
             positions[kind] = (rows[-1].updated_at, rows[-1].pk)
         out[kind] = [OUT[kind](r, user) for r in rows]
-    record(user, "sync.pull", None, region_code=user.region_id or "",
-           detail={k: len(v) for k, v in out.items()})
+        handed[kind] = [r.pk for r in rows]
+    # Personal data left the server: which records (ids only), as for any read of a record.
+    record(user, "sync.pull", None, region_code=user.region_id or "", detail=handed)
     return {"cursor": _write_cursor(positions, user), "more": more, **out}
 
 

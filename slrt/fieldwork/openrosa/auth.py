@@ -148,7 +148,9 @@ def _digest(request, header: str):
     ha1 = user.digest_ha1 if user is not None and user.digest_ha1 else _md5(secrets.token_hex(16))
     ha2 = _md5(f"{request.method}:{params['uri']}")
     expected = _md5(f"{ha1}:{params['nonce']}:{params['nc']}:{params['cnonce']}:auth:{ha2}")
-    if user is None or not hmac.compare_digest(expected.encode(), params["response"].lower().encode("utf-8", "replace")):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a 500 otherwise).
+    answered = params["response"].lower().encode("utf-8", "replace")
+    if user is None or not hmac.compare_digest(expected.encode(), answered):
         _failed(request, username)
     if state == "stale":
         # Right password, old nonce: a fresh challenge and Collect retries by itself.

@@ -7,13 +7,11 @@ No DTD is accepted, so no entity can expand (billion laughs) or reach a file (XX
 """
 
 from dataclasses import dataclass
-
 from xml.etree.ElementTree import tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from django.utils.translation import gettext as _
-
 
 # Groups and repeats nest a few levels in a real form; a hostile instance could nest thousands
 # (recursion would fail with a 500).
