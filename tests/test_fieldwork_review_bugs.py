@@ -9,8 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from slrt.fieldwork import selectors, services
 from slrt.fieldwork.models import Submission, SubmissionStatus, VisitStatus
 from slrt.fieldwork.openrosa.xforms import choice_labels
-from slrt.updates.models import Proposal, ProposalKind
-from tests.test_fieldwork_services import DESA, field, nik_for, send, verification_values  # noqa: F401
+from slrt.updates.models import Proposal
+from tests import test_fieldwork_services as base_tests
+from tests.test_fieldwork_services import DESA, nik_for, send, verification_values
+
+field = base_tests.field  # the same household, facilitator, supervisor and visit
 
 
 @pytest.fixture(autouse=True)

@@ -47,7 +47,9 @@ class RejectNulMiddleware:
         if request.content_type in self.BODY_TYPES:
             body = request.body.lower()
             return any(marker in body for marker in self.MARKERS)
-        if request.content_type == "multipart/form-data":
+        # ODK Collect's /submission is parsed only after authentication and its size check (a
+        # stranger must not make the server spool a large upload); its instance is checked there.
+        if request.content_type == "multipart/form-data" and request.path != "/submission":
             return any("\x00" in value for values in request.POST.lists() for value in values[1])
         return False
 

@@ -9,6 +9,7 @@ field to the supervisor's decided conflict entry.
 """
 
 import datetime as dt
+import functools
 import re
 
 from django.core.exceptions import ValidationError
@@ -89,6 +90,14 @@ def _text_of(raw, vocabulary, labels=None) -> str:
 
 
 def _labels(list_name) -> dict:
+    from .openrosa.xforms import get_xform
+
+    return _form_labels(get_xform("slrt_verifikasi_rt").version, list_name)
+
+
+@functools.lru_cache(maxsize=64)
+def _form_labels(version, list_name) -> dict:
+    """Per form version: the XForm is parsed once per list, not once per member row."""
     from .openrosa.xforms import choice_labels
 
     return choice_labels("slrt_verifikasi_rt", list_name)

@@ -11,9 +11,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import traceback
 import mimetypes
 import os
+import traceback
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope
@@ -551,9 +552,9 @@ def _clean_fields(t, fields) -> dict:
 
 
 VIA_MESSAGES = {
-    BY_MEETING: _("Usulan disepakati hanya lewat pencatatan musyawarah desa/kelurahan."),
-    BY_BATCH: _("Usulan diekspor dan diajukan hanya lewat berkas usulan bulanan."),
-    BY_SYSTEM: _("Usulan diterima atau ditolak otomatis saat rilis registri berikutnya diimpor."),
+    BY_MEETING: gettext_lazy("Usulan disepakati hanya lewat pencatatan musyawarah desa/kelurahan."),
+    BY_BATCH: gettext_lazy("Usulan diekspor dan diajukan hanya lewat berkas usulan bulanan."),
+    BY_SYSTEM: gettext_lazy("Usulan diterima atau ditolak otomatis saat rilis registri berikutnya diimpor."),
 }
 
 
