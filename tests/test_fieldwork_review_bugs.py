@@ -148,9 +148,11 @@ def test_a_visit_submission_without_base_does_not_silently_overwrite_the_server(
     assert proposals().count() == 0
 
 
-def test_a_visit_submission_without_base_that_agrees_with_the_server_applies(field):
-    result = send(field, verification_values(field, alamat=field.household.alamat), base={})
+def test_a_visit_submission_without_base_that_agrees_with_the_server_or_fills_a_blank_applies(field):
+    assert field.household.dusun == ""
+    result = send(field, verification_values(field, alamat=field.household.alamat, dusun="Dusun I"), base={})
     assert result.status == SubmissionStatus.REVIEW, result.errors
+    assert proposals().get().data == {"nomor_kk": field.household.nomor_kk, "dusun": "Dusun I"}
 
 
 def test_a_server_change_while_the_supervisor_decides_is_asked_once_not_in_a_loop(field):

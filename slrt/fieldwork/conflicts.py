@@ -39,10 +39,10 @@ def find_conflicts(base: dict, server: dict, submitted: dict, *, columns=VERIFIC
     """Conflict entries for `columns`.
 
     A column the device did not download (an old form version without base_* fields, or a push
-    without `base`) has an unknown base: a submitted value that differs from the server is a
-    conflict, never a silent overwrite. A column in `chosen` (decided by the supervisor) is
-    skipped while the server still holds the value the supervisor saw; changed again, it is
-    asked again (choosing "server" must not revert a newer server change)."""
+    without `base`) has an unknown base: a submitted value that differs from a non-empty server
+    value is a conflict, never a silent overwrite. A column in `chosen` (decided by the
+    supervisor) is skipped while the server still holds the value the supervisor saw; changed
+    again, it is asked again (choosing "server" must not revert a newer server change)."""
     chosen = chosen or {}
     found = []
     for column in columns:
@@ -53,7 +53,7 @@ def find_conflicts(base: dict, server: dict, submitted: dict, *, columns=VERIFIC
                 continue
             b = _norm(decided.get("base"))
         elif column not in base:
-            if not v or v == s:
+            if not v or not s or v == s:  # an empty server value is nothing to overwrite
                 continue
             b = ""
         else:
