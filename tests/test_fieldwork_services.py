@@ -147,6 +147,18 @@ def test_a_server_change_the_tablet_agrees_with_is_no_conflict(field):
     assert proposals().count() == 0
 
 
+def test_a_field_left_as_downloaded_keeps_the_newer_server_value_without_a_conflict(field):
+    """The facilitator did not edit the address (the tablet sends the stale downloaded copy back):
+    that is no edit, so no conflict, and no proposal to put the old address back."""
+    base = selectors.visit_snapshot(field.visit)
+    field.household.alamat = "Alamat dari rilis baru"
+    field.household.save()
+    result = send(field, verification_values(field, alamat=base["alamat"], rt="009"), base=base)
+    assert result.status == SubmissionStatus.REVIEW, result.submission.conflicts
+    p = proposals().get()
+    assert p.data == {"nomor_kk": field.household.nomor_kk, "rt": "009"}
+
+
 def test_invalid_data_is_kept_with_named_errors_and_a_fixed_resend_replaces_it(field):
     bad_member = {"aksi": "tambah", "nik": "123", "nama": "Dede", "tanggal_lahir": "2099-01-01",
                   "jenis_kelamin": "X", "hubungan_keluarga": "anak"}

@@ -273,6 +273,17 @@ def test_a_split_submission_ends_as_one_submission_with_all_attachments(client, 
     assert {a.name for a in subs.get().attachments.all()} == {"foto.jpg", "ttd.png"}
 
 
+def test_a_refused_attachment_in_a_later_part_of_a_split_submission_is_a_400_naming_it(client, make_user):
+    collect = Collect(client, make_user("fasilitator", "32.01.02.2001"), PASSWORD)
+    xml = _complaint("uuid:25252525-2525-4252-8252-252525252525")
+    assert _post(collect, xml, ("foto.jpg", JPEG, "image/jpeg")).status_code == 201
+    response = _post(collect, xml, ("skrip.exe", b"MZ\x90\x00" * 10, "application/x-msdownload"))
+    assert response.status_code == 400  # Collect keeps the form unsent instead of losing the file
+    assert "skrip.exe" in _message(response).text
+    sub = Submission.objects.system().get(instance_id="uuid:25252525-2525-4252-8252-252525252525")
+    assert {a.name for a in sub.attachments.all()} == {"foto.jpg"}
+
+
 def test_an_instance_of_a_form_not_of_the_role_is_refused(client, make_user):
     collect = Collect(client, make_user("koordinator_puskesos", "32.01.02.2001"), PASSWORD)
     xml = instance_xml("slrt_verifikasi_rt", {"hasil": "ditemukan", "kode_wilayah": "32.01.02.2001"})

@@ -1,10 +1,11 @@
 """The three-way conflict rule for values a tablet downloaded, changed offline and sent back.
 
 For each column the device downloaded (`base`), compare with the server's value now and with
-the submitted value. The server changed since the download (server != base) and the tablet
-would overwrite that change with something else (submitted != server): a conflict, which the
+the submitted value. The server changed since the download (server != base) and the facilitator
+edited the column too, to something else (base != submitted != server): a conflict, which the
 supervisor settles by choosing the server's or the submitted value. Anything else applies
-without asking: an unchanged server takes the submitted value, and a submission that agrees
+without asking: an unchanged server takes the submitted value; a column the facilitator left as
+downloaded keeps the server's newer value (`keep_server_changes`); a submission that agrees
 with the server changes nothing. An empty submitted value means "not filled in", not "erase".
 """
 
@@ -58,7 +59,7 @@ def find_conflicts(base: dict, server: dict, submitted: dict, *, columns=VERIFIC
             b = ""
         else:
             b = _norm(base.get(column))
-            if not v or s == b or v == s:
+            if not v or s == b or v == s or v == b:
                 continue
         found.append(
             {
@@ -72,6 +73,16 @@ def find_conflicts(base: dict, server: dict, submitted: dict, *, columns=VERIFIC
             }
         )
     return found
+
+
+def keep_server_changes(base: dict, server: dict, submitted: dict, *, columns=VERIFICATION_BASE) -> dict:
+    """The submitted values, where a column left as downloaded takes the server's newer value
+    (the tablet's copy is only stale, not an edit: it must not propose the old value back)."""
+    merged = dict(submitted)
+    for column in columns:
+        if column in base and _norm(submitted.get(column)) == _norm(base.get(column)) != _norm(server.get(column)):
+            merged[column] = server.get(column)
+    return merged
 
 
 def apply_choices(values: dict, conflicts: list[dict]) -> dict:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from slrt.registry.nik import check_nik
 from slrt.registry.search import name_key
 
-from .conflicts import Conflicted, apply_choices, find_conflicts
+from .conflicts import Conflicted, apply_choices, find_conflicts, keep_server_changes
 from .formdefs import VERIFICATION_BASE
 from .selectors import visit_snapshot
 
@@ -301,6 +301,7 @@ def verification(actor, sub, visit, *, choices):
             found = find_conflicts(base, server, values, chosen=choices)
             if found:
                 raise Conflicted(found)
+            values = keep_server_changes(base, server, values)
     values = apply_choices(values, list(choices.values()))
     nomor_kk = _s(values.get("nomor_kk")).replace(" ", "")
 

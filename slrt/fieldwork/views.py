@@ -190,11 +190,13 @@ def review_queue(request):
 
 
 def _value_rows(sub):
+    # House condition arrives as choice names; applying it stored the text (result["rumah"]).
+    house = (sub.result or {}).get("rumah") or {}
     rows = []
     for key, value in (sub.values or {}).items():
         if key in HIDDEN_VALUES or isinstance(value, (list, dict)):
             continue
-        rows.append((key, value, (sub.base or {}).get(key)))
+        rows.append((key, house.get(key, value) if isinstance(house, dict) else value, (sub.base or {}).get(key)))
     return rows
 
 

@@ -207,6 +207,10 @@ def submission(request):
         return message(_error_text(errors), status=400)
     if result.status == SubmissionStatus.INVALID:
         return message(result.message or _error_text(result.errors), status=400)
+    if result.errors:
+        # A later part of a split submission with a refused attachment: Collect must not mark the
+        # form sent while a photo is missing; the message names the file.
+        return message(_error_text(result.errors), status=400)
     response = message(result.message or _("Formulir diterima."), status=201, nature="submit_success")
     response["Location"] = request.build_absolute_uri(reverse("openrosa:submission"))
     return response
