@@ -106,3 +106,47 @@ def make_person(db):
         return person
 
     return make
+
+
+# --- Browser tests (helpers in tests/browser.py) ------------------------------------------------
+
+
+@pytest.fixture
+def _playwright_next_to_django(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django would then refuse the ORM
+    # calls of fixture teardown (database flush) as "async-unsafe". Nothing here is async.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Chromium keeps sockets alive, so a live-server thread can outlive the test holding a
+    # persistent (CONN_MAX_AGE) connection, which blocks dropping the PostgreSQL test database.
+    from django.db import connections
+
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+
+
+@pytest.fixture
+def chromium(_playwright_next_to_django):
+    """A launcher: `with chromium() as browser:`. Playwright stops when the block ends, so the test
+    can read the database afterwards on its own connection. Ask for data fixtures before this one:
+    while Playwright's loop runs, the ORM in this thread would open a second connection."""
+    from tests.browser import launched, sync_api
+
+    api = sync_api()
+    return lambda: launched(api)
+
+
+@pytest.fixture
+def browser(chromium):
+    """A running browser for the whole test."""
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: SLRT_SCREENSHOT_DIR to keep them, else the test's temporary folder."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("SLRT_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -7,8 +7,6 @@ screenshots somewhere to look at.
 """
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
@@ -16,43 +14,15 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 SIZES = [(1280, 800), (1920, 1080)]  # 10-inch Android tablet (landscape), desktop
 DESA = "32.01.02.2001"
-
-
-@pytest.fixture
-def chromium():
-    if os.environ.get("CI"):
-        # In CI the browser is installed by .ci/run; a missing one is a failure, not a skip.
-        from playwright import sync_api
-        assert os.path.exists(CHROMIUM), "Debian's chromium is missing"
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("SLRT_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
 def desk(regions_after_flush, make_user, make_person):
     """A manajer and a family of three in one desa.
 
-    Tests must ask for it *before* `chromium`: while Playwright's event loop runs, the ORM in this
+    Tests must ask for it *before* `browser`: while Playwright's event loop runs, the ORM in this
     thread gets a second database connection, which would outlive the test and block dropping
     the PostgreSQL test database.
     """
@@ -69,19 +39,12 @@ def desk(regions_after_flush, make_user, make_person):
     return user, head
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django would then refuse the
-    # ORM calls of fixture teardown (database flush) as "async-unsafe". Nothing here is async.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_a_desk_officer_finds_a_resident_by_spelling_variant_and_opens_the_family(
-    live_server, desk, chromium, shots, width, height
+    live_server, desk, browser, shots, width, height
 ):
     user, head = desk
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale="id-ID")
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID")
     page = context.new_page()
 
     page.goto(f"{live_server.url}/akun/masuk/")
@@ -126,9 +89,9 @@ def test_a_desk_officer_finds_a_resident_by_spelling_variant_and_opens_the_famil
     context.close()
 
 
-def test_tables_scroll_sideways_instead_of_breaking_the_page_on_a_narrow_screen(live_server, desk, chromium):
+def test_tables_scroll_sideways_instead_of_breaking_the_page_on_a_narrow_screen(live_server, desk, browser):
     user, head = desk
-    context = chromium.new_context(viewport={"width": 600, "height": 900}, locale="id-ID")
+    context = browser.new_context(viewport={"width": 600, "height": 900}, locale="id-ID")
     page = context.new_page()
     page.goto(f"{live_server.url}/akun/masuk/")
     page.fill("#id_username", user.username)

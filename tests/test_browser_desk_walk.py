@@ -11,33 +11,18 @@ Playwright has stopped (see `chromium`). Debian's Chromium (`/usr/bin/chromium`)
 tablet size go to SLRT_SCREENSHOT_DIR (or the test's tmp_path).
 """
 
-import contextlib
 import datetime as dt
 import io
-import os
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser import TABLET, TIMEOUT, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TABLET = {"width": 1280, "height": 800}
 DESA = "32.01.02.2001"
-TIMEOUT = 15_000
 
 
 @pytest.fixture
@@ -94,58 +79,6 @@ def desk(regions_after_flush, make_user, make_person):
         mitra=make_user("mitra", "32.01", agency="RSUD-3201"),
     )
 
-
-@pytest.fixture
-def chromium():
-    """A launcher: `with chromium() as browser:`; Playwright stops when the block ends, so the
-    test can read the database afterwards on its own connection."""
-    if os.environ.get("CI"):
-        # In CI the browser is installed by .ci/run; a missing one is a failure, not a skip.
-        from playwright import sync_api
-
-        assert os.path.exists(CHROMIUM), "Debian's chromium is missing"
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-
-    @contextlib.contextmanager
-    def launch():
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                yield browser
-            finally:
-                browser.close()
-
-    return launch
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("SLRT_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django would then refuse the
-    # ORM calls of fixture teardown (database flush) as "async-unsafe". Nothing here is async.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def log_in(browser, base, user):
-    """A fresh browser context per person, as if each sat at their own tablet."""
-    context = browser.new_context(viewport=TABLET, locale="id-ID")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(f"{base}/akun/masuk/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
 
 
 def open_case(page, ticket):

@@ -6,31 +6,17 @@ approves; the visit shows as done.
 The ORM is used only before and after Playwright runs (see tests/test_browser_desk_walk.py).
 """
 
-import contextlib
 import datetime as dt
-import os
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from tests.browser import log_in
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TABLET = {"width": 1280, "height": 800}
 DESA = "32.01.02.2001"
-TIMEOUT = 15_000
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
 
 
@@ -56,61 +42,6 @@ def field(regions_after_flush, make_user, make_person):
                                   household=household)
     return SimpleNamespace(fas=fas, sup=sup, visit=visit, household=household, snapshot=visit_snapshot(visit))
 
-
-@pytest.fixture
-def chromium():
-    if os.environ.get("CI"):
-        from playwright import sync_api
-
-        assert os.path.exists(CHROMIUM), "Debian's chromium is missing"
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-
-    @contextlib.contextmanager
-    def launch():
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                yield browser
-            finally:
-                browser.close()
-
-    return launch
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("SLRT_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def _server_threads_close_their_connections(monkeypatch):
-    # Chromium keeps sockets alive, so a live-server thread can outlive the test holding a
-    # persistent (CONN_MAX_AGE) connection, which blocks dropping the PostgreSQL test database.
-    from django.db import connections
-
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
-
-
-def log_in(browser, base, user):
-    context = browser.new_context(viewport=TABLET, locale="id-ID")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(f"{base}/akun/masuk/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
 
 
 def instance_xml(field, instance_id):

@@ -1,58 +1,24 @@
 """The front office intake in a real browser (Debian's Chromium): search, register a walk-in who is
 not in the registry, add a need row through HTMX, get the ticket and code, open the case page."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.browser import new_page
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 @pytest.fixture
 def front_office(regions_after_flush, make_user, make_person):
-    # Asked for before `chromium` (see tests/test_browser.py: the ORM must not open a second connection).
+    # Asked for before `browser` (see tests/test_browser.py: the ORM must not open a second connection).
     make_person(desa_code="32.01.02.2001", nama="Siti Aminah")
     return make_user("front_office", "32.01")
 
 
-@pytest.fixture
-def chromium():
-    if os.environ.get("CI"):
-        from playwright import sync_api
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def test_front_office_registers_a_walk_in_and_gets_ticket_and_code(live_server, front_office, chromium, tmp_path):
-    shots = Path(os.environ.get("SLRT_SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    page = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID").new_page()
+def test_front_office_registers_a_walk_in_and_gets_ticket_and_code(live_server, front_office, browser, shots):
+    _context, page = new_page(browser)
     page.goto(f"{live_server.url}/akun/masuk/")
     page.fill("#id_username", front_office.username)
     page.fill("#id_password", PASSWORD)
