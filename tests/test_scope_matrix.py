@@ -290,8 +290,7 @@ def _field_rules(role, own, viewer_works_visit):
         "meeting": registry,
         "visit": visit, "visit list": listed(visit),
         "submission": submission,
-        # The API reads a submission through for_user only: a role without view_registry finds nothing.
-        "api submission": submission if submission != FORBIDDEN else HIDDEN,
+        "api submission": submission,
         "review queue": listed(gate("review_submissions", own)),
         "pull proposal": (200, own) if may_pull else FORBIDDEN,
         "pull visit": (200, visit[1]) if may_pull else FORBIDDEN,

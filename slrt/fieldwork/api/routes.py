@@ -241,6 +241,7 @@ def create_visit(request, payload: VisitIn):
 @router.get("/submissions/{submission_id}", summary="Satu kiriman lapangan")
 @region_safe  # get_submission reads through for_user and audits the read
 def submission_detail(request, submission_id: int):
+    require_capability(request.auth, "view_registry")
     sub = selectors.get_submission(request.auth, submission_id)
     return {**submission_out(sub, request.auth), "values": sub.values, "base": sub.base,
             "attachments": [{"name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
