@@ -1,16 +1,20 @@
-"""`python -m bench`: the registry benchmark, then the matching benchmark.
+"""`python -m bench`: the registry benchmark, then the matching and field-work benchmarks.
 
-`python -m bench registry ...` or `python -m bench matching ...` runs one of them with its own
-options; without a name both run with their defaults (`--quick` is passed to both).
+`python -m bench registry ...`, `python -m bench matching ...` or `python -m bench fieldwork ...`
+runs one of them with its own options; without a name all three run with their defaults
+(`--quick` is passed to each).
 """
 
 import sys
 
-from bench import matching, registry
+from bench import fieldwork, matching, registry
+
+BENCHMARKS = {"registry": registry, "matching": matching, "fieldwork": fieldwork}
 
 argv = sys.argv[1:]
-if argv and argv[0] in ("registry", "matching"):
-    sys.exit((registry if argv[0] == "registry" else matching).main(argv[1:]))
+if argv and argv[0] in BENCHMARKS:
+    sys.exit(BENCHMARKS[argv[0]].main(argv[1:]))
 status = registry.main(argv)
 status |= matching.main(["--quick"] if "--quick" in argv else [])
+status |= fieldwork.main(["--quick"] if "--quick" in argv else [])
 sys.exit(status)
