@@ -25,3 +25,23 @@ def machine_info() -> dict[str, str]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
     }
+
+
+# docs/benchmarks.md: the registry benchmark writes the page; the others each own a section
+# between `<!-- name:start -->` and `<!-- name:end -->` that every writer keeps.
+SECTION = re.compile(r"<!-- (\w+):start -->.*?<!-- \1:end -->", re.S)
+
+
+def sections(text: str) -> list[str]:
+    """Every marked section of the page, in order."""
+    return [m.group(0) for m in SECTION.finditer(text)]
+
+
+def replace_section(path, section: str) -> None:
+    """Replace the marked section `section` names (or append it) and keep the rest of the page."""
+    path = Path(path)
+    name = SECTION.match(section).group(1)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    old = next((s for s in sections(text) if s.startswith(f"<!-- {name}:start -->")), None)
+    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")

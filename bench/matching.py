@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .machine import machine_info
+from .machine import machine_info, replace_section
 from .registry import ROOT, BenchError, Run, _db_name, execute, manage, pg_facts, recreate_database, step
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/slrt_bench_matching"
@@ -440,15 +440,7 @@ def write_section(run: Run, path: Path, command: str) -> None:
         "",
         SECTION_END,
     ]
-    section = "\n".join(lines)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, "\n".join(lines))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

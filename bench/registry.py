@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from .machine import machine_info
+from .machine import machine_info, sections
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/slrt_bench"
@@ -701,11 +701,10 @@ def write_markdown(run: Run, path: Path, command: str) -> None:
         f"- Import counts, release 1: {run.info.get('import_1', {})}; release 2: {run.info.get('import_2', {})}.",
         "",
     ]
-    # Keep sections other benchmarks write into this page (bench/matching.py).
+    # Keep the sections other benchmarks write into this page (matching, field work).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = "<!-- matching:start -->", "<!-- matching:end -->"
-    if start in old and end in old:
-        lines += ["", old[old.index(start) : old.index(end) + len(end)], ""]
+    for section in sections(old):
+        lines += ["", section, ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -113,6 +113,10 @@ def staged_niks(region_code: str = "") -> set:
     niks = _proposal_niks(qs.values_list("data", flat=True).iterator(chunk_size=CHUNK))
     found = set()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One pass over the (unindexed) staging table; PostgreSQL hashes a large = ANY array.
+            cursor.execute(f"SELECT nik FROM {STAGE} WHERE nik = ANY(%s)", [list(niks)])  # noqa: S608 (fixed names)
+            return {r[0] for r in cursor.fetchall()}
         for part in _chunks(niks):
             marks = ", ".join(["%s"] * len(part))
             cursor.execute(f"SELECT nik FROM {STAGE} WHERE nik IN ({marks})", part)  # noqa: S608 (fixed names)

@@ -27,7 +27,6 @@ from slrt.cases.models import Case
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
 from slrt.registry.imports.columns import HOUSEHOLD_FIELDS, OPTIONAL, REQUIRED, normalize_header, parse_header
-from slrt.registry.imports.pipeline import desa_codes
 from slrt.registry.imports.validate import STAGE_COLUMNS, RowValidator
 from slrt.registry.models import Household, Person
 from slrt.wilayah.models import Level, Region, normalize_code
@@ -121,6 +120,17 @@ def _text(value) -> str:
     return str(value)
 
 
+class _KnownDesa:
+    """`code in KNOWN_DESA`: one indexed lookup. A proposal checks a row or a few; loading all
+    83,762 codes (as the importer does once per file) would cost more than the whole check."""
+
+    def __contains__(self, code) -> bool:
+        return bool(code) and Region.objects.filter(code=code, level=Level.DESA).exists()
+
+
+KNOWN_DESA = _KnownDesa()
+
+
 def check_row(row: dict, *, optional=("nik", "nomor_kk")) -> tuple[dict, dict]:
     """Validate one exchange row with the importer's validator.
 
@@ -133,7 +143,7 @@ def check_row(row: dict, *, optional=("nik", "nomor_kk")) -> tuple[dict, dict]:
         if not value and col in optional:
             value = _PLACEHOLDER[col]
         cells.append(value)
-    validator = RowValidator(_SPEC, desa_codes=desa_codes(), today=timezone.localdate())
+    validator = RowValidator(_SPEC, desa_codes=KNOWN_DESA, today=timezone.localdate())
     staged = validator(1, cells)
     errors: dict[str, list[str]] = {}
     for _line, col, _value, reason, is_warning in validator.errors:
@@ -190,7 +200,7 @@ def _desa_code(raw) -> str:
         code = normalize_code(_text(raw))
     except (ValueError, TypeError):
         return ""
-    return code if code in desa_codes() else ""
+    return code if code in KNOWN_DESA else ""
 
 
 def _need(errors, column, message):
