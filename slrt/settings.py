@@ -97,7 +97,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "slrt.accounts.backends.PasswordBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
