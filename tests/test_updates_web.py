@@ -197,3 +197,13 @@ def test_every_page_renders_for_its_roles(staff, make_person):
                         (man, f"/usulan/{p.pk}/"), (man, "/usulan/?q=Siti")):
         assert client.get(url).status_code == 200, url
     assert client_for(staff["other"]).get(f"/usulan/musyawarah/{p.meeting_id}/").status_code == 404
+
+
+def test_the_api_masks_nik_and_kk_for_a_role_without_the_full_number(staff, make_person, make_user):
+    person = make_person(desa_code=DESA)
+    p = draft(staff["fas"], person)
+    dinsos = api_client(make_user("dinsos", "32"))
+    data = dinsos.get(f"/api/v1/proposals/{p.pk}").json()["data"]
+    assert data["nik"] == person.nik[:6] + "*" * 8 + person.nik[-2:]
+    full = api_client(staff["man"]).get(f"/api/v1/proposals/{p.pk}").json()["data"]
+    assert full["nik"] == person.nik

@@ -30,6 +30,16 @@ def show_number(user, number: str) -> str:
     return number if can(user, "see_full_nik") else mask_nik(number or "")
 
 
+def show_row(user, data: dict) -> dict:
+    """An exchange-file row (with its `anggota` rows) with NIK and KK as this user may see them."""
+    if can(user, "see_full_nik") or not isinstance(data, dict):
+        return data
+    out = {k: (mask_nik(v) if k in _NUMBER_FIELDS and isinstance(v, str) and v else v) for k, v in data.items()}
+    if isinstance(out.get("anggota"), list):
+        out["anggota"] = [show_row(user, m) for m in out["anggota"]]
+    return out
+
+
 def region_names(codes) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:

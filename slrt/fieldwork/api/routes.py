@@ -22,7 +22,7 @@ from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
-from slrt.registry.nik import mask_nik
+from slrt.registry.tables import show_row
 
 from .. import selectors, services
 from ..models import SubmissionSource, VisitKind
@@ -61,20 +61,11 @@ def visit_out(v, user) -> dict:
     return out
 
 
-def _mask_data(data, user):
-    if can(user, "see_full_nik"):
-        return data
-    masked = {k: (mask_nik(v) if k == "nik" else v) for k, v in (data or {}).items() if k != "anggota"}
-    if "anggota" in (data or {}):
-        masked["anggota"] = [{k: (mask_nik(v) if k == "nik" else v) for k, v in m.items()} for m in data["anggota"]]
-    return masked
-
-
 def proposal_out(p, user) -> dict:
     return {
         "id": p.pk, "kind": p.kind, "status": p.status, "version": p.version, "origin": p.origin,
         "desa_code": p.desa_code, "household": p.household_id, "person": p.person_id, "case": p.case_id,
-        "data": _mask_data(p.data, user), "base": p.base, "updated_at": p.updated_at.isoformat(),
+        "data": show_row(user, p.data), "base": p.base, "updated_at": p.updated_at.isoformat(),
     }
 
 
@@ -243,7 +234,7 @@ def create_visit(request, payload: VisitIn):
 def submission_detail(request, submission_id: int):
     require_capability(request.auth, "view_registry")
     sub = selectors.get_submission(request.auth, submission_id)
-    return {**submission_out(sub, request.auth), "values": sub.values, "base": sub.base,
+    return {**submission_out(sub, request.auth), "values": show_row(request.auth, sub.values), "base": sub.base,
             "attachments": [{"name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
                             for a in sub.attachments.all()]}
 

@@ -8,13 +8,12 @@ or release takes, 422 `validation_error` with `errors` naming each wrong column.
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.api.errors import ApiError, require_capability
 from slrt.cases.models import Case
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
-from slrt.registry.nik import mask_nik
+from slrt.registry.tables import show_row
 
 from .. import selectors, services
 from ..models import ProposalKind, ProposalOrigin, ProposalStatus
@@ -94,20 +93,10 @@ class ReconciliationOut(Schema):
     by_village: dict[str, dict[str, int]]
 
 
-def _mask(user, data: dict) -> dict:
-    """The NIKs/KKs of the data, masked unless the caller may see them in full."""
-    if can(user, "see_full_nik"):
-        return data
-    out = {k: (mask_nik(v) if k in ("nik", "nomor_kk") and v else v) for k, v in data.items()}
-    if "anggota" in out:
-        out["anggota"] = [_mask(user, m) for m in out["anggota"]]
-    return out
-
-
 def proposal_out(p, user) -> dict:
     return {
         "id": p.pk, "kind": p.kind, "status": p.status, "origin": p.origin, "version": p.version,
-        "desa_code": p.desa_code, "data": _mask(user, p.data or {}), "base": _mask(user, p.base or {}),
+        "desa_code": p.desa_code, "data": show_row(user, p.data or {}), "base": show_row(user, p.base or {}),
         "reason": p.reason, "removal_reason": p.removal_reason, "case_id": p.case_id,
         "household_id": p.household_id, "person_id": p.person_id, "meeting_id": p.meeting_id,
         "batch_id": p.batch_id, "outcome_release": str(p.outcome_release) if p.outcome_release_id else None,
