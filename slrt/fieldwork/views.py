@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from slrt.accounts.models import User
@@ -31,6 +32,80 @@ PAGE_SIZE = 25
 RECENT = 20  # own submissions listed under the task list
 HIDDEN_VALUES = ("anggota",)
 
+# What the submission page shows for the forms' field names and their form-local choices. The
+# XLSForm files carry the same labels in Indonesian only; these go through the catalogue.
+_yes_no = {"ya": gettext_lazy("Ya"), "tidak": gettext_lazy("Tidak")}
+VALUE_LABELS = {
+    "kunjungan": gettext_lazy("Kunjungan yang ditugaskan"),
+    "hasil": gettext_lazy("Hasil kunjungan"),
+    "kode_wilayah": gettext_lazy("Desa/kelurahan"),
+    "nomor_kk": gettext_lazy("Nomor KK"), "alamat": gettext_lazy("Alamat"), "dusun": gettext_lazy("Dusun"),
+    "rt": gettext_lazy("RT"), "rw": gettext_lazy("RW"),
+    "lantai": gettext_lazy("Jenis lantai terluas"), "dinding": gettext_lazy("Jenis dinding terluas"),
+    "atap": gettext_lazy("Jenis atap terluas"), "sumber_air": gettext_lazy("Sumber air minum utama"),
+    "penerangan": gettext_lazy("Sumber penerangan utama"), "jamban": gettext_lazy("Fasilitas buang air besar"),
+    "bahan_bakar": gettext_lazy("Bahan bakar utama untuk memasak"),
+    "status_bangunan": gettext_lazy("Status kepemilikan bangunan"), "luas_lantai": gettext_lazy("Luas lantai (m²)"),
+    "jenis_ppks": gettext_lazy("Jenis PPKS"), "program": gettext_lazy("Program bantuan"),
+    "minta_tinjau_desil": gettext_lazy("Minta peninjauan desil?"),
+    "alasan_desil": gettext_lazy("Alasan peninjauan desil"),
+    "catatan": gettext_lazy("Catatan"), "lokasi": gettext_lazy("Lokasi"),
+    "persetujuan": gettext_lazy("Warga setuju datanya dicatat?"),
+    "tujuan_persetujuan": gettext_lazy("Tujuan penggunaan data yang disetujui"),
+    "boleh_dibagikan": gettext_lazy("Data boleh dibagikan kepada lembaga rujukan?"),
+    "nik": gettext_lazy("NIK"), "nama": gettext_lazy("Nama lengkap"), "telepon": gettext_lazy("Nomor telepon/WhatsApp"),
+    "jenis_keluhan": gettext_lazy("Jenis"),
+    "urgensi": gettext_lazy("Urgensi"),
+    "sektor": gettext_lazy("Sektor kebutuhan"),
+    "uraian": gettext_lazy("Uraian keluhan atau permohonan"),
+    "layanan_diterima": gettext_lazy("Apakah warga sudah menerima layanan?"),
+    "tanggal_layanan": gettext_lazy("Tanggal layanan diterima"), "kondisi": gettext_lazy("Kondisi warga saat ini"),
+    "perlu_tindak_lanjut": gettext_lazy("Perlu tindak lanjut lagi?"),
+    "foto": gettext_lazy("Foto"),
+    "foto_rumah": gettext_lazy("Foto rumah"),
+    "tanda_tangan": gettext_lazy("Tanda tangan"),
+    # household members
+    "aksi": gettext_lazy("Perubahan"), "tanggal_lahir": gettext_lazy("Tanggal lahir"),
+    "jenis_kelamin": gettext_lazy("Jenis kelamin"), "hubungan_keluarga": gettext_lazy("Hubungan keluarga"),
+    "pekerjaan": gettext_lazy("Pekerjaan"),
+}
+CHOICE_LABELS = {
+    "hasil": {"ditemukan": gettext_lazy("Rumah tangga ditemukan, data diperiksa"),
+              "tidak_ditemukan": gettext_lazy("Tidak ditemukan di alamat"),
+              "pindah": gettext_lazy("Seluruh rumah tangga pindah")},
+    "persetujuan": _yes_no, "boleh_dibagikan": _yes_no, "minta_tinjau_desil": _yes_no, "perlu_tindak_lanjut": _yes_no,
+    "jenis_keluhan": {"pertanyaan": gettext_lazy("Pertanyaan"), "saran": gettext_lazy("Saran"),
+                      "pengaduan": gettext_lazy("Pengaduan")},
+    "urgensi": {"biasa": gettext_lazy("Biasa"),
+                "mendesak": gettext_lazy("Mendesak"),
+                "darurat": gettext_lazy("Darurat")},
+    "layanan_diterima": {"sudah": gettext_lazy("Sudah menerima"), "belum": gettext_lazy("Belum menerima"),
+                         "ditolak": gettext_lazy("Ditolak oleh lembaga")},
+    "aksi": {"tambah": gettext_lazy("Tambah anggota baru"), "ubah": gettext_lazy("Ubah data anggota"),
+             "meninggal": gettext_lazy("Meninggal dunia"), "pindah": gettext_lazy("Pindah keluar")},
+    "jenis_kelamin": {"L": gettext_lazy("Laki-laki"), "P": gettext_lazy("Perempuan")},
+    "hubungan_keluarga": {"kepala_keluarga": gettext_lazy("Kepala keluarga"),
+                          "istri_suami": gettext_lazy("Istri/suami"),
+                          "anak": gettext_lazy("Anak"),
+                          "menantu": gettext_lazy("Menantu"),
+                          "cucu": gettext_lazy("Cucu"),
+                          "orang_tua": gettext_lazy("Orang tua"), "mertua": gettext_lazy("Mertua"),
+                          "famili_lain": gettext_lazy("Famili lain"), "lainnya": gettext_lazy("Lainnya")},
+}
+MEMBER_COLUMNS = ("aksi", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga", "pekerjaan")
+
+
+def _region_names(codes) -> dict:
+    """Names of the desa/kelurahan codes shown on a page (a code without a region shows as itself)."""
+    from slrt.wilayah.models import Region
+
+    codes = {c for c in codes if c}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+
+
+def _choice(field, value):
+    return CHOICE_LABELS.get(field, {}).get(value, value) if isinstance(value, str) else value
+
 
 def _rows(visits):
     return [(v, selectors.is_overdue(v), selectors.visit_label(v)) for v in visits]
@@ -49,6 +124,7 @@ def tasks(request):
         "can_review": can(request.user, "review_submissions"),
         "can_assign": can(request.user, "assign_visits"),
         "submissions": selectors.submissions_for(request.user).filter(submitted_by=request.user)[:RECENT],
+        "desa_names": _region_names(v.desa_code for v in visits),
     }
     return render(request, "fieldwork/tasks.html", context)
 
@@ -65,6 +141,7 @@ def visit_list(request):
     return render(request, "fieldwork/visit_list.html", {
         "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
         "can_assign": can(request.user, "assign_visits"),
+        "desa_names": _region_names(v.desa_code for v in page),
     })
 
 
@@ -76,7 +153,8 @@ def _visit_context(request, visit, **extra):
         "visit": visit, "overdue": selectors.is_overdue(visit), "label": selectors.visit_label(visit),
         "snapshot": selectors.visit_snapshot(visit) if visit.kind == VisitKind.VERIFICATION else None,
         "submissions": subs, "staff": staff, "is_open": visit.status in OPEN_VISIT,
-        "can_assign": can(user, "assign_visits"), "errors": {}, **extra,
+        "can_assign": can(user, "assign_visits"), "errors": {}, "desa_names": _region_names([visit.desa_code]),
+        **extra,
     }
 
 
@@ -186,32 +264,47 @@ def assign(request):
 @require_GET
 def review_queue(request):
     page = Paginator(selectors.review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("hal"))
-    return render(request, "fieldwork/review_queue.html", {"page": page, "forms": FORMS})
+    return render(request, "fieldwork/review_queue.html", {
+        "page": page, "forms": FORMS, "desa_names": _region_names(s.desa_code for s in page),
+    })
 
 
 def _value_rows(sub):
     # House condition arrives as choice names; applying it stored the text (result["rumah"]).
     house = (sub.result or {}).get("rumah") or {}
     rows = []
+    names = _region_names([(sub.values or {}).get("kode_wilayah")]) if isinstance(sub.values, dict) else {}
     for key, value in (sub.values or {}).items():
         if key in HIDDEN_VALUES or isinstance(value, (list, dict)):
             continue
-        rows.append((key, house.get(key, value) if isinstance(house, dict) else value, (sub.base or {}).get(key)))
+        if key == "kunjungan" and value:
+            value = f"#{value}"
+        elif key == "kode_wilayah" and value in names:
+            value = f"{names[value]} ({value})"
+        elif isinstance(house, dict) and key in house:
+            value = house[key]
+        else:
+            value = _choice(key, value)
+        rows.append((key, VALUE_LABELS.get(key, key), value, (sub.base or {}).get(key)))
     return rows
 
 
 def _members(sub):
     members = (sub.values or {}).get("anggota") or []
-    return [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
+    members = [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
+    return [{col: _choice(col, m.get(col)) for col in MEMBER_COLUMNS} for m in members]
 
 
 def _submission_context(request, sub, **extra):
     user = request.user
+    chosen = extra.get("chosen") or {}
     may_review = (can(user, "review_submissions") and sub.submitted_by_id != user.pk)
     return {
         "sub": sub, "form": FORMS.get(sub.form_id), "rows": _value_rows(sub), "members": _members(sub),
-        "member_columns": ("aksi", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga",
-                           "pekerjaan"),
+        "member_columns": [(col, VALUE_LABELS.get(col, col)) for col in MEMBER_COLUMNS],
+        "conflicts": [{**c, "label": VALUE_LABELS.get(c.get("field"), c.get("label")),
+                       "choice": chosen.get(c.get("field")) or c.get("choice")} for c in sub.conflicts or []],
+        "desa_names": _region_names([sub.desa_code]), "value_labels": VALUE_LABELS,
         "attachments": sub.attachments.all(), "may_review": may_review,
         "can_approve": may_review and sub.status == SubmissionStatus.REVIEW,
         "can_return": may_review and sub.status in (SubmissionStatus.REVIEW, SubmissionStatus.CONFLICT),

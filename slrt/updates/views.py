@@ -28,11 +28,19 @@ from slrt.registry.nik import mask_nik
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
-from .webforms import BatchForm, MeetingForm, ProposalEditForm, ProposalFilterForm, ProposalForm
+from .webforms import COLUMN_LABELS, BatchForm, MeetingForm, ProposalEditForm, ProposalFilterForm, ProposalForm
 from .workflow import EDITABLE, FIELD_LABELS, TRANSITIONS
 
 PAGE_SIZE = 25
 log = logging.getLogger(__name__)
+
+
+def _region_names(codes) -> dict:
+    """Names of the desa/kelurahan codes shown on a page (a code without a region shows as itself)."""
+    from slrt.wilayah.models import Region
+
+    codes = {c for c in codes if c}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
 
 
 @region_safe  # proposals_for reads through Proposal.objects.for_user
@@ -47,7 +55,10 @@ def proposal_list(request):
         selectors.audit_search(request.user, page.paginator.count)
     counts = selectors.status_counts(request.user, **filters)
     status_rows = [(value, label, counts[value]) for value, label in ProposalStatus.choices]
-    return render(request, "updates/proposal_list.html", {"form": form, "page": page, "status_rows": status_rows})
+    return render(request, "updates/proposal_list.html", {
+        "form": form, "page": page, "status_rows": status_rows,
+        "desa_names": _region_names(p.desa_code for p in page), "batch": filters.get("batch"),
+    })
 
 
 def _detail_context(request, proposal, *, typed=None, errors=None, message=""):
@@ -64,6 +75,8 @@ def _detail_context(request, proposal, *, typed=None, errors=None, message=""):
         "errors": errors or {},
         "message": message,
         "field_labels": FIELD_LABELS,
+        "column_labels": COLUMN_LABELS,
+        "desa_names": _region_names([proposal.desa_code]),
         "editable": proposal.status in EDITABLE,
     }
 
@@ -249,7 +262,9 @@ def meeting_create(request):
 def meeting_detail(request, pk):
     meeting = selectors.get_meeting(request.user, pk)
     proposals = selectors.proposals_for(request.user).filter(meeting=meeting)
-    return render(request, "updates/meeting_detail.html", {"meeting": meeting, "proposals": proposals})
+    return render(request, "updates/meeting_detail.html", {
+        "meeting": meeting, "proposals": proposals, "desa_names": _region_names([meeting.desa_code]),
+    })
 
 
 @region_safe  # get_meeting reads through VillageMeeting.objects.for_user; another region's minutes are 404
