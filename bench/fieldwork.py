@@ -30,13 +30,11 @@ import datetime as dt
 import json
 import os
 import re
-import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from .machine import machine_info, replace_section
+from .machine import replace_section
 from .matching import ATAP, DESIL, DINDING, LANTAI, STATUS, _case
 from .registry import (
     ROOT,
@@ -46,6 +44,7 @@ from .registry import (
     _db_name,
     execute,
     manage,
+    new_run,
     percentile,
     pg_facts,
     recreate_database,
@@ -835,22 +834,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python -m bench fieldwork " + shlex.join(argv if argv is not None else sys.argv[1:])
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="slrt-bench-fieldwork-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ,
-        DATABASE_URL=args.database_url,
-        SLRT_VAR_DIR=str(workdir / "var"),
-        SLRT_LOG_LEVEL="WARNING",
-        SLRT_DEBUG="0",
-        SLRT_ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-        PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="slrt.settings",
-    )
-    run = Run(args=args, workdir=workdir, env=env)
-    run.info["machine"] = machine_info()
-    run.info["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    run, command = new_run("fieldwork", args, argv, SLRT_DEBUG="0",
+                           SLRT_ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
+    workdir = run.workdir
     print(f"SLRT field-work benchmark: {args.households:,} households, {args.visits} visits, "
           f"{args.proposals:,} proposals, workdir {workdir}")
     failed = execute(run, fieldwork_benchmark, lambda: write_section(run, Path(args.report), command))

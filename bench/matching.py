@@ -21,14 +21,12 @@ import datetime as dt
 import json
 import os
 import re
-import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from .machine import machine_info, replace_section
-from .registry import ROOT, BenchError, Run, _db_name, execute, manage, pg_facts, recreate_database, step
+from .machine import replace_section
+from .registry import ROOT, BenchError, Run, _db_name, execute, manage, new_run, pg_facts, recreate_database, step
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/slrt_bench_matching"
 TARGET_RATIO = 2.0
@@ -466,21 +464,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python -m bench matching " + shlex.join(argv if argv is not None else sys.argv[1:])
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="slrt-bench-matching-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ,
-        DATABASE_URL=args.database_url,
-        SLRT_VAR_DIR=str(workdir / "var"),
-        SLRT_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="slrt.settings",
-    )
-    run = Run(args=args, workdir=workdir, env=env)
-    run.info["machine"] = machine_info()
-    run.info["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    print(f"SLRT matching benchmark: {args.households:,} households, workdir {workdir}")
+    run, command = new_run("matching", args, argv)
+    print(f"SLRT matching benchmark: {args.households:,} households, workdir {run.workdir}")
     failed = execute(run, matching_benchmark, lambda: write_section(run, Path(args.report), command))
     return 1 if failed else 0
 

@@ -742,6 +742,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def new_run(name: str, args, argv, **env) -> tuple[Run, str]:
+    """A benchmark run: its workdir, the environment of its Django child processes (its own
+    database and var dir, quiet logs, plus `env`), machine facts and date; and the command line
+    to print in the report. Shared by every benchmark's `main`."""
+    command = f"python -m bench {name}".rstrip() + " " + shlex.join(argv if argv is not None else sys.argv[1:])
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix=f"slrt-bench-{name}-".replace("--", "-")))
+    workdir.mkdir(parents=True, exist_ok=True)
+    run_env = dict(os.environ, DATABASE_URL=args.database_url, SLRT_VAR_DIR=str(workdir / "var"),
+                   SLRT_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="slrt.settings", **env)
+    run = Run(args=args, workdir=workdir, env=run_env)
+    run.info["machine"] = machine_info()
+    run.info["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return run, command
+
+
 def execute(run: Run, benchmark, write_report) -> Exception | None:
     """Run one benchmark, always clean up its database and workdir, print the verdicts and,
     when it succeeded, write its report. Shared by every benchmark's `main`; returns the failure."""
@@ -771,18 +786,10 @@ def execute(run: Run, benchmark, write_report) -> Exception | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="slrt-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, DATABASE_URL=args.database_url, SLRT_VAR_DIR=str(workdir / "var"),
-               SLRT_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="slrt.settings")
-    if args.import_workers is not None:
-        env["SLRT_IMPORT_WORKERS"] = str(args.import_workers)
-    run = Run(args=args, workdir=workdir, env=env)
-    run.info["machine"] = machine_info()
-    run.info["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    workers = {} if args.import_workers is None else {"SLRT_IMPORT_WORKERS": str(args.import_workers)}
+    run, command = new_run("", args, argv, **workers)
     m = run.info["machine"]
-    print(f"SLRT registry benchmark: {args.people:,} people, workdir {workdir}")
+    print(f"SLRT registry benchmark: {args.people:,} people, workdir {run.workdir}")
     print(f"machine: {m['nproc']} CPU ({m['cpu']}), {m['memory']}, Python {m['python']}")
     failed = execute(run, registry_benchmark, lambda: write_markdown(run, Path(args.report), command))
     if args.json:
