@@ -43,6 +43,7 @@ class Collect:
     def __init__(self, client, user, password, *, secure=False):
         self.client, self.user, self.password, self.secure = client, user, password, secure
         self.chal = None
+        self.nc = 0
 
     def request(self, method, uri, **extra):
         call = getattr(self.client, method.lower())
@@ -52,7 +53,9 @@ class Collect:
                 uri, secure=self.secure, **extra)
             assert first.status_code == 401, first.content
             self.chal = challenge(first)
-        header = digest_header(method.upper(), uri, self.chal, self.user.username, self.password)
+            self.nc = 0
+        self.nc += 1  # as Collect does: one count up per request on the same nonce
+        header = digest_header(method.upper(), uri, self.chal, self.user.username, self.password, nc=f"{self.nc:08x}")
         return call(uri, secure=self.secure, HTTP_AUTHORIZATION=header, **extra)
 
     def get(self, uri, **extra):

@@ -42,6 +42,22 @@ def test_digest_with_a_wrong_password_is_refused_with_a_new_challenge(client, fa
     assert response["WWW-Authenticate"].startswith("Digest ")
 
 
+def test_a_replayed_digest_request_gets_a_fresh_challenge_and_the_next_count_passes(client, fasilitator):
+    chal = challenge(client.get("/formList"))
+    first = digest_header("GET", "/formList", chal, fasilitator.username, PASSWORD, nc="00000001")
+    assert client.get("/formList", HTTP_AUTHORIZATION=first).status_code == 200
+    replay = client.get("/formList", HTTP_AUTHORIZATION=first)
+    assert replay.status_code == 401 and "stale=true" in replay["WWW-Authenticate"]
+    second = digest_header("GET", "/formList", chal, fasilitator.username, PASSWORD, nc="00000002")
+    assert client.get("/formList", HTTP_AUTHORIZATION=second).status_code == 200
+
+
+def test_two_challenges_in_one_second_are_different_nonces():
+    now = time.time()
+    assert auth.make_nonce(now) != auth.make_nonce(now)
+    assert auth.nonce_state(auth.make_nonce(now), now) == "ok"
+
+
 def test_digest_for_an_unknown_user_is_refused(client, db):
     chal = challenge(client.get("/formList"))
     header = digest_header("GET", "/formList", chal, "tidak-ada", PASSWORD)

@@ -5,7 +5,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import sys
 import types
 
 import pytest
@@ -343,14 +342,9 @@ def fake_receive(monkeypatch):
         return types.SimpleNamespace(submission=None, created=True, status=outcome.get("status", "menunggu_tinjauan"),
                                      message=outcome.get("message", "Diterima."), errors=outcome.get("errors", {}))
 
-    module = sys.modules.get("slrt.fieldwork.services")
-    if module is None:
-        module = types.ModuleType("slrt.fieldwork.services")
-        monkeypatch.setitem(sys.modules, "slrt.fieldwork.services", module)
-        import slrt.fieldwork
+    from slrt.fieldwork import services
 
-        monkeypatch.setattr(slrt.fieldwork, "services", module, raising=False)
-    monkeypatch.setattr(module, "receive", receive, raising=False)
+    monkeypatch.setattr(services, "receive", receive)
     return calls, outcome
 
 

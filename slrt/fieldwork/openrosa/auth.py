@@ -3,8 +3,9 @@
 Digest is checked against `User.digest_ha1` (MD5 of username:realm:password, set with the
 password), so the server never needs the password itself. Nonces are stateless: a timestamp and
 an HMAC of it under SECRET_KEY. An expired nonce gets a fresh challenge with `stale=true`, on
-which Collect retries without asking the user. Nonce counts are not tracked (that would need
-shared state across workers); the five-minute lifetime bounds any replay.
+which Collect retries without asking the user. Each (user, nonce, nc) is accepted once: a
+replayed request gets a fresh challenge. The record is kept in Django's cache for the nonce's
+lifetime, so with several workers set SLRT_CACHE_URL (Redis) to share it.
 
 Wrong passwords count towards the same django-axes lockout as the web login (username + IP).
 """
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 NONCE_TTL_SECONDS = 300
@@ -46,20 +48,23 @@ def _nonce_mac(stamp: str) -> str:
 
 
 def make_nonce(now: float | None = None) -> str:
-    stamp = str(int(now if now is not None else time.time()))
+    # Seconds plus a random part: two challenges in one second differ, so the replay record
+    # (user, nonce, nc) of one device never blocks another.
+    stamp = f"{int(now if now is not None else time.time())}-{secrets.token_hex(8)}"
     return f"{stamp}.{_nonce_mac(stamp)}"
 
 
 def nonce_state(nonce: str, now: float | None = None) -> str:
     """'ok', 'stale' (ours but expired) or 'invalid'."""
     stamp, _sep, mac = nonce.partition(".")
+    seconds, _sep, salt = stamp.partition("-")
     # ASCII digits only, and few: str.isdigit() also takes "²" and int() refuses huge numbers;
     # compare_digest refuses non-ASCII str, so the MAC is compared as bytes.
-    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+    if not (seconds.isascii() and seconds.isdigit() and len(seconds) <= 12 and len(salt) <= 32):
         return "invalid"
     if not hmac.compare_digest(mac.encode("utf-8", "replace"), _nonce_mac(stamp).encode()):
         return "invalid"
-    age = (now if now is not None else time.time()) - int(stamp)
+    age = (now if now is not None else time.time()) - int(seconds)
     return "ok" if -60 <= age <= NONCE_TTL_SECONDS else "stale"
 
 
@@ -155,6 +160,10 @@ def _digest(request, header: str):
     if state == "stale":
         # Right password, old nonce: a fresh challenge and Collect retries by itself.
         raise AuthFailure(_("Nonce kedaluwarsa."), stale=True)
+    # Collect counts `nc` up with every request on one nonce; the same count again is a replay.
+    seen = f"openrosa-nc:{user.pk}:{params['nonce']}:{params['nc']}"
+    if not cache.add(seen, 1, timeout=NONCE_TTL_SECONDS + 120):
+        raise AuthFailure(_("Permintaan ini sudah pernah dipakai; minta tantangan baru."), stale=True)
     _succeeded(request, username)
     return user
 
