@@ -52,6 +52,14 @@ def test_the_task_list_shows_my_visits_overdue_and_the_collect_hint(field):
     assert client_for(other).get(f"/lapangan/kunjungan/{field['visit'].pk}/").status_code == 404
 
 
+def test_opening_a_visit_page_is_an_audited_read(field):
+    from slrt.audit.models import AuditEvent
+
+    assert client_for(field["fas"]).get(f"/lapangan/kunjungan/{field['visit'].pk}/").status_code == 200
+    event = AuditEvent.objects.get(action="visit.view")
+    assert event.actor == field["fas"] and event.object_id == str(field["visit"].pk)
+
+
 def test_a_returned_visit_shows_its_reason_in_the_task_list(field):
     sub = submit(field, "Jl. Baru")
     services.review_submission(field["sup"], sub, "return", "Nomor rumah belum ada")

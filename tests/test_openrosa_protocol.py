@@ -175,6 +175,13 @@ def test_visit_list_holds_only_the_users_own_open_visits_with_their_base_values(
     assert row["label"].startswith("01/07/2026 · ")
     follow_up = _csv(collect.get("/forms/slrt_tindak_lanjut/media/kunjungan_rujukan.csv").content)
     assert len(follow_up) == 1 and set(follow_up[0]) == {"name", "label", "status_rujukan"}
+    # Handing the household lists to a tablet is an audited read (rows counted, no names).
+    from slrt.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(action="openrosa.media", actor=user).order_by("pk")
+    assert [(e.detail["file"], e.detail["rows"]) for e in events] == [
+        ("kunjungan.csv", 2), ("kunjungan_rujukan.csv", 1)]
+    assert "3201020000000777" not in str([e.detail for e in events])
 
 
 def test_the_manifest_hash_changes_when_the_users_visit_list_changes(client, make_user, make_person):

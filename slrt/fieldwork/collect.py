@@ -48,6 +48,20 @@ def decode(payload: str) -> dict:
     return json.loads(zlib.decompress(base64.b64decode(payload)))
 
 
+def configuration(user, server_url: str, typed_password: str = "") -> tuple[str, bool]:
+    """The encoded settings for `user`, and whether they carry the password: only a password just
+    typed and checked goes in. Audited (whether a password went in; never the password)."""
+    from django.utils.translation import gettext as _
+
+    from slrt.audit.services import record
+
+    password = typed_password if typed_password and user.check_password(typed_password) else ""
+    project = _("SLRT %(region)s") % {"region": user.region.name if user.region_id else ""}
+    payload = encode(settings_for(server_url, user.username, str(project), password=password))
+    record(user, "fieldwork.collect_setup", detail={"with_password": bool(password)})
+    return payload, bool(password)
+
+
 def qr_svg(payload: str) -> str:
     """An inline SVG (no file, no cache) of the configuration code."""
     return segno.make(payload, error="m", micro=False).svg_inline(scale=4, border=4)

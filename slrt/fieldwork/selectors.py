@@ -79,10 +79,13 @@ def visits_for(user, *, mine=False, status=None, kind=None):
     return qs.order_by("-updated_at", "-pk")
 
 
-def get_visit(user, pk) -> Visit:
+def get_visit(user, pk, *, audit=True) -> Visit:
+    """One visit (its page shows the household's KK and address: the read is audited)."""
     visit = visits_for(user).filter(pk=pk).first()
     if visit is None:
         raise Http404
+    if audit:
+        record(user, "visit.view", visit, detail={"kind": visit.kind, "status": visit.status})
     return visit
 
 

@@ -163,8 +163,7 @@ def _visit_context(request, visit, **extra):
 @capability_required("view_registry")
 @require_GET
 def visit_detail(request, pk):
-    visit = selectors.get_visit(request.user, pk)
-    record(request.user, "visit.view", visit, detail={"status": visit.status})
+    visit = selectors.get_visit(request.user, pk)  # audits the read
     return render(request, "fieldwork/visit_detail.html", _visit_context(request, visit))
 
 
@@ -173,7 +172,7 @@ def visit_detail(request, pk):
 @capability_required("assign_visits")
 @require_POST
 def visit_reassign(request, pk):
-    visit = selectors.get_visit(request.user, pk)
+    visit = selectors.get_visit(request.user, pk, audit=False)
     assignee = User.objects.filter(pk=parse_pk(request.POST.get("assigned_to"))).first()
     try:
         services.reassign(request.user, visit, assigned_to=assignee, due_date=request.POST.get("due_date") or None)
@@ -189,7 +188,7 @@ def visit_reassign(request, pk):
 @capability_required("assign_visits")
 @require_POST
 def visit_cancel(request, pk):
-    visit = selectors.get_visit(request.user, pk)
+    visit = selectors.get_visit(request.user, pk, audit=False)
     try:
         services.cancel_visit(request.user, visit, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
@@ -398,22 +397,18 @@ def collect_setup(request):
 
     from . import collect
 
-    user = request.user
-    password, error = "", ""
+    typed, error = "", ""
     if request.method == "POST":
-        typed = request.POST.get("password", "")
         if is_ratelimited(request, group="fieldwork.collect_setup", key="user", rate=COLLECT_RATE, increment=True):
             error = _("Terlalu banyak percobaan. Coba lagi dalam satu jam.")
-        elif typed and user.check_password(typed):
-            password = typed
         else:
-            error = _("Kata sandi salah. Kode QR dibuat tanpa kata sandi.")
+            typed = request.POST.get("password", "")
     server_url = request.build_absolute_uri("/")
-    project = _("SLRT %(region)s") % {"region": user.region.name if user.region_id else ""}
-    payload = collect.encode(collect.settings_for(server_url, user.username, str(project), password=password))
-    record(user, "fieldwork.collect_setup", detail={"with_password": bool(password)})
+    payload, with_password = collect.configuration(request.user, server_url, typed)
+    if typed and not with_password:
+        error = _("Kata sandi salah. Kode QR dibuat tanpa kata sandi.")
     response = render(request, "fieldwork/collect_setup.html", {
-        "qr": collect.qr_svg(payload), "server_url": server_url, "with_password": bool(password), "error": error,
+        "qr": collect.qr_svg(payload), "server_url": server_url, "with_password": with_password, "error": error,
     })
     response["Cache-Control"] = "no-store"
     return response

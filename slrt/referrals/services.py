@@ -22,6 +22,7 @@ from slrt.cases.models import Case, CaseStatus, CounterKind, LetterKind, Need, R
 from slrt.cases.tickets import next_number
 from slrt.cases.workflow import FINAL_NEED, refresh_status
 from slrt.core.locking import ConflictError, save_versioned
+from slrt.core.text import required_texts
 from slrt.notifications.services import notify
 
 from .errors import ConsentRequired, DecisionRequired, Forbidden, FourEyes, InvalidTransition
@@ -110,32 +111,29 @@ def draft_referral_system(actor, case, recommendation) -> Referral:
     return _create(actor, case, recommendation.need, service, service.agency, recommendation.note, recommendation)
 
 
+def _service_date(raw):
+    """(date, error) for the date the agency served the resident."""
+    if isinstance(raw, str):
+        try:
+            raw = dt.date.fromisoformat(raw.strip()) if raw.strip() else None
+        except ValueError:
+            return None, _("Tanggal layanan tidak valid (format TTTT-BB-HH).")
+    if not raw:
+        return None, _("Isi tanggal layanan.")
+    if raw > timezone.localdate():
+        return None, _("Tanggal layanan tidak boleh di masa depan.")
+    return raw, None
+
+
 def _clean_fields(transition, fields) -> dict:
-    values, errors = {}, {}
-    for name in transition.required:
-        raw = fields.get(name)
-        if name == "service_date":
-            value = raw
-            if isinstance(raw, str):
-                try:
-                    value = dt.date.fromisoformat(raw.strip()) if raw.strip() else None
-                except ValueError:
-                    errors[name] = _("Tanggal layanan tidak valid (format TTTT-BB-HH).")
-                    continue
-            if not value:
-                errors[name] = _("Isi tanggal layanan.")
-            elif value > timezone.localdate():
-                errors[name] = _("Tanggal layanan tidak boleh di masa depan.")
-            else:
-                values[name] = value
-            continue
-        value = (raw or "").strip() if isinstance(raw, str) or raw is None else str(raw)
-        if not value:
-            errors[name] = _("%(field)s wajib diisi.") % {"field": FIELD_LABELS[name]}
-        elif len(value) > MAX_TEXT:
-            errors[name] = _("%(field)s terlalu panjang (maksimal 2000 karakter).") % {"field": FIELD_LABELS[name]}
+    texts = [name for name in transition.required if name != "service_date"]
+    values, errors = required_texts(texts, fields, FIELD_LABELS, MAX_TEXT)
+    if "service_date" in transition.required:
+        value, error = _service_date(fields.get("service_date"))
+        if error:
+            errors["service_date"] = error
         else:
-            values[name] = value
+            values["service_date"] = value
     if errors:
         raise ValidationError(errors)
     return values

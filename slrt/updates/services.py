@@ -25,6 +25,7 @@ from slrt.accounts.scoping import in_scope
 from slrt.audit.services import record
 from slrt.cases.models import Case
 from slrt.core.locking import ConflictError, save_versioned
+from slrt.core.text import required_texts
 from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
 from slrt.registry.imports.columns import HOUSEHOLD_FIELDS, OPTIONAL, REQUIRED, normalize_header, parse_header
 from slrt.registry.imports.validate import STAGE_COLUMNS, RowValidator
@@ -546,16 +547,7 @@ def _apply(actor, p, action, *, note="", fields=()):
 
 
 def _clean_fields(t, fields) -> dict:
-    values, errors = {}, {}
-    for name in t.required:
-        value = fields.get(name)
-        value = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
-        if not value:
-            errors[name] = _("%(field)s wajib diisi.") % {"field": FIELD_LABELS[name]}
-        elif len(value) > MAX_TEXT:
-            errors[name] = _("%(field)s terlalu panjang (maksimal 2000 karakter).") % {"field": FIELD_LABELS[name]}
-        else:
-            values[name] = value
+    values, errors = required_texts(t.required, fields, FIELD_LABELS, MAX_TEXT)
     if errors:
         raise ValidationError(errors)
     return values

@@ -104,6 +104,8 @@ MEDIA = {
     "kunjungan": (("name", "label", *VERIFICATION_BASE, "versi"), kunjungan_rows),
     "kunjungan_rujukan": (("name", "label", "status_rujukan"), kunjungan_rujukan_rows),
 }
+# The lists that carry households (KK numbers, addresses): handing them out is an audited read.
+PERSONAL = frozenset({"kunjungan", "kunjungan_rujukan"})
 
 
 def build_csv(name: str, user) -> bytes:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
+from slrt.audit.services import record
 from slrt.fieldwork.formdefs import FORMS, forms_for
 from slrt.fieldwork.models import SubmissionStatus
 
@@ -131,7 +132,12 @@ def media_file(request, form_id, filename):
     name = filename.removesuffix(".csv")
     if form is None or not filename.endswith(".csv") or name not in form.media:
         return _not_found()
-    response = HttpResponse(media.build_csv(name, request.user), content_type="text/csv; charset=utf-8")
+    data = media.build_csv(name, request.user)
+    if name in media.PERSONAL:
+        # The visit lists carry KK numbers and addresses to the tablet: a read of personal data.
+        record(request.user, "openrosa.media", detail={"form": form.form_id, "file": filename,
+                                                       "rows": max(data.count(b"\n") - 1, 0)})
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     # Personal data (visit lists): no shared cache may keep it.
     response["Cache-Control"] = "private, no-store"
