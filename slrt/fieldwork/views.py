@@ -21,6 +21,7 @@ from slrt.audit.services import record
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
+from slrt.registry.tables import region_names
 
 from . import selectors, services
 from .formdefs import FORMS
@@ -95,14 +96,6 @@ CHOICE_LABELS = {
 MEMBER_COLUMNS = ("aksi", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga", "pekerjaan")
 
 
-def _region_names(codes) -> dict:
-    """Names of the desa/kelurahan codes shown on a page (a code without a region shows as itself)."""
-    from slrt.wilayah.models import Region
-
-    codes = {c for c in codes if c}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-
-
 def _choice(field, value):
     return CHOICE_LABELS.get(field, {}).get(value, value) if isinstance(value, str) else value
 
@@ -124,7 +117,7 @@ def tasks(request):
         "can_review": can(request.user, "review_submissions"),
         "can_assign": can(request.user, "assign_visits"),
         "submissions": selectors.submissions_for(request.user).filter(submitted_by=request.user)[:RECENT],
-        "desa_names": _region_names(v.desa_code for v in visits),
+        "desa_names": region_names(v.desa_code for v in visits),
     }
     return render(request, "fieldwork/tasks.html", context)
 
@@ -141,7 +134,7 @@ def visit_list(request):
     return render(request, "fieldwork/visit_list.html", {
         "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
         "can_assign": can(request.user, "assign_visits"),
-        "desa_names": _region_names(v.desa_code for v in page),
+        "desa_names": region_names(v.desa_code for v in page),
     })
 
 
@@ -153,7 +146,7 @@ def _visit_context(request, visit, **extra):
         "visit": visit, "overdue": selectors.is_overdue(visit), "label": selectors.visit_label(visit),
         "snapshot": selectors.visit_snapshot(visit) if visit.kind == VisitKind.VERIFICATION else None,
         "submissions": subs, "staff": staff, "is_open": visit.status in OPEN_VISIT,
-        "can_assign": can(user, "assign_visits"), "errors": {}, "desa_names": _region_names([visit.desa_code]),
+        "can_assign": can(user, "assign_visits"), "errors": {}, "desa_names": region_names([visit.desa_code]),
         **extra,
     }
 
@@ -264,7 +257,7 @@ def assign(request):
 def review_queue(request):
     page = Paginator(selectors.review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("hal"))
     return render(request, "fieldwork/review_queue.html", {
-        "page": page, "forms": FORMS, "desa_names": _region_names(s.desa_code for s in page),
+        "page": page, "forms": FORMS, "desa_names": region_names(s.desa_code for s in page),
     })
 
 
@@ -272,7 +265,7 @@ def _value_rows(sub):
     # House condition arrives as choice names; applying it stored the text (result["rumah"]).
     house = (sub.result or {}).get("rumah") or {}
     rows = []
-    names = _region_names([(sub.values or {}).get("kode_wilayah")]) if isinstance(sub.values, dict) else {}
+    names = region_names([(sub.values or {}).get("kode_wilayah")]) if isinstance(sub.values, dict) else {}
     for key, value in (sub.values or {}).items():
         if key in HIDDEN_VALUES or isinstance(value, (list, dict)):
             continue
@@ -303,7 +296,7 @@ def _submission_context(request, sub, **extra):
         "member_columns": [(col, VALUE_LABELS.get(col, col)) for col in MEMBER_COLUMNS],
         "conflicts": [{**c, "label": VALUE_LABELS.get(c.get("field"), c.get("label")),
                        "choice": chosen.get(c.get("field")) or c.get("choice")} for c in sub.conflicts or []],
-        "desa_names": _region_names([sub.desa_code]), "value_labels": VALUE_LABELS,
+        "desa_names": region_names([sub.desa_code]), "value_labels": VALUE_LABELS,
         "attachments": sub.attachments.all(), "may_review": may_review,
         "can_approve": may_review and sub.status == SubmissionStatus.REVIEW,
         "can_return": may_review and sub.status in (SubmissionStatus.REVIEW, SubmissionStatus.CONFLICT),

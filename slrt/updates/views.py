@@ -25,6 +25,7 @@ from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError, FourEyes
 from slrt.registry.models import Household, Person
 from slrt.registry.nik import mask_nik
+from slrt.registry.tables import region_names
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
@@ -33,14 +34,6 @@ from .workflow import EDITABLE, FIELD_LABELS, TRANSITIONS
 
 PAGE_SIZE = 25
 log = logging.getLogger(__name__)
-
-
-def _region_names(codes) -> dict:
-    """Names of the desa/kelurahan codes shown on a page (a code without a region shows as itself)."""
-    from slrt.wilayah.models import Region
-
-    codes = {c for c in codes if c}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
 
 
 @region_safe  # proposals_for reads through Proposal.objects.for_user
@@ -57,7 +50,7 @@ def proposal_list(request):
     status_rows = [(value, label, counts[value]) for value, label in ProposalStatus.choices]
     return render(request, "updates/proposal_list.html", {
         "form": form, "page": page, "status_rows": status_rows,
-        "desa_names": _region_names(p.desa_code for p in page), "batch": filters.get("batch"),
+        "desa_names": region_names(p.desa_code for p in page), "batch": filters.get("batch"),
     })
 
 
@@ -76,7 +69,7 @@ def _detail_context(request, proposal, *, typed=None, errors=None, message=""):
         "message": message,
         "field_labels": FIELD_LABELS,
         "column_labels": COLUMN_LABELS,
-        "desa_names": _region_names([proposal.desa_code]),
+        "desa_names": region_names([proposal.desa_code]),
         "editable": proposal.status in EDITABLE,
     }
 
@@ -263,7 +256,7 @@ def meeting_detail(request, pk):
     meeting = selectors.get_meeting(request.user, pk)
     proposals = selectors.proposals_for(request.user).filter(meeting=meeting)
     return render(request, "updates/meeting_detail.html", {
-        "meeting": meeting, "proposals": proposals, "desa_names": _region_names([meeting.desa_code]),
+        "meeting": meeting, "proposals": proposals, "desa_names": region_names([meeting.desa_code]),
     })
 
 

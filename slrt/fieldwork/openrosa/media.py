@@ -18,6 +18,7 @@ from slrt.fieldwork.models import VisitKind
 from slrt.fieldwork.selectors import open_visits_for, visit_label, visit_snapshot
 from slrt.programs.models import Program, Sector
 from slrt.programs.rules import PPKS
+from slrt.registry.tables import region_names
 from slrt.wilayah.models import NATION_CODE, Level, Region, ancestor_codes
 
 from ..formdefs import VERIFICATION_BASE
@@ -74,14 +75,9 @@ def _visit_label(visit, desa_names) -> str:
     return " · ".join([due, desa, visit_label(visit)])
 
 
-def _desa_names(visits):
-    codes = {v.desa_code for v in visits}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-
-
 def kunjungan_rows(user):
     visits = list(open_visits_for(user, VisitKind.VERIFICATION))
-    names = _desa_names(visits)
+    names = region_names(v.desa_code for v in visits)
     for visit in visits:
         snapshot = visit_snapshot(visit)
         yield {"name": str(visit.pk), "label": _visit_label(visit, names),
@@ -90,7 +86,7 @@ def kunjungan_rows(user):
 
 def kunjungan_rujukan_rows(user):
     visits = list(open_visits_for(user, VisitKind.FOLLOW_UP))
-    names = _desa_names(visits)
+    names = region_names(v.desa_code for v in visits)
     for visit in visits:
         status = visit.referral.status if visit.referral_id else ""
         yield {"name": str(visit.pk), "label": _visit_label(visit, names), "status_rujukan": status}
