@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError
+from slrt.api.errors import ApiError, service_error
 from slrt.audit.services import record
 from slrt.cases import decisions, letters
 from slrt.cases.models import Need
@@ -76,12 +76,6 @@ def _out(rec) -> dict:
     }
 
 
-def _refused(exc):
-    if isinstance(exc, ConflictError):
-        return ApiError(409, "conflict", str(exc.message))
-    return ApiError(exc.status, exc.code, str(exc.message))
-
-
 @router.get("/cases/{case_id}/recommendations", response=list[RecommendationOut], summary="Rekomendasi satu kasus")
 @region_safe  # case_recommendations reads the case through for_user; out of scope is 404
 def list_recommendations(request, case_id: int):
@@ -111,7 +105,7 @@ def draft_recommendation(request, case_id: int, payload: RecommendationIn):
             request.auth, need, payload.kind, program=program, service=service, note=payload.note
         )
     except (DeskError, ConflictError) as exc:
-        raise _refused(exc)
+        raise service_error(exc)
     except ValidationError as exc:
         if message := decisions.outside_area_message(exc):
             raise ApiError(422, decisions.AGENCY_OUTSIDE_AREA, message)
@@ -126,7 +120,7 @@ def _decide(request, recommendation_id, payload, approve):
             request.auth, rec, approve=approve, expected_version=payload.version, note=payload.note
         )
     except (DeskError, ConflictError) as exc:
-        raise _refused(exc)
+        raise service_error(exc)
     return _out(decisions.get_recommendation(request.auth, recommendation_id))
 
 

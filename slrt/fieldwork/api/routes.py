@@ -18,7 +18,7 @@ from ninja import Query, Router, Schema
 from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability
+from slrt.api.errors import ApiError, require_capability, service_error
 from slrt.audit.services import record
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
@@ -32,14 +32,6 @@ CURSOR_SALT = "slrt.fieldwork.sync"
 MAX_PULL = 500
 MAX_PUSH = 50
 KINDS = ("visits", "proposals", "submissions")
-
-
-def _api_error(exc):
-    if isinstance(exc, PermissionDenied):
-        return ApiError(403, "forbidden", str(exc) or _("Peran Anda tidak memiliki akses ke fungsi ini."))
-    if isinstance(exc, ConflictError):
-        return ApiError(409, "conflict", str(exc.message))
-    return ApiError(exc.status, exc.code, str(exc.message))
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -225,7 +217,7 @@ def create_visit(request, payload: VisitIn):
             proposal=_get(Proposal, user, payload.proposal_id),
         )
     except PermissionDenied as exc:
-        raise _api_error(exc)
+        raise service_error(exc)
     return 201, visit_out(visit, user)
 
 
@@ -253,7 +245,7 @@ def review(request, submission_id: int, payload: ReviewIn):
     try:
         sub = services.review_submission(user, sub, payload.action, payload.note)
     except (PermissionDenied, DeskError, ConflictError) as exc:
-        raise _api_error(exc)
+        raise service_error(exc)
     return submission_out(sub, user)
 
 
@@ -270,5 +262,5 @@ def resolve(request, submission_id: int, payload: ResolveIn):
     try:
         sub = services.resolve_conflicts(user, sub, payload.choices)
     except (PermissionDenied, DeskError, ConflictError) as exc:
-        raise _api_error(exc)
+        raise service_error(exc)
     return submission_out(sub, user)

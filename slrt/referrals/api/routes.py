@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability
+from slrt.api.errors import ApiError, require_capability, service_error
 from slrt.audit.services import record
 from slrt.cases.decisions import AGENCY_OUTSIDE_AREA, get_recommendation, outside_area_message
 from slrt.cases.models import Need
@@ -26,13 +26,6 @@ from .schemas import ReferralIn, ReferralOut, ReferralPage, TransitionIn, referr
 
 router = Router(tags=["rujukan"])
 MAX_LIMIT = 200
-
-
-def api_error(exc):
-    """The one translation of service refusals into API errors."""
-    if isinstance(exc, ConflictError):
-        return ApiError(409, "conflict", str(exc.message))
-    return ApiError(exc.status, exc.code, str(exc.message))
 
 
 @router.get("/referrals", response=ReferralPage, summary="Daftar rujukan (staf: wilayahnya; Mitra: lembaganya)")
@@ -89,7 +82,7 @@ def create_referral(request, payload: ReferralIn):
             user, need, service=service, note=payload.note, recommendation=recommendation
         )
     except (DeskError, ConflictError) as exc:
-        raise api_error(exc)
+        raise service_error(exc)
     except ValidationError as exc:
         if message := outside_area_message(exc):
             raise ApiError(422, AGENCY_OUTSIDE_AREA, message)
@@ -106,5 +99,5 @@ def transition_referral(request, referral_id: int, payload: TransitionIn):
     try:
         services.transition(user, referral, payload.action, payload.version, **fields)
     except (DeskError, ConflictError) as exc:
-        raise api_error(exc)
+        raise service_error(exc)
     return referral_out(selectors.get_referral(user, referral_id), user)

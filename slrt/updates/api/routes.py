@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability
+from slrt.api.errors import ApiError, require_capability, service_error
 from slrt.cases.models import Case
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
@@ -106,12 +106,6 @@ def proposal_out(p, user) -> dict:
     }
 
 
-def api_error(exc):
-    if isinstance(exc, ConflictError):
-        return ApiError(409, "conflict", str(exc.message))
-    return ApiError(exc.status, exc.code, str(exc.message))
-
-
 @router.get("/proposals", response=ProposalPage, summary="Daftar usulan pemutakhiran di wilayah pemanggil")
 @region_safe  # proposals_for reads through Proposal.objects.for_user
 def list_proposals(
@@ -160,7 +154,7 @@ def create_proposal(request, payload: ProposalIn):
             removal_reason=payload.removal_reason, origin=ProposalOrigin.CASE if case else ProposalOrigin.MANUAL,
         )
     except (DeskError, ConflictError) as exc:
-        raise api_error(exc)
+        raise service_error(exc)
     return 201, proposal_out(selectors.get_proposal(user, p.pk, audit=False), user)
 
 
@@ -173,7 +167,7 @@ def patch_proposal(request, proposal_id: int, payload: ProposalPatch):
     try:
         services.update_data(user, proposal, payload.version, data=payload.data, reason=payload.reason)
     except (DeskError, ConflictError) as exc:
-        raise api_error(exc)
+        raise service_error(exc)
     return proposal_out(selectors.get_proposal(user, proposal_id, audit=False), user)
 
 
@@ -185,7 +179,7 @@ def transition_proposal(request, proposal_id: int, payload: TransitionIn):
     try:
         services.transition(user, proposal, payload.action, payload.version, reason=payload.reason)
     except (DeskError, ConflictError) as exc:
-        raise api_error(exc)
+        raise service_error(exc)
     return proposal_out(selectors.get_proposal(user, proposal_id, audit=False), user)
 
 
