@@ -55,3 +55,11 @@ def test_ordinary_input_with_percent_signs_is_not_mistaken_for_nul(desk):
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
+
+
+def test_the_odk_submission_body_is_left_to_its_view_which_authenticates_first(client, db):
+    # A stranger's multipart body is not parsed by the NUL check: the answer is the digest
+    # challenge, not a 400 that would prove the upload was read.
+    response = client.post("/submission", {"xml_submission_file": "<data>\x00</data>"})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Digest ")

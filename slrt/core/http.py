@@ -34,3 +34,10 @@ def parse_pk(raw) -> int | None:
         return int(raw)
     except (TypeError, ValueError):
         return None
+
+
+def reads_own_body(view):
+    """Mark a view that parses its own request body after its own checks (authentication, size):
+    `RejectNulMiddleware` leaves its multipart body alone."""
+    view.reads_own_body = True
+    return view

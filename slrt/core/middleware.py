@@ -26,7 +26,10 @@ class RejectNulMiddleware:
     PostgreSQL text cannot hold NUL (0x00): such a value would fail deep in a write with a 500.
     Django's form fields already refuse it, but API bodies, query filters and views that read
     `request.POST` directly do not, so the check is made once here for every request.
-    Multipart bodies are checked field by field (files are not read; CSRF parses them anyway).
+    Multipart bodies are checked field by field once the view is known (files are not read; CSRF
+    parses them anyway), except for views marked `reads_own_body` (`core.http`): ODK Collect's
+    /submission must not be parsed before authentication and its size check, and checks its
+    instance itself.
     """
 
     MARKERS = (b"\x00", b"%00", b"\\u0000")
@@ -47,11 +50,14 @@ class RejectNulMiddleware:
         if request.content_type in self.BODY_TYPES:
             body = request.body.lower()
             return any(marker in body for marker in self.MARKERS)
-        # ODK Collect's /submission is parsed only after authentication and its size check (a
-        # stranger must not make the server spool a large upload); its instance is checked there.
-        if request.content_type == "multipart/form-data" and request.path != "/submission":
-            return any("\x00" in value for values in request.POST.lists() for value in values[1])
         return False
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.content_type != "multipart/form-data" or getattr(view_func, "reads_own_body", False):
+            return None
+        if any("\x00" in value for values in request.POST.lists() for value in values[1]):
+            return self._refuse(request)
+        return None
 
     def _refuse(self, request):
         from django.http import HttpResponseBadRequest, JsonResponse

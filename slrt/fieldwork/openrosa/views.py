@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
+from slrt.core.http import reads_own_body
 from slrt.fieldwork.formdefs import FORMS, forms_for
 from slrt.fieldwork.models import SubmissionStatus
 
@@ -160,6 +161,7 @@ def _error_text(errors) -> str:
     return str(errors)
 
 
+@reads_own_body  # not parsed before authentication and the size check; the instance is checked here
 @csrf_exempt
 @openrosa
 @require_http_methods(["HEAD", "POST"])
