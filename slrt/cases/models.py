@@ -74,6 +74,9 @@ class Case(ScopedModel, Versioned):
     consent_purpose = models.CharField(_("tujuan pemrosesan data"), max_length=255, blank=True)
     consent_share_agencies = models.BooleanField(_("boleh dibagikan ke lembaga rujukan"), default=False)
     consent_at = models.DateTimeField(null=True, blank=True)
+    # Consent to share can be withdrawn later (UU PDP): unsent referrals are cancelled, sent ones flagged.
+    consent_share_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawal_reason = models.TextField(_("alasan penarikan persetujuan"), blank=True)
 
     status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.NEW)
     close_reason = models.TextField(_("alasan penutupan"), blank=True)
@@ -144,6 +147,11 @@ class Recommendation(Versioned):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("catatan keputusan"), blank=True)
+    # Approving a programme the matching marks not eligible is an explicit override with a reason;
+    # the failing criteria as the approver saw them are kept with it (an inclusion error in the making).
+    eligibility_override = models.BooleanField(_("menyimpangi hasil pencocokan"), default=False)
+    override_reason = models.TextField(_("alasan penyimpangan"), blank=True)
+    failed_criteria = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -172,6 +180,7 @@ class Letter(models.Model):
     )
     signer_name = models.CharField(max_length=150)
     signer_title = models.CharField(max_length=150)
+    signer_nip = models.CharField(max_length=30, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

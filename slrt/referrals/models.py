@@ -53,6 +53,8 @@ class Referral(ScopedModel, Versioned):
     sent_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("batas waktu"), null=True, blank=True, db_index=True)  # sent_at + SLA
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The resident withdrew consent to share after this referral reached the agency: flagged to it.
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(ScopedModel.Meta):
         ordering = ["-created_at"]
