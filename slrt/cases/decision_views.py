@@ -78,7 +78,11 @@ def recommendation_draft(request, case_pk):
         if exc.status == 403:
             raise PermissionDenied(exc.message)
         return _error_page(request, case, status=exc.status, message=exc.message, draft=typed)
-    messages.success(request, _("Rekomendasi disimpan sebagai draf dan menunggu keputusan."))
+    messages.success(request, _("Rekomendasi %(what)s untuk kebutuhan %(sector)s (%(ticket)s) disimpan sebagai draf dan "
+                                "menunggu keputusan.") % {
+        "what": program.name if program else (service.name if service else _("penanganan Puskesos")),
+        "sector": need.get_sector_display(), "ticket": case.ticket,
+    })
     return redirect(back_to(request, reverse("cases:detail", args=[case.pk])))
 
 
@@ -109,7 +113,10 @@ def recommendation_decide(request, pk):
         return _error_page(request, rec.case, status=422, errors=exc.message_dict, decide=typed)
     except DeskError as exc:  # four eyes (403), already decided or case closed (409)
         return _error_page(request, rec.case, status=exc.status, message=exc.message, decide=typed)
-    messages.success(request, _("Rekomendasi disetujui.") if decision == "approve" else _("Rekomendasi ditolak."))
+    what = rec.program.name if rec.program_id else (rec.service.name if rec.service_id else rec.get_kind_display())
+    done = _("Rekomendasi %(what)s untuk %(ticket)s disetujui.") if decision == "approve" else _(
+        "Rekomendasi %(what)s untuk %(ticket)s ditolak.")
+    messages.success(request, done % {"what": what, "ticket": rec.case.ticket})
     return redirect(back_to(request, reverse("cases:detail", args=[rec.case_id])))
 
 

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from slrt.programs.models import Sector
+from slrt.wilayah.forms import RegionField, bind_user
+from slrt.wilayah.models import Level
 
 from .models import CaseStatus, Channel, ComplaintType, NeedStatus, Urgency
 
@@ -211,12 +213,8 @@ class CaseFilterForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua")), *Sector.choices])
     urgency = forms.ChoiceField(label=_("Urgensi"), required=False, choices=[("", _("Semua")), *Urgency.choices])
     channel = forms.ChoiceField(label=_("Saluran"), required=False, choices=[("", _("Semua")), *Channel.choices])
-    desa = forms.CharField(
-        label=_("Kode wilayah"),
-        required=False,
-        max_length=16,
-        widget=forms.TextInput(attrs={"placeholder": "32.04.01"}),
-    )
+    # A typed name (with suggestions) or a code, resolved inside the user's scope at any level.
+    desa = RegionField(label=_("Wilayah"), required=False)
     date_from = forms.DateField(
         label=_("Dari tanggal"),
         required=False,
@@ -235,20 +233,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-
-    def clean_desa(self):
-        from slrt.accounts.scoping import in_scope
-        from slrt.wilayah.models import Region, normalize_code
-
-        raw = (self.cleaned_data.get("desa") or "").strip()
-        if not raw:
-            return ""
-        code = normalize_code(raw)
-        if not Region.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("Kode wilayah %(code)s tidak dikenal."), params={"code": raw})
-        if not in_scope(self.user, code):
-            raise forms.ValidationError(_("Wilayah %(code)s di luar wilayah tugas Anda."), params={"code": code})
-        return code
+        bind_user(self, user)
 
     def clean(self):
         cleaned = super().clean()

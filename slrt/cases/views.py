@@ -412,7 +412,7 @@ def case_edit(request, pk):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("Data kasus disimpan."))
+            messages.success(request, _("Data kasus %(ticket)s (%(name)s) disimpan.") % {"ticket": case.ticket, "name": case.applicant_name})
             return redirect("cases:detail", pk=case.pk)
     return _render_detail(request, case, status=status, edit_form=form, conflict=status == 409)
 
@@ -432,7 +432,10 @@ def need_add(request, pk):
         except ValidationError as exc:
             apply_errors(form, exc, {"needs": None, "case": None})
         else:
-            messages.success(request, _("Kebutuhan ditambahkan."))
+            messages.success(request, _("Kebutuhan %(sector)s ditambahkan ke kasus %(ticket)s.") % {
+                "sector": dict(form.fields["sector"].choices).get(form.cleaned_data["sector"]),
+                "ticket": case.ticket,
+            })
             return redirect(reverse("cases:detail", args=[case.pk]) + "#kebutuhan")
     return _render_detail(request, case, status=422, need_form=form)
 
@@ -461,7 +464,9 @@ def need_edit(request, pk, need_pk):
             except ValidationError as exc:
                 apply_errors(form, exc, {"needs": "description", "case": None})
             else:
-                messages.success(request, _("Kebutuhan disimpan."))
+                messages.success(request, _("Kebutuhan %(sector)s kasus %(ticket)s disimpan.") % {
+                    "sector": dict(form.fields["sector"].choices).get(c["sector"]), "ticket": need.case.ticket,
+                })
                 return redirect(reverse("cases:detail", args=[pk]) + "#kebutuhan")
     else:
         form = NeedEditForm(initial={"version": need.version, "sector": need.sector, "description": need.description})
@@ -491,7 +496,10 @@ def need_status(request, pk, need_pk):
         except ValidationError as exc:
             apply_errors(form, exc, {"case": None})
         else:
-            messages.success(request, _("Status kebutuhan disimpan."))
+            messages.success(request, _("Kebutuhan %(sector)s kasus %(ticket)s kini berstatus “%(status)s”.") % {
+                "sector": need.get_sector_display(), "ticket": need.case.ticket,
+                "status": NeedStatus(c["status"]).label if c["status"] in NeedStatus.values else c["status"],
+            })
             return redirect(reverse("cases:detail", args=[pk]) + "#kebutuhan")
     case = selectors.get_case(request.user, pk, audit=False)
     return _render_detail(request, case, status=status, status_forms={need.pk: form}, conflict=status == 409)
@@ -518,7 +526,9 @@ def task_add(request, pk):
         except ValidationError as exc:
             apply_errors(form, exc, {"case": None})
         else:
-            messages.success(request, _("Tindak lanjut ditambahkan."))
+            messages.success(request, _("Tindak lanjut “%(title)s” ditambahkan, tenggat %(due)s.") % {
+                "title": c["title"], "due": c["due_date"].strftime("%d-%m-%Y"),
+            })
             return redirect(reverse("cases:detail", args=[pk]) + "#tindak-lanjut")
     return _render_detail(request, case, status=422, task_form=form)
 
@@ -536,7 +546,7 @@ def task_done(request, pk, task_pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Tindak lanjut selesai."))
+            messages.success(request, _("Tindak lanjut “%(title)s” selesai.") % {"title": task.title})
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect(reverse("cases:detail", args=[pk]) + "#tindak-lanjut")
@@ -557,7 +567,7 @@ def _close_or_reopen(request, pk, form_class, service, done_message, form_key):
         except ValidationError as exc:
             apply_errors(form, exc, {"case": None})
         else:
-            messages.success(request, done_message)
+            messages.success(request, done_message % {"ticket": case.ticket, "name": case.applicant_name})
             return redirect("cases:detail", pk=pk)
     return _render_detail(request, case, status=status, conflict=status == 409, **{form_key: form})
 
@@ -567,7 +577,7 @@ def _close_or_reopen(request, pk, form_class, service, done_message, form_key):
 @capability_required("close_case")
 @require_POST
 def close(request, pk):
-    return _close_or_reopen(request, pk, CloseForm, services.close_case, _("Kasus ditutup."), "close_form")
+    return _close_or_reopen(request, pk, CloseForm, services.close_case, _("Kasus %(ticket)s (%(name)s) ditutup."), "close_form")
 
 
 @region_safe  # get_case reads through Case.objects.for_user
@@ -575,7 +585,8 @@ def close(request, pk):
 @capability_required("close_case")
 @require_POST
 def reopen(request, pk):
-    return _close_or_reopen(request, pk, ReopenForm, services.reopen_case, _("Kasus dibuka kembali."), "reopen_form")
+    return _close_or_reopen(request, pk, ReopenForm, services.reopen_case, _("Kasus %(ticket)s (%(name)s) dibuka kembali."),
+                            "reopen_form")
 
 
 # --- public status -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from slrt.audit.services import record
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
-from slrt.registry.tables import region_names
+from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
 
 from . import selectors, services
 from .formdefs import FORMS
@@ -172,7 +172,9 @@ def visit_reassign(request, pk):
     except ValidationError as exc:
         return render(request, "fieldwork/visit_detail.html",
                       _visit_context(request, visit, errors=exc.message_dict), status=422)
-    messages.success(request, _("Kunjungan dialihkan."))
+    visit.refresh_from_db()
+    who = (visit.assigned_to.get_full_name() or visit.assigned_to.username) if visit.assigned_to_id else "—"
+    messages.success(request, _("Kunjungan #%(id)s dialihkan kepada %(name)s.") % {"id": visit.pk, "name": who})
     return redirect("fieldwork:visit", pk=pk)
 
 
@@ -187,7 +189,9 @@ def visit_cancel(request, pk):
     except ValidationError as exc:
         return render(request, "fieldwork/visit_detail.html",
                       _visit_context(request, visit, errors=exc.message_dict), status=422)
-    messages.success(request, _("Kunjungan dibatalkan."))
+    messages.success(request, _("Kunjungan #%(id)s ke %(desa)s dibatalkan.") % {
+        "id": visit.pk, "desa": region_names([visit.desa_code]).get(visit.desa_code, "—"),
+    })
     return redirect("fieldwork:visit", pk=pk)
 
 
@@ -245,7 +249,10 @@ def assign(request):
             except Http404:
                 form.add_error(None, _("Rumah tangga atau rujukan itu di luar wilayah Anda."))
             else:
-                messages.success(request, _("Kunjungan #%(id)s ditugaskan.") % {"id": visit.pk})
+                messages.success(request, _("Kunjungan #%(id)s ditugaskan kepada %(name)s, tenggat %(due)s.") % {
+                    "id": visit.pk, "name": assignee.get_full_name() or assignee.username,
+                    "due": visit.due_date.strftime("%d-%m-%Y") if visit.due_date else "—",
+                })
                 return redirect("fieldwork:visit", pk=visit.pk)
     return render(request, "fieldwork/assign.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -334,8 +341,11 @@ def submission_review(request, pk):
         message = str(getattr(exc, "message", exc))
         context = _submission_context(request, sub, message=message, typed_note=note, typed_action=action)
         return render(request, "fieldwork/submission_detail.html", context, status=409)
-    done = _("Kiriman disetujui.") if action == "approve" else _("Kiriman dikembalikan kepada petugas.")
-    messages.success(request, done)
+    sender = (sub.submitted_by.get_full_name() or sub.submitted_by.username) if sub.submitted_by_id else "—"
+    title = getattr(FORMS.get(sub.form_id), "title", "")
+    done = _("Kiriman %(form)s dari %(name)s disetujui.") if action == "approve" else _(
+        "Kiriman %(form)s dikembalikan kepada %(name)s untuk diperbaiki.")
+    messages.success(request, done % {"form": title or _("formulir"), "name": sender})
     return redirect("fieldwork:review_queue")
 
 

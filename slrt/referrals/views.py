@@ -28,7 +28,7 @@ from slrt.programs.models import AgencyService
 from . import selectors, services
 from .errors import DecisionRequired, DeskError, FourEyes
 from .forms import ReferralFilterForm
-from .workflow import FIELD_LABELS, TRANSITIONS
+from .workflow import DONE_MESSAGES, FIELD_LABELS, TRANSITIONS
 
 PAGE_SIZE = 25
 TYPED_FIELDS = ("reason", "service_given", "outcome", "service_date")
@@ -127,14 +127,7 @@ def referral_transition(request, pk):
         context = _detail_context(request, fresh, typed=typed, message=exc.message)
         context["error_code"] = exc.code
         return render(request, _template(request.user), context, status=exc.status)
-    messages.success(
-        request,
-        _("Rujukan %(number)s: %(action)s.")
-        % {
-            "number": referral.number,
-            "action": TRANSITIONS[action].label,
-        },
-    )
+    messages.success(request, DONE_MESSAGES[action] % {"number": referral.number, "agency": referral.agency.name})
     return redirect(back_to(request, reverse("referrals:detail", args=[pk])))
 
 
@@ -162,7 +155,9 @@ def referral_draft(request, case_pk):
         except DeskError as exc:
             message = exc.message
         else:
-            messages.success(request, _("Draf rujukan %(number)s dibuat.") % {"number": referral.number})
+            messages.success(request, _("Draf rujukan %(number)s ke %(agency)s untuk %(need)s dibuat.") % {
+                "number": referral.number, "agency": service.agency.name, "need": need.get_sector_display(),
+            })
             return redirect(back_to(request, reverse("referrals:detail", args=[referral.pk])))
     context = {
         "case": case,

@@ -57,6 +57,17 @@ FIELD_LABELS = {
     "service_date": _("Tanggal layanan"),
 }
 
+# What the user is told once an action went through: what happened, to which referral, by or to whom.
+DONE_MESSAGES = {
+    "send": _("Rujukan %(number)s dikirim ke %(agency)s."),
+    "accept": _("Rujukan %(number)s diterima oleh %(agency)s."),
+    "reject": _("Rujukan %(number)s ditolak oleh %(agency)s."),
+    "start": _("Rujukan %(number)s mulai dilayani oleh %(agency)s."),
+    "done": _("Rujukan %(number)s selesai dilayani oleh %(agency)s."),
+    "return": _("Rujukan %(number)s dikembalikan oleh %(agency)s."),
+    "cancel": _("Rujukan %(number)s ke %(agency)s dibatalkan."),
+}
+
 
 def allowed_actions(
     role: str, status: str, *, direct: bool = False, own_draft: bool = False, case_closed: bool = False

@@ -30,6 +30,17 @@ def show_number(user, number: str) -> str:
     return number if can(user, "see_full_nik") else mask_nik(number or "")
 
 
+def show_person_name(user, name: str) -> str:
+    """A resident's name as this user may see it: full for the roles that serve residents (the same
+    roles that see the full NIK; a Mitra gets the name through its own referral view), initials
+    ("S. A.") for oversight roles such as Dinsos."""
+    from slrt.cases.letters import initials
+
+    if not name:
+        return ""
+    return name if can(user, "see_full_nik") else initials(name)
+
+
 def show_row(user, data: dict) -> dict:
     """An exchange-file row (with its `anggota` rows) with NIK and KK as this user may see them."""
     if can(user, "see_full_nik") or not isinstance(data, dict):
@@ -74,7 +85,9 @@ class PersonRow:
 
 
 def person_rows(user, people: list[Person]) -> list[PersonRow]:
-    names = region_names(p.desa_code for p in people)
+    from slrt.wilayah.names import region_labels
+
+    names = region_labels(p.desa_code for p in people)
     return [
         PersonRow(
             id=p.pk, nik=show_number(user, p.nik), nama=p.nama, tanggal_lahir=p.tanggal_lahir,

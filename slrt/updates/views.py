@@ -25,7 +25,7 @@ from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError, FourEyes
 from slrt.registry.models import Household, Person
 from slrt.registry.nik import mask_nik
-from slrt.registry.tables import region_names
+from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
@@ -106,7 +106,11 @@ def proposal_transition(request, pk):
         fresh = selectors.get_proposal(request.user, pk, audit=False)
         return render(request, "updates/proposal_detail.html",
                       _detail_context(request, fresh, typed=typed, message=exc.message), status=exc.status)
-    messages.success(request, _("Usulan #%(id)s: %(action)s.") % {"id": pk, "action": TRANSITIONS[action].label})
+    target = TRANSITIONS[action].target
+    messages.success(request, _("Usulan #%(id)s (%(kind)s) kini berstatus “%(status)s”.") % {
+        "id": pk, "kind": proposal.get_kind_display(),
+        "status": ProposalStatus(target).label if target in ProposalStatus.values else target,
+    })
     return redirect(reverse("updates:detail", args=[pk]))
 
 

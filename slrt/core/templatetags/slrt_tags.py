@@ -43,3 +43,53 @@ def query_with(context, **kwargs) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def status_badge(machine_or_obj, state=None):
+    """`{% status_badge referral %}` or `{% status_badge "referral" row.status %}`: the state's
+    words with its tone and icon (slrt.core.status), the same for every page."""
+    from django.utils.html import format_html
+
+    from slrt.core.status import badge, machine_of
+
+    if isinstance(machine_or_obj, str):
+        machine = machine_or_obj
+    else:
+        machine = machine_of(machine_or_obj)
+        state = getattr(machine_or_obj, "status", "") if state is None else state
+    tone, icon, label = badge(machine, state or "")
+    if not tone:
+        return format_html('<span class="badge" data-state="{}">{}</span>', state or "", label)
+    return format_html(
+        '<span class="badge st-{}" data-state="{}"><span class="st-icon" aria-hidden="true">{}</span> {}</span>',
+        tone, state, icon, label,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def show_name(context, name: str) -> str:
+    """A resident's name as the current user may see it: in full for the desk roles that serve
+    the resident (those who see the full NIK), initials for oversight roles (UU PDP)."""
+    from slrt.registry.tables import show_person_name
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return show_person_name(user, name)
+
+
+@register.simple_tag
+def region_labels(rows, attr="desa_code"):
+    """`{% region_labels page "desa_code" as labels %}` then `{{ labels|get_item:row.desa_code }}`:
+    "Desa Sukamaju, Kec. Soreang" for every row of a page in one query (never one per row)."""
+    from slrt.wilayah.names import region_labels as labels
+
+    return labels((r.get(attr) if isinstance(r, dict) else getattr(r, attr, None)) for r in rows)
+
+
+@register.filter
+def region_label(code: str) -> str:
+    """One region's name on a detail page (`{{ case.desa_code|region_label }}`); lists use `region_labels`."""
+    from slrt.wilayah.names import region_label as label
+
+    return label(code) if code else "—"
