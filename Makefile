@@ -3,8 +3,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+# The demo answers on the host it was started on (all names when bound to 0.0.0.0), DEBUG off.
+comma := ,
+HOST_NAME := $(firstword $(subst :, ,$(HOST)))
+RUN_ALLOWED_HOSTS := $(if $(filter 0.0.0.0,$(HOST_NAME)),*,$(HOST_NAME)$(comma)127.0.0.1$(comma)localhost)
 
-.PHONY: install run test test-pg bench lint demo migrate clean
+.PHONY: install run test test-pg bench lint demo migrate static clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt package.json
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -21,12 +25,18 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# Hashed, gzip- and brotli-compressed static files that whitenoise serves with DEBUG off.
+static: install
+	$(PY) manage.py collectstatic --noinput -v0
+
 # The scheduled jobs (overdue escalation, notification outbox) run next to the web server and
-# stop with it: the EXIT trap ends them however runserver ends (Ctrl-C included).
-run: demo
-	$(PY) manage.py run_jobs --every 60 & jobs=$$!; \
+# stop with it: the EXIT trap ends them however runserver ends (Ctrl-C included). Links in the
+# e-mails run_jobs sends point at HOST unless SLRT_PUBLIC_URL says otherwise; pages use the
+# address each request came in on.
+run: demo static
+	SLRT_PUBLIC_URL=$${SLRT_PUBLIC_URL:-http://$(HOST)} $(PY) manage.py run_jobs --every 60 & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT; \
-	$(PY) manage.py runserver $(HOST)
+	SLRT_ALLOWED_HOSTS=$${SLRT_ALLOWED_HOSTS:-'$(RUN_ALLOWED_HOSTS)'} $(PY) manage.py runserver $(HOST)
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup -q

@@ -15,8 +15,11 @@ VAR_DIR = Path(os.environ.get("SLRT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("SLRT_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = os.environ.get("SLRT_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("SLRT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# Off unless asked for (SLRT_DEBUG=1 on a developer's machine): the debug page lists every URL
+# pattern and setting to whoever reaches a missing record, so the demo runs like production.
+DEBUG = os.environ.get("SLRT_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("SLRT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+                 if h.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -43,7 +46,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answer here, already compressed
+    # Pages are gzipped. BREACH: Django masks the CSRF token afresh on every response and, since
+    # 4.2, GZipMiddleware adds 0-99 random bytes to each gzip header ("Heal the Breach"), so the
+    # compressed length no longer tells an attacker how much of a guessed secret matched.
+    "django.middleware.gzip.GZipMiddleware",
+    # Remembers the address this request came in on for links and QR codes (slrt.core.public).
+    "slrt.core.public.PublicUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "slrt.core.middleware.ChosenLanguageMiddleware",  # Indonesian unless switched
     "slrt.core.middleware.RejectNulMiddleware",  # PostgreSQL text cannot hold NUL
@@ -122,6 +131,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = 8 * 3600  # one working day
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads it to send X-CSRFToken
+CSRF_FAILURE_VIEW = "slrt.core.errors.csrf_failure"  # the app's page, not Django's English text
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
@@ -137,7 +147,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Front-end packages come from npm at install time and are served by the app (no CDN).
 if (BASE_DIR / "node_modules").exists():
     STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules"))
-WHITENOISE_USE_FINDERS = True
+# Content-hashed, gzip- and brotli-compressed copies made by `collectstatic` (make run does it);
+# whitenoise serves hashed names with "max-age=31536000, immutable". Only a DEBUG session reads
+# straight from the source folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 
 MEDIA_ROOT = VAR_DIR / "media"
 
@@ -159,8 +176,11 @@ if os.environ.get("SLRT_CACHE_URL"):
 # otherwise every resident would share the proxy's address and its rate limit.
 RATELIMIT_IP_META_KEY = os.environ.get("SLRT_CLIENT_IP_HEADER") or None
 
-# Public address printed on receipts and in letter QR codes (status page, letter verification).
-SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public address printed on receipts, in letter QR codes and in messages (slrt.core.public):
+# when empty, a page uses the address its request came in on, and a background job (run_jobs)
+# the fallback below. `make run` sets it for run_jobs from HOST.
+SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "").rstrip("/")
+SLRT_PUBLIC_URL_FALLBACK = "http://127.0.0.1:8000"
 
 # Field work (ODK Collect over OpenRosa, the sync API) and registry proposals.
 # The digest realm is part of every stored HA1: changing it means everyone sets a new password.

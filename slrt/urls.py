@@ -24,3 +24,8 @@ urlpatterns = [
     path("", include("slrt.fieldwork.openrosa.urls")),
     path("", include("slrt.core.urls")),
 ]
+
+# The app's own error pages (JSON under /api/); never Django's debug page, DEBUG is off.
+handler404 = "slrt.core.errors.not_found"
+handler403 = "slrt.core.errors.forbidden"
+handler500 = "slrt.core.errors.server_error"

@@ -18,6 +18,18 @@ def pytest_configure(config):
     # Test accounts are scaffolding; the production hasher would only cost time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # Pages are rendered with the production static storage (hashed names from a manifest), so
+    # each test run (each xdist worker) collects the current static files into its own folder.
+    import atexit
+    import shutil
+    import tempfile
+
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="slrt-static-")
+    atexit.register(shutil.rmtree, settings.STATIC_ROOT, ignore_errors=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

@@ -3,12 +3,12 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from slrt.audit.models import AuditEvent
 from slrt.cases import decisions, letters
 from slrt.cases.models import Letter, LetterKind
+from slrt.core.public import public_url
 from slrt.wilayah.models import Secretariat
 from tests.test_referrals_fixtures import (
     NAME,
@@ -68,8 +68,8 @@ def test_letter_pdf_has_number_ticket_letterhead_and_qr_url(desk):
     text = pdf_text(letters.render_letter(letter, desk.bo))
     for expected in (letter.number, rec.case.ticket, "SURAT REKOMENDASI", "Jl. Tegar Beriman No. 1", NIK):
         assert expected.encode() in text, expected
-    assert f"{settings.SLRT_PUBLIC_URL}/v/{letter.token}".encode() in text
-    assert letters.verify_url(letter) == f"{settings.SLRT_PUBLIC_URL}/v/{letter.token}"
+    assert f"{public_url()}/v/{letter.token}".encode() in text
+    assert letters.verify_url(letter) == f"{public_url()}/v/{letter.token}"
 
 
 def test_referral_letter_is_issued_on_send_and_signed_by_the_approver(desk):

@@ -4,12 +4,12 @@ Rendered on request from the `Letter` row and the records it points at, so a rep
 matches the register. The QR code opens the public verification page (`/v/<token>`).
 """
 
-from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from slrt.accounts.roles import can
 from slrt.core.pdf import Document, render
+from slrt.core.public import public_url
 from slrt.registry.nik import mask_nik
 from slrt.wilayah.models import Region, Secretariat
 
@@ -17,7 +17,7 @@ from .models import LetterKind
 
 
 def verify_url(letter) -> str:
-    return f"{settings.SLRT_PUBLIC_URL}/v/{letter.token}"
+    return f"{public_url()}/v/{letter.token}"
 
 
 def office_of(case) -> tuple[str, list[str], str]:

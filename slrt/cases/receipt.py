@@ -7,11 +7,11 @@ opens the public status page for the ticket.
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from slrt.core.pdf import Document, render
+from slrt.core.public import public_url
 from slrt.wilayah.models import Region
 
 from .models import Case
@@ -19,7 +19,7 @@ from .tickets import format_status_code
 
 
 def status_url(ticket: str) -> str:
-    return f"{settings.SLRT_PUBLIC_URL}/status/?{urlencode({'tiket': ticket})}"
+    return f"{public_url()}/status/?{urlencode({'tiket': ticket})}"
 
 
 def desk_name(case: Case) -> str:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from slrt.core.public import public_url
+
 from .models import ChannelKind
 
 
@@ -55,7 +57,7 @@ def _messages(event: str, obj, context: dict):
         body = _(
             "SLRT: keluhan Anda tercatat dengan nomor tiket %(ticket)s. Cek status di %(url)s/status/ "
             "dengan nomor tiket dan kode status pada tanda terima."
-        ) % {"ticket": case.ticket, "url": settings.SLRT_PUBLIC_URL}
+        ) % {"ticket": case.ticket, "url": public_url()}
         for channel, to in _resident(case):
             yield channel, to, _("Tiket %(ticket)s") % {"ticket": case.ticket}, body
         return
@@ -79,7 +81,7 @@ def _messages(event: str, obj, context: dict):
             **params,
             "due": formats.date_format(due, "d-m-Y H:i") if due else "-",
             "status": referral.get_status_display(),
-            "url": settings.SLRT_PUBLIC_URL,
+            "url": public_url(),
         }
         for to in _overdue_staff(referral):
             yield ChannelKind.EMAIL, to, _("Rujukan terlambat: %(number)s") % params, body
