@@ -46,7 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answer here, already compressed
+    "slrt.core.static.StaticFilesMiddleware",  # whitenoise: static files answer here, pre-compressed
     # Pages are gzipped. BREACH: Django masks the CSRF token afresh on every response and, since
     # 4.2, GZipMiddleware adds 0-99 random bytes to each gzip header ("Heal the Breach"), so the
     # compressed length no longer tells an attacker how much of a guessed secret matched.
