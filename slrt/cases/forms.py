@@ -79,12 +79,8 @@ class IntakeForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    desa_code = forms.CharField(
-        label=_("Desa/kelurahan tempat tinggal"),
-        max_length=16,
-        required=False,
-        widget=forms.TextInput(attrs={"list": "desa-options", "placeholder": "32.04.01.2001"}),
-    )
+    # Typed by name with suggestions (or a code), resolved to one desa inside the user's scope.
+    desa_code = RegionField(label=_("Desa/kelurahan tempat tinggal"), required=False, levels=(Level.DESA,))
     address = forms.CharField(label=_("Alamat (dusun, RT/RW)"), max_length=255, required=False)
     phone = forms.CharField(
         label=_("Nomor telepon/WA"),

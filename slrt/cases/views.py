@@ -28,8 +28,10 @@ from slrt.audit.services import record
 from slrt.core.http import capability_required, is_htmx
 from slrt.core.locking import ConflictError
 from slrt.registry import tables as registry_tables
-from slrt.registry.selectors.people import get_person, search_people
-from slrt.wilayah.models import Level, Region, ancestor_codes
+from slrt.registry.forms import SearchForm
+from slrt.registry.selectors.people import get_person, search_page
+from slrt.wilayah.forms import bind_user
+from slrt.wilayah.models import ancestor_codes
 
 from . import selectors, services, tickets, workflow
 from .forms import (
@@ -37,7 +39,6 @@ from .forms import (
     CaseFilterForm,
     CloseForm,
     IntakeForm,
-    IntakeSearchForm,
     NeedEditForm,
     NeedFormSet,
     NeedStatusForm,
@@ -68,37 +69,32 @@ PUBLIC_RATE = "10/m"
 @capability_required("intake_case")
 @require_GET
 def intake_search(request):
-    """Step 1: search the registry by NIK, KK or name; pick a match or register someone new."""
-    form = IntakeSearchForm(request.GET or None)
-    rows, searched, token = [], False, ""
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
-        q = form.cleaned_data["q"]
-        digits = "".join(ch for ch in q if ch.isdigit())
-        if digits == q.replace(" ", "").replace(".", "").replace("-", "") and len(digits) == 16:
-            people = search_people(request.user, nik=digits, limit=SEARCH_LIMIT)
-            if not people:
-                people = search_people(request.user, nomor_kk=digits, limit=SEARCH_LIMIT)
-            by = "nomor"
-        else:
-            people = search_people(request.user, q=q, limit=SEARCH_LIMIT)
-            by = "nama"
+    """Step 1: search the registry by NIK, KK or name, narrowed like *Cari warga* (kecamatan or
+    desa, birth year) and paged; pick a match or register someone new."""
+    form = SearchForm(request.GET or None, user=request.user)
+    rows, searched, token, has_more = [], False, "", False
+    page = _search_page_number(request)
+    if form.is_bound and form.is_valid() and form.has_query:
+        c = form.cleaned_data
+        people, has_more, how = search_page(request.user, c, page=page, page_size=SEARCH_LIMIT)
+        by = "nomor" if c["number"] else "nama"
         rows = registry_tables.person_rows(request.user, people)
         searched = True
         # The signed token is the server's proof that this user searched before registering someone new.
         token = tickets.issue_search_token(request.user, by)
-        record(request.user, "person.search", detail={"by": [by], "count": len(rows), "for": "intake"})
-    context = {"form": form, "rows": rows, "searched": searched, "token": token}
+        record(request.user, "person.search", region_code=c["region"].code if c["region"] else "",
+               detail={"by": how or [by], "count": len(rows), "for": "intake"})
+    context = {"form": form, "rows": rows, "searched": searched, "token": token, "page": page, "has_more": has_more}
     if is_htmx(request) and request.headers.get("HX-Target") == "intake-results":
         return render(request, "cases/_intake_results.html", context)
     return render(request, "cases/intake_search.html", context)
 
 
-def _desa_options(user) -> list[Region]:
-    if not user.region_id:
-        return []
-    if user.region_id.count(".") == 3:
-        return list(Region.objects.filter(code=user.region_id))
-    return list(Region.objects.filter(level=Level.DESA, code__startswith=user.region_id + ".").order_by("code")[:600])
+def _search_page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("hal", "1")), 400))
+    except ValueError:
+        return 1
 
 
 def _default_channel(user) -> str:
@@ -122,7 +118,7 @@ def intake_create(request):
         return redirect("cases:intake")
     status = 200
     if request.method == "POST":
-        form = IntakeForm(request.POST)
+        form = bind_user(IntakeForm(request.POST), request.user)
         needs = NeedFormSet(request.POST, prefix="kebutuhan")
         if form.is_valid() and needs.is_valid():
             c = form.cleaned_data
@@ -168,7 +164,6 @@ def intake_create(request):
             "needs": needs,
             "person": person,
             "person_nik": registry_tables.show_number(request.user, person.nik) if person else "",
-            "desa_options": _desa_options(request.user),
         },
         status=status,
     )
@@ -412,7 +407,9 @@ def case_edit(request, pk):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("Data kasus %(ticket)s (%(name)s) disimpan.") % {"ticket": case.ticket, "name": case.applicant_name})
+            messages.success(request, _("Data kasus %(ticket)s (%(name)s) disimpan.") % {
+                "ticket": case.ticket, "name": case.applicant_name,
+            })
             return redirect("cases:detail", pk=case.pk)
     return _render_detail(request, case, status=status, edit_form=form, conflict=status == 409)
 
@@ -577,7 +574,8 @@ def _close_or_reopen(request, pk, form_class, service, done_message, form_key):
 @capability_required("close_case")
 @require_POST
 def close(request, pk):
-    return _close_or_reopen(request, pk, CloseForm, services.close_case, _("Kasus %(ticket)s (%(name)s) ditutup."), "close_form")
+    return _close_or_reopen(request, pk, CloseForm, services.close_case, _("Kasus %(ticket)s (%(name)s) ditutup."),
+                            "close_form")
 
 
 @region_safe  # get_case reads through Case.objects.for_user
@@ -585,8 +583,8 @@ def close(request, pk):
 @capability_required("close_case")
 @require_POST
 def reopen(request, pk):
-    return _close_or_reopen(request, pk, ReopenForm, services.reopen_case, _("Kasus %(ticket)s (%(name)s) dibuka kembali."),
-                            "reopen_form")
+    return _close_or_reopen(request, pk, ReopenForm, services.reopen_case,
+                            _("Kasus %(ticket)s (%(name)s) dibuka kembali."), "reopen_form")
 
 
 # --- public status -----------------------------------------------------------------------------

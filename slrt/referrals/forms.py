@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from slrt.programs.models import Sector
+from slrt.wilayah.forms import RegionField, bind_user
 
 from .models import ReferralStatus
 
@@ -15,13 +16,16 @@ class ReferralFilterForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua"))] + Sector.choices)
     date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    region = RegionField(label=_("Wilayah"), required=False)
     overdue = forms.BooleanField(label=_("Hanya yang terlambat"), required=False)
 
-    def __init__(self, *args, agencies=(), inbox=False, **kwargs):
+    def __init__(self, *args, agencies=(), inbox=False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        bind_user(self, user)
         if inbox:
-            # A Mitra user only ever sees its own agency, and never drafts.
+            # A Mitra user only ever sees its own agency, and never drafts; its scope is the agency.
             del self.fields["agency"]
+            del self.fields["region"]
             self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ReferralStatus.DRAFT]
         else:
             self.fields["agency"].choices = [("", _("Semua"))] + [(a.code, a.name) for a in agencies]
@@ -36,4 +40,5 @@ class ReferralFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         c = self.cleaned_data
-        return {k: c.get(k) for k in ("status", "agency", "sector", "date_from", "date_to", "overdue") if c.get(k)}
+        return {k: c.get(k) for k in ("status", "agency", "sector", "region", "date_from", "date_to", "overdue")
+                if c.get(k)}

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from slrt.accounts.roles import Role, can
+from slrt.accounts.scoping import region_q
 from slrt.cases.decisions import services_for
 from slrt.cases.models import CaseStatus
 from slrt.programs.models import Agency, AgencyService
@@ -17,9 +18,12 @@ from .workflow import AT_AGENCY, allowed_actions
 
 
 def referrals_for(
-    user, *, status=None, agency=None, overdue=False, sector=None, date_from=None, date_to=None, case=None
+    user, *, status=None, agency=None, overdue=False, sector=None, date_from=None, date_to=None, case=None,
+    region=None,
 ):
     qs = Referral.objects.for_user(user).select_related("case", "need", "agency", "service")
+    if region:
+        qs = qs.filter(region_q(region))
     if status:
         qs = qs.filter(status=status)
     if agency:

@@ -45,7 +45,7 @@ def _page(request, qs):
 def referral_list(request):
     if request.user.role == Role.MITRA:
         return redirect("referrals:inbox")
-    form = ReferralFilterForm(request.GET or None, agencies=selectors.agency_choices(request.user))
+    form = ReferralFilterForm(request.GET or None, agencies=selectors.agency_choices(request.user), user=request.user)
     page = _page(request, selectors.referrals_for(request.user, **form.filters()))
     rows = [(r, selectors.is_overdue(r)) for r in page]
     return render(request, "referrals/referral_list.html", {"form": form, "page": page, "rows": rows})

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from slrt.accounts.scoping import in_scope
-from slrt.wilayah.models import normalize_code
+from slrt.wilayah.forms import RegionInput
+from slrt.wilayah.models import Level, normalize_code
+from slrt.wilayah.names import is_code, resolve_region
 from slrt.wilayah.selectors import get_region
 
 from .models import Source
@@ -28,7 +30,12 @@ class SearchForm(forms.Form):
             "placeholder": _("mis. 3201014506900001 atau Siti Aminah"),
         }),
     )
-    region = forms.CharField(required=False)
+    # A kecamatan or desa typed by name (suggestions from /wilayah/saran/) or a code; the older
+    # cascade of selects (one `region` value per level) is still understood.
+    region = forms.CharField(
+        label=_("Kecamatan atau desa/kelurahan"), required=False, max_length=200,
+        widget=RegionInput(levels=(Level.KABUPATEN, Level.KECAMATAN, Level.DESA)),
+    )
     birth_year = forms.IntegerField(
         label=_("Tahun lahir"), required=False, min_value=1900,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": _("mis. 1985")}),
@@ -49,6 +56,8 @@ class SearchForm(forms.Form):
     def clean_region(self):
         if not self._region_codes:
             return None
+        if len(self._region_codes) == 1 and not is_code(self._region_codes[0]):
+            return resolve_region(self.user, self._region_codes[0], self.fields["region"].widget.levels)
         # While a higher level was just changed, the lower selects still hold their old values:
         # follow the chain downwards only while each code lies inside the one above it.
         codes = sorted((normalize_code(c) for c in self._region_codes), key=len)

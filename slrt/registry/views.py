@@ -27,7 +27,7 @@ from .forms import ImportUploadForm, MergeForm, SearchForm
 from .models import CandidateStatus
 from .selectors import dedup as dedup_selectors
 from .selectors import imports as import_selectors
-from .selectors.people import get_person, household_profile, search_people
+from .selectors.people import get_person, household_profile, search_page
 from .services import dedup as dedup_services
 from .services import imports as import_services
 
@@ -60,21 +60,7 @@ def search(request):
     if form.is_bound and form.is_valid() and form.has_query and can(request.user, "view_registry"):
         c = form.cleaned_data
         region = c["region"].code if c["region"] else None
-        common = {"region": region, "birth_year": c["birth_year"]}
-        offset = (page - 1) * PAGE_SIZE
-        if c["number"]:
-            # Sixteen digits: a NIK or a KK number. Show the person and, if it is a KK, its members.
-            people = search_people(request.user, nik=c["number"], limit=PAGE_SIZE + 1, offset=offset, **common)
-            if not people:
-                people = search_people(
-                    request.user, nomor_kk=c["number"], limit=PAGE_SIZE + 1, offset=offset, **common
-                )
-        else:
-            people = search_people(
-                request.user, q=c["name"] or None, limit=PAGE_SIZE + 1, offset=offset, **common
-            )
-        has_more = len(people) > PAGE_SIZE
-        people = people[:PAGE_SIZE]
+        people, has_more, by = search_page(request.user, c, page=page, page_size=PAGE_SIZE)
         searched = True
         by = [k for k, v in (("nomor", c["number"]), ("nama", c["name"])) if v]
         # The access log says how the search was made and how many were shown, never the terms.
@@ -89,8 +75,6 @@ def search(request):
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
         return render(request, "registry/_search_results.html", context)
-    chosen = getattr(form, "cleaned_data", {}).get("region")
-    context["region_levels"] = tables.region_levels(request.user, chosen)
     return render(request, "registry/search.html", context)
 
 

@@ -28,6 +28,9 @@ _PREFIXES = (
 )
 
 
+_KIND_WORDS = {"desa": "desa", "kelurahan": "kelurahan", "kel.": "kelurahan", "kel": "kelurahan"}
+
+
 def is_code(text: str) -> bool:
     return bool(_CODE.match(text.strip()))
 
@@ -125,7 +128,8 @@ def suggest_regions(user, q: str, levels=None, limit: int = SUGGEST_LIMIT) -> li
         qs = qs.filter(level=hint)
     if not name:
         scope = user.region_id
-        qs = qs.filter(parent_id=scope).order_by("name")
+        # A desa-level scope has nothing below it: offer the desa itself.
+        qs = qs.filter(code=scope) if level_of(scope) == Level.DESA else qs.filter(parent_id=scope).order_by("name")
     elif len(name) < 2:
         return []
     else:
@@ -171,6 +175,9 @@ def resolve_region(user, raw: str, levels=None) -> Region:
         qs = Region.objects.exclude(code=NATION_CODE)
         if hint is not None:
             qs = qs.filter(level=hint)
+        kind = _KIND_WORDS.get(parts[0].strip().lower().split(" ", 1)[0])
+        if kind:  # "Desa Cibinong" is not "Kel. Cibinong"
+            qs = qs.filter(kind=kind)
         if levels:
             qs = qs.filter(level__in=levels)
         candidates = list(qs.filter(name__iexact=name)[:500])

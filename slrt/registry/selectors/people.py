@@ -300,3 +300,23 @@ def household_profile(user, pk, *, history_limit: int = 200) -> dict:
         "appearances": appearances,
         "history": history,
     }
+
+
+def search_page(user, cleaned: dict, *, page: int = 1, page_size: int = 25) -> tuple[list[Person], bool, list[str]]:
+    """One page of a people search from a valid `registry.forms.SearchForm` (the registry's
+    *Cari warga* and the intake's search share it): (people, has_more, how it searched).
+
+    Sixteen digits are a NIK, else a KK number (its members); anything else is a name.
+    The caller audits the search (how and how many, never the terms).
+    """
+    region = cleaned["region"].code if cleaned.get("region") else None
+    common = {"region": region, "birth_year": cleaned.get("birth_year"), "limit": page_size + 1,
+              "offset": (max(page, 1) - 1) * page_size}
+    if cleaned.get("number"):
+        people = search_people(user, nik=cleaned["number"], **common)
+        if not people:
+            people = search_people(user, nomor_kk=cleaned["number"], **common)
+    else:
+        people = search_people(user, q=cleaned.get("name") or None, **common)
+    by = [k for k, v in (("nomor", cleaned.get("number")), ("nama", cleaned.get("name"))) if v]
+    return people[:page_size], len(people) > page_size, by
