@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from slrt.accounts.api.auth import BearerAuth, SessionAuth
 from slrt.accounts.api.routes import router as auth_router
+from slrt.accounts.api.routes import staff_router
 from slrt.cases.api.decisions import router as decisions_router
 from slrt.cases.api.routes import router as cases_router
 from slrt.fieldwork.api.routes import router as fieldwork_router
@@ -51,6 +52,7 @@ api = SlrtAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/regions", wilayah_router)
+api.add_router("/", staff_router)
 api.add_router("/", registry_router)
 api.add_router("/", programs_router)
 api.add_router("/", cases_router)

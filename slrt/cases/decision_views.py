@@ -9,7 +9,6 @@ user typed and the reason, so nothing typed is lost.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.core.http import capability_required, parse_pk
+from slrt.core.http import capability_required, parse_pk, pdf_response
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService, Program
 from slrt.referrals.errors import DeskError
@@ -51,6 +50,13 @@ def _error_page(request, case, *, status, message="", errors=None, draft=None, d
     return render(request, "referrals/decision_page.html", context, status=status)
 
 
+def _chosen(data, name) -> tuple[str, bool]:
+    """The one value picked for `name` across the sector list and the "show all" list (both
+    selects carry the same name), and whether two different ones were picked."""
+    values = {v for v in data.getlist(name) if v}
+    return (next(iter(values)) if len(values) == 1 else (sorted(values)[0] if values else "")), len(values) > 1
+
+
 @region_safe  # the case is read through Case.objects.for_user; outside scope is 404
 @login_required
 @capability_required("draft_recommendation")
@@ -59,15 +65,27 @@ def recommendation_draft(request, case_pk):
     case = get_case(request.user, case_pk, audit=False)  # a write; the write is audited
     data = request.POST
     need = Need.objects.filter(pk=parse_pk(data.get("need")), case=case).first()
-    program = Program.objects.filter(pk=parse_pk(data.get("program"))).first() if data.get("program") else None
+    chosen = {name: _chosen(data, name) for name in ("program", "service")}
+    program = Program.objects.filter(pk=parse_pk(chosen["program"][0])).first() if chosen["program"][0] else None
     service = (
-        AgencyService.objects.select_related("agency").filter(pk=parse_pk(data.get("service"))).first()
-        if data.get("service")
+        AgencyService.objects.select_related("agency").filter(pk=parse_pk(chosen["service"][0])).first()
+        if chosen["service"][0]
         else None
     )
-    typed = {k: data.get(k, "") for k in ("need", "kind", "program", "service", "note")}
+    typed = {k: data.get(k, "") for k in ("need", "kind", "note")}
+    typed.update(program=chosen["program"][0], service=chosen["service"][0])
+    # A choice from the "show all" list re-opens that list when the form comes back.
+    typed["program_other"] = bool(program and need and program.sector != need.sector)
+    typed["service_other"] = bool(service and need and service.sector != need.sector)
     if need is None:
         return _error_page(request, case, status=422, errors={"need": [_("Pilih kebutuhan.")]}, draft=typed)
+    twice = {
+        name: [_("Pilih satu saja: di daftar sektor kebutuhan atau di daftar semua.")]
+        for name, (_value, several) in chosen.items()
+        if several
+    }
+    if twice:
+        return _error_page(request, case, status=422, errors=twice, draft=typed)
     try:
         decisions.draft_recommendation(
             request.user, need, data.get("kind", ""), program=program, service=service, note=data.get("note", "")
@@ -94,7 +112,15 @@ def recommendation_decide(request, pk):
     rec = decisions.get_recommendation(request.user, pk)
     data = request.POST
     decision = data.get("decision")
-    typed = {"decision": decision, "note": data.get("note", ""), "version": data.get("version", ""), "rec": rec}
+    typed = {
+        "decision": decision,
+        "note": data.get("note", ""),
+        "version": data.get("version", ""),
+        "override": data.get("override") == "1",
+        "override_reason": data.get("override_reason", ""),
+        "rec": rec,
+        "eligibility": decisions.recommendation_eligibility(rec),
+    }
     if decision not in ("approve", "reject"):
         return _error_page(request, rec.case, status=422, message=_("Pilih setujui atau tolak."), decide=typed)
     try:
@@ -104,6 +130,8 @@ def recommendation_decide(request, pk):
             approve=decision == "approve",
             expected_version=data.get("version"),
             note=data.get("note", ""),
+            override=typed["override"],
+            override_reason=typed["override_reason"],
         )
     except ConflictError as exc:
         rec.refresh_from_db()
@@ -127,9 +155,7 @@ def recommendation_decide(request, pk):
 def letter_pdf(request, pk):
     letter = decisions.get_letter(request.user, pk)
     record(request.user, "letter.download", letter, region_code=letter.case.desa_code, detail={"kind": letter.kind})
-    response = HttpResponse(letters.render_letter(letter, request.user), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{letters.filename(letter)}"'
-    return response
+    return pdf_response(letters.render_letter(letter, request.user), letters.filename(letter))
 
 
 @region_safe  # public by design: shows the letter's register entry and initials, nothing personal

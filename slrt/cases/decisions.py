@@ -114,12 +114,79 @@ def letter_by_token(token: str) -> Letter | None:
     return Letter.objects.select_related("case", "referral__agency").filter(token=token).first()
 
 
+def recommendation_eligibility(rec):
+    """What the matching says of a programme recommendation's household: a `Match` explained per
+    criterion, or None (not a programme, no household from the registry or a visit, or no rule)."""
+    if rec.kind != RecommendationKind.PROGRAM or rec.program_id is None or rec.case.household_id is None:
+        return None
+    from slrt.programs.selectors.assessment import program_eligibility
+    from slrt.registry.models import Household
+
+    # The case was read in scope; its household is read for it like the case page's matching.
+    household = Household.objects.system().filter(pk=rec.case.household_id).first()
+    return program_eligibility(household, rec.program)
+
+
+def failed_criteria(match) -> list[dict]:
+    """The failing criteria of a match as stored with an override: what the approver saw."""
+    return [
+        {"field": line.field, "text": line.text, "rule_version": match.rule_version}
+        for line in match.lines
+        if not line.passed
+    ]
+
+
+def override_counts(user, *, region: str = "") -> dict[str, int]:
+    """Approved programme recommendations that override the matching, per programme code, in the
+    user's scope (optionally inside one region): inclusion errors in the making."""
+    from django.db.models import Count
+
+    qs = Recommendation.objects.filter(
+        case__in=Case.objects.for_user(user), status=RecommendationStatus.APPROVED, eligibility_override=True
+    )
+    if region:
+        qs = qs.filter(Q(case__desa_code=region) | Q(case__desa_code__startswith=f"{region}."))
+    return dict(qs.values("program__code").annotate(n=Count("id")).values_list("program__code", "n"))
+
+
+def program_overrides(user, program) -> list[Recommendation]:
+    """The override approvals of one programme in the user's scope, newest first."""
+    return list(
+        Recommendation.objects.filter(
+            case__in=Case.objects.for_user(user),
+            program=program,
+            status=RecommendationStatus.APPROVED,
+            eligibility_override=True,
+        )
+        .select_related("case", "decided_by")
+        .order_by("-decided_at", "-id")
+    )
+
+
 def decision_options(user, case) -> dict:
-    """Choices for the drafting form: open needs, active programmes and agency services."""
+    """Choices for the drafting form: open needs, active programmes and agency services, and per
+    open need the programmes and services of its sector first (`forms`), the rest apart."""
+    needs = [n for n in case.needs.all() if n.status not in FINAL_NEED]
+    programs = list(_programs_for(case).order_by("code"))
+    services = list(services_for(case).order_by("agency__name", "name"))
     return {
-        "needs": [n for n in case.needs.all() if n.status not in FINAL_NEED],
-        "programs": list(_programs_for(case).order_by("code")),
-        "services": list(services_for(case)),
+        "needs": needs,
+        "programs": programs,
+        "services": services,
+        "forms": [
+            {**need_options(need, programs, services), "suffix": f"-{need.pk}" if i else ""}
+            for i, need in enumerate(needs)
+        ],
+    }
+
+
+def need_options(need, programs, services) -> dict:
+    return {
+        "need": need,
+        "programs": [p for p in programs if p.sector == need.sector],
+        "programs_other": [p for p in programs if p.sector != need.sector],
+        "services": [s for s in services if s.sector == need.sector],
+        "services_other": [s for s in services if s.sector != need.sector],
     }
 
 
@@ -214,8 +281,16 @@ def draft_recommendation(actor, need, kind, *, program=None, service=None, note=
     return rec
 
 
-def decide_recommendation(actor, rec, *, approve: bool, expected_version, note="") -> Recommendation:
-    """Approve or reject a draft. Four eyes: the drafter never decides their own draft."""
+OVERRIDE_REQUIRED = "override_required"  # ValidationError code: approval of a not-eligible programme
+
+
+def decide_recommendation(
+    actor, rec, *, approve: bool, expected_version, note="", override=False, override_reason=""
+) -> Recommendation:
+    """Approve or reject a draft. Four eyes: the drafter never decides their own draft.
+
+    Approving a programme the matching marks not eligible is an explicit override with a reason;
+    the failing criteria are stored with it, and it goes on the timeline and the letter."""
     if not can(actor, "approve_recommendation"):
         raise Forbidden(_("Hanya Manajer SLRT atau Koordinator Puskesos yang boleh memutuskan rekomendasi."))
     note = (note or "").strip()
@@ -247,12 +322,53 @@ def decide_recommendation(actor, rec, *, approve: bool, expected_version, note="
             raise InvalidTransition(
                 _("Kebutuhan rekomendasi ini sudah tertangani atau ditutup; rekomendasi hanya dapat ditolak.")
             )
+        fields = ["status", "decided_by", "decided_at", "decision_note"]
+        match = recommendation_eligibility(rec) if approve else None
+        if match is not None and not match.eligible:
+            reason = (override_reason or "").strip()
+            if not override:
+                raise ValidationError(
+                    {
+                        "override": ValidationError(
+                            _(
+                                "Menurut pencocokan, keluarga tidak layak untuk %(program)s. Untuk tetap "
+                                "menyetujui, centang Setujui dengan penyimpangan dan tuliskan alasannya."
+                            )
+                            % {"program": rec.program.name},
+                            code=OVERRIDE_REQUIRED,
+                        )
+                    }
+                )
+            if not reason:
+                raise ValidationError(
+                    {"override_reason": _("Tuliskan alasan penyimpangan dari hasil pencocokan.")}
+                )
+            if len(reason) > 2000:
+                raise ValidationError({"override_reason": _("Alasan terlalu panjang (maksimal 2000 karakter).")})
+            rec.eligibility_override, rec.override_reason = True, reason
+            rec.failed_criteria = failed_criteria(match)
+            fields += ["eligibility_override", "override_reason", "failed_criteria"]
         rec.status = RecommendationStatus.APPROVED if approve else RecommendationStatus.REJECTED
         rec.decided_by, rec.decided_at, rec.decision_note = actor, timezone.now(), note
-        save_versioned(rec, expected_version, ["status", "decided_by", "decided_at", "decision_note"])
+        save_versioned(rec, expected_version, fields)
         action = "approved" if approve else "rejected"
-        record(actor, f"recommendation.{action}", rec, region_code=case.desa_code, detail={"case": case.pk})
+        detail = {"case": case.pk}
+        if rec.eligibility_override:
+            detail.update(override=True, failed=[c["field"] for c in rec.failed_criteria])
+        record(actor, f"recommendation.{action}", rec, region_code=case.desa_code, detail=detail)
         log_event(case, actor, f"recommendation.{action}", recommendation=rec.pk, need=rec.need_id, type=rec.kind)
+        if rec.eligibility_override:
+            # The reason is the approver's own words about the decision, shown to the case's staff
+            # like the recommendation itself; the programme is named, the criteria counted.
+            log_event(
+                case,
+                actor,
+                "recommendation.override",
+                recommendation=rec.pk,
+                program=rec.program.name,
+                failed=len(rec.failed_criteria),
+                reason=rec.override_reason,
+            )
         if approve:
             if rec.kind in LETTER_FOR_KIND:
                 issue_letter(actor, case, LETTER_FOR_KIND[rec.kind], recommendation=rec, signer=actor)

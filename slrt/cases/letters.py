@@ -86,6 +86,16 @@ def document_for(letter, viewer) -> Document:
         ]
         if rec.note:
             facts.append((_("Pertimbangan"), rec.note))
+        if rec.eligibility_override:
+            # The letter file records that this approval departs from the matching, and why.
+            facts.append(
+                (
+                    _("Penyimpangan hasil pencocokan"),
+                    _("Disetujui walau tidak memenuhi: %(criteria)s")
+                    % {"criteria": "; ".join(c.get("text", "") for c in rec.failed_criteria) or "—"},
+                )
+            )
+            facts.append((_("Alasan penyimpangan"), rec.override_reason))
         paragraphs.append(
             _(
                 "Berdasarkan asesmen SLRT, warga tersebut di atas direkomendasikan untuk memperoleh program "

@@ -10,6 +10,10 @@ EVENT_TEXT = {
     "recommendation.drafted": _("Rekomendasi #%(recommendation)s untuk kebutuhan #%(need)s disusun (%(type)s)."),
     "recommendation.approved": _("Rekomendasi #%(recommendation)s disetujui."),
     "recommendation.rejected": _("Rekomendasi #%(recommendation)s ditolak."),
+    "recommendation.override": _(
+        "Rekomendasi #%(recommendation)s disetujui menyimpangi hasil pencocokan: keluarga tidak memenuhi "
+        "%(failed)s kriteria %(program)s. Alasan: %(reason)s"
+    ),
     "letter.issued": _("%(type)s nomor %(number)s diterbitkan."),
     "referral.drafted": _("Draf rujukan %(number)s ke %(agency)s dibuat."),
     "referral.send": _("Rujukan %(number)s dikirim ke lembaga."),

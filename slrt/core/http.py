@@ -41,3 +41,13 @@ def reads_own_body(view):
     `RejectNulMiddleware` leaves its multipart body alone."""
     view.reads_own_body = True
     return view
+
+
+def pdf_response(content: bytes, filename: str, *, attachment: bool = False):
+    """A PDF answer holding personal data: never kept by a browser, proxy or shared cache."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"attachment" if attachment else "inline"}; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -12,6 +12,8 @@ PKH_DESIL = {"field": "desil", "op": "between", "value": [1, 4]}
 NOT_PKH_BPNT = {"field": "menerima", "op": "not_in", "value": ["BPNT", "PKH"]}
 
 PKH_OWNER = "Kementerian Sosial (Ditjen Linjamsos)"
+# Registry programmes recorded under one code but matched per component: the name of the whole.
+REGISTRY_GROUPS = {"PKH": "Program Keluarga Harapan (PKH)"}
 PKH_BENEFIT = (
     "Bantuan tunai bersyarat, disalurkan per tahap melalui Himbara/PT Pos; "
     "pendamping PKH memantau komitmen kesehatan dan pendidikan."

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
+from slrt.cases.decisions import program_overrides
 from slrt.core.http import capability_required
 
 from . import forms as f
@@ -55,7 +56,13 @@ def program_detail(request, code):
     return render(
         request,
         "programs/program_detail.html",
-        {"program": program, "history": history, "may_edit": catalogue_services.may_edit_rule(request.user, program)},
+        {
+            "program": program,
+            "history": history,
+            "may_edit": catalogue_services.may_edit_rule(request.user, program),
+            # Approvals against the matching in the viewer's scope (Case.objects.for_user inside).
+            "overrides": program_overrides(request.user, program),
+        },
     )
 
 

@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from slrt.accounts import selectors
 from slrt.accounts.models import ApiToken
-from slrt.accounts.scoping import region_safe
+from slrt.accounts.roles import Role
+from slrt.accounts.scoping import in_scope, region_safe
 from slrt.api.errors import ApiError
 from slrt.audit.services import record
+from slrt.wilayah.models import Region
 
 router = Router(tags=["auth"])
 
@@ -33,3 +36,47 @@ def issue_token(request, payload: TokenIn):
     token, raw = ApiToken.objects.issue(user, settings.SLRT_API_TOKEN_TTL_HOURS)
     record(user, "auth.token", token)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+# --- staff: the ids a task or visit assignment needs ----------------------------------------------
+
+staff_router = Router(tags=["petugas"])
+
+
+class StaffOut(Schema):
+    id: int = Field(description="Dikirim sebagai assigned_to_id (tindak lanjut) atau assigned_to (kunjungan)")
+    username: str
+    name: str
+    role: str
+    role_display: str
+    region: str
+    region_name: str
+
+
+@staff_router.get("/staff", response=list[StaffOut], summary="Petugas yang bertugas di satu wilayah")
+@region_safe  # the region must lie inside the caller's scope (else 422); lists staff only, no resident data
+def list_staff(
+    request,
+    region: str = Query(..., description="Kode wilayah (mis. desa kasus atau kunjungan), di dalam wilayah tugas"),
+    role: str | None = Query(None, description="Saring per peran, mis. fasilitator"),
+):
+    user = request.auth
+    if not selectors.may_list_staff(user):
+        raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke fungsi ini."))
+    if role and role not in Role.values:
+        raise ApiError(422, "invalid_role", _("Peran tidak dikenal; pilihan: %(r)s.") % {"r": ", ".join(Role.values)})
+    code = (region or "").strip()
+    if not Region.objects.filter(code=code).exists() or not in_scope(user, code):
+        raise ApiError(422, "invalid_region", _("region harus kode wilayah di dalam wilayah tugas Anda."))
+    return [
+        {
+            "id": u.pk,
+            "username": u.username,
+            "name": u.get_full_name() or u.username,
+            "role": u.role,
+            "role_display": str(u.get_role_display()),
+            "region": u.region_id,
+            "region_name": u.region.name if u.region_id else "",
+        }
+        for u in selectors.staff_covering(user, code, role=role or "")
+    ]

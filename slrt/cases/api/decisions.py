@@ -8,7 +8,6 @@ recommendation was already decided, 422 `validation_error` naming each field.
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
@@ -16,8 +15,9 @@ from slrt.accounts.scoping import region_safe
 from slrt.api.errors import ApiError, service_error
 from slrt.audit.services import record
 from slrt.cases import decisions, letters
-from slrt.cases.models import Need
+from slrt.cases.models import Need, RecommendationStatus
 from slrt.cases.selectors import get_case
+from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService, Program
 from slrt.referrals.errors import DeskError
@@ -36,6 +36,25 @@ class RecommendationIn(Schema):
 class DecisionIn(Schema):
     version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
     note: str = ""
+    override: bool = Field(
+        False,
+        description="Approve a programme that the matching marks not eligible (see `eligibility`); "
+        "requires override_reason",
+    )
+    override_reason: str = ""
+
+
+class CriterionOut(Schema):
+    field: str
+    passed: bool = False
+    text: str
+
+
+class EligibilityOut(Schema):
+    eligible: bool
+    rule_version: int | None
+    failed_criteria: list[CriterionOut] = Field(description="Kriteria yang tidak dipenuhi")
+    explanation: list[CriterionOut]
 
 
 class RecommendationOut(Schema):
@@ -54,6 +73,13 @@ class RecommendationOut(Schema):
     decided_at: dt.datetime | None
     decision_note: str
     letter_ids: list[int]
+    referral_ids: list[int]
+    eligibility: EligibilityOut | None = Field(
+        description="Hasil pencocokan program untuk keluarga kasus (draf program); null bila tidak dapat dinilai"
+    )
+    eligibility_override: bool
+    override_reason: str
+    failed_criteria: list[CriterionOut] = Field(description="Kriteria yang gagal saat disetujui dengan penyimpangan")
 
 
 def _out(rec) -> dict:
@@ -73,6 +99,25 @@ def _out(rec) -> dict:
         "decided_at": rec.decided_at,
         "decision_note": rec.decision_note,
         "letter_ids": [letter.pk for letter in rec.letters.all()],
+        "referral_ids": [r.pk for r in rec.referrals.all()],
+        "eligibility": _eligibility(rec),
+        "eligibility_override": rec.eligibility_override,
+        "override_reason": rec.override_reason,
+        "failed_criteria": [{"field": c["field"], "text": c["text"]} for c in rec.failed_criteria],
+    }
+
+
+def _eligibility(rec) -> dict | None:
+    # Drafts only: a decided recommendation keeps what the approver saw (failed_criteria).
+    match = decisions.recommendation_eligibility(rec) if rec.status == RecommendationStatus.DRAFT else None
+    if match is None:
+        return None
+    lines = [{"field": x.field, "passed": x.passed, "text": x.text} for x in match.lines]
+    return {
+        "eligible": match.eligible,
+        "rule_version": match.rule_version,
+        "failed_criteria": [x for x in lines if not x["passed"]],
+        "explanation": lines,
     }
 
 
@@ -117,10 +162,29 @@ def _decide(request, recommendation_id, payload, approve):
     rec = decisions.get_recommendation(request.auth, recommendation_id)
     try:
         decisions.decide_recommendation(
-            request.auth, rec, approve=approve, expected_version=payload.version, note=payload.note
+            request.auth,
+            rec,
+            approve=approve,
+            expected_version=payload.version,
+            note=payload.note,
+            override=payload.override,
+            override_reason=payload.override_reason,
         )
     except (DeskError, ConflictError) as exc:
         raise service_error(exc)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if "override" in errors:
+            raise ApiError(
+                422,
+                decisions.OVERRIDE_REQUIRED,
+                " ".join(errors["override"])
+                + " "
+                + _("Kirim override: true dan override_reason; kriteria yang gagal ada di eligibility."),
+            )
+        if "override_reason" in errors:
+            raise ApiError(422, "override_reason_required", "override_reason: " + " ".join(errors["override_reason"]))
+        raise
     return _out(decisions.get_recommendation(request.auth, recommendation_id))
 
 
@@ -145,6 +209,4 @@ def reject_recommendation(request, recommendation_id: int, payload: DecisionIn):
 def letter_pdf(request, letter_id: int):
     letter = decisions.get_letter(request.auth, letter_id)
     record(request.auth, "letter.download", letter, region_code=letter.case.desa_code, detail={"kind": letter.kind})
-    response = HttpResponse(letters.render_letter(letter, request.auth), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{letters.filename(letter)}"'
-    return response
+    return pdf_response(letters.render_letter(letter, request.auth), letters.filename(letter), attachment=True)

@@ -18,11 +18,12 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
+from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
 from slrt.registry.api.schemas import person_hit
 from slrt.registry.selectors.people import clean_number, get_person, search_people
 
-from .. import selectors, services, tickets
+from .. import receipt, selectors, services, tickets
 from ..models import CaseStatus, Channel, Urgency
 from ..views import public_rate_limited
 from .schemas import (
@@ -38,6 +39,8 @@ from .schemas import (
     NeedStatusIn,
     PublicStatusIn,
     PublicStatusOut,
+    ReceiptIn,
+    ReceiptReprintOut,
     TaskDoneIn,
     TaskIn,
     TaskOut,
@@ -335,6 +338,43 @@ def reopen_case(request, case_id: int, payload: VersionedReason):
     case = _case(request.auth, case_id)
     services.reopen_case(request.auth, case, payload.version, reason=payload.reason)
     return _detail(case, request.auth)
+
+
+# --- receipt -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/cases/{case_id}/receipt.pdf",
+    summary="Tanda terima (PDF) dengan kode status yang diterima saat pencatatan",
+    openapi_extra={"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}},
+)
+@region_safe  # get_case reads through Case.objects.for_user; outside scope is 404
+def receipt_pdf(request, case_id: int, payload: ReceiptIn):
+    # The code is only stored hashed, so the client sends the one it was given (in the body, never
+    # in the URL, which ends up in access logs); a lost code is replaced by a reprint, as on the web.
+    case = _case(request.auth, case_id)
+    code = tickets.normalize_status_code(payload.status_code)
+    if not tickets.status_code_matches(case.ticket, code, case.status_code_hash):
+        raise ApiError(
+            422,
+            "invalid_status_code",
+            _("status_code tidak cocok dengan kasus ini; cetak ulang tanda terima untuk kode status baru."),
+        )
+    record(request.auth, "case.receipt", case)
+    return pdf_response(receipt.receipt_pdf(case, code), f"tanda-terima-{case.ticket}.pdf", attachment=True)
+
+
+@router.post(
+    "/cases/{case_id}/receipt/reprint",
+    response=ReceiptReprintOut,
+    summary="Cetak ulang tanda terima: kode status baru, kode lama tidak berlaku",
+)
+@region_safe  # get_case reads through Case.objects.for_user; outside scope is 404
+@writes
+def receipt_reprint(request, case_id: int):
+    case = _case(request.auth, case_id)
+    code = services.reissue_status_code(request.auth, case)
+    return {"ticket": case.ticket, "status_code": tickets.format_status_code(code)}
 
 
 # --- public ------------------------------------------------------------------------------------

@@ -145,6 +145,14 @@ class Consent(Schema):
     at: dt.datetime | None
 
 
+class LetterRef(Schema):
+    id: int
+    kind: str
+    number: str
+    issued_at: dt.datetime
+    revoked: bool
+
+
 class CaseDetail(CaseSummary):
     person_id: int | None
     household_id: int | None
@@ -157,6 +165,9 @@ class CaseDetail(CaseSummary):
     tasks: list[TaskOut]
     proposal_ids: list[int]
     visit_ids: list[int]
+    recommendation_ids: list[int] = Field(description="GET /cases/{id}/recommendations untuk rinciannya")
+    referral_ids: list[int] = Field(description="GET /referrals/{id} untuk rinciannya")
+    letters: list[LetterRef] = Field(description="Unduh sebagai PDF: GET /letters/{id}/pdf")
 
 
 class CaseCreated(CaseDetail):
@@ -166,6 +177,15 @@ class CaseCreated(CaseDetail):
 class IntakeSearchOut(Schema):
     items: list[PersonHit]
     search_token: str = Field(description="Bukti pencarian untuk mendaftarkan warga baru (berlaku 2 jam)")
+
+
+class ReceiptIn(Schema):
+    status_code: str = Field(description="Kode status dari jawaban POST /cases atau dari cetak ulang")
+
+
+class ReceiptReprintOut(Schema):
+    ticket: str
+    status_code: str = Field(description="Kode status baru; hanya dikirim sekali, kode lama tidak berlaku")
 
 
 class PublicStatusIn(Schema):
@@ -252,4 +272,11 @@ def case_detail(case, user) -> dict:
         "tasks": [task_out(t) for t in case.tasks.all()],
         "proposal_ids": [p.pk for p in case.proposals.all()],
         "visit_ids": [v.pk for v in case.visits.all()],
+        # Every id a later write or download needs, so an API client never has to guess one.
+        "recommendation_ids": [r.pk for r in case.recommendations.all()],
+        "referral_ids": [r.pk for r in case.referrals.all()],
+        "letters": [
+            {"id": x.pk, "kind": x.kind, "number": x.number, "issued_at": x.issued_at, "revoked": bool(x.revoked_at)}
+            for x in case.letters.all()
+        ],
     }

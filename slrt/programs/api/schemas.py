@@ -37,6 +37,7 @@ class RuleIn(Schema):
 
 
 class ProgramOut(Schema):
+    id: int = Field(description="Dikirim sebagai program_id saat menyusun rekomendasi")
     code: str
     name: str
     short_name: str
@@ -53,6 +54,7 @@ class ProgramOut(Schema):
 
 
 class ServiceOut(Schema):
+    id: int = Field(description="Dikirim sebagai service_id pada rekomendasi dan rujukan")
     code: str
     name: str
     sector: str
@@ -86,6 +88,14 @@ class MatchOut(Schema):
     eligible: bool
     receiving: bool
     explanation: list[LineOut]
+    components: list["MatchOut"] = Field(
+        [],
+        description="Untuk program registri berkomponen (PKH) yang diterima tanpa memenuhi komponen mana pun: "
+        "satu temuan, dengan tiap komponen dan kriterianya",
+    )
+
+
+MatchOut.model_rebuild()  # components refer to the class itself
 
 
 class OverlapOut(Schema):
@@ -151,6 +161,7 @@ def program_out(program, rule) -> dict:
     from ..rules import FIELDS
 
     return {
+        "id": program.pk,
         "code": program.code,
         "name": program.name,
         "short_name": program.short_name,
@@ -201,13 +212,24 @@ def agency_out(agency) -> dict:
         "email": agency.email,
         "active": agency.active,
         "services": [
-            {"code": s.code, "name": s.name, "sector": s.sector, "sla_days": s.sla_days, "active": s.active}
+            {"id": s.pk, "code": s.code, "name": s.name, "sector": s.sector, "sla_days": s.sla_days, "active": s.active}
             for s in agency.services.all()
         ],
     }
 
 
 def _match(m) -> dict:
+    components = getattr(m, "components", None)
+    if components is not None:  # PKH as a whole (GroupMatch)
+        return {
+            "program": m.code,
+            "name": m.name,
+            "rule_version": None,
+            "eligible": False,
+            "receiving": True,
+            "explanation": [{"field": x.field, "passed": x.passed, "text": x.text} for x in m.lines],
+            "components": [_match(c) for c in components],
+        }
     return {
         "program": m.program.code,
         "name": m.program.name,

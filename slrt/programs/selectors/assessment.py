@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from slrt.registry.models import Household, Person, ProgramParticipation
 
 from .. import rules
+from ..catalogue import REGISTRY_GROUPS
 from .catalogue import current_rule, list_programs
 
 NATIONAL_PACKAGE = {"PKH", "BPNT", "PIP"}
@@ -29,6 +30,39 @@ class Match:
     @property
     def code(self):
         return self.program.code
+
+
+@dataclass
+class GroupMatch:
+    """A registry programme whose components share one code (PKH), found as one: the registry
+    says the family receives it, and it fits none of the components. One finding, as the batch
+    targeting counts it once; each component still says which of its criteria fail."""
+
+    group: str  # the registry code, e.g. PKH
+    name: str
+    components: list  # Match per component, none eligible
+    eligible: bool = False
+    receiving: bool = True
+    rule_version: None = None
+
+    @property
+    def code(self):
+        return self.group
+
+    @property
+    def program(self):
+        return self.components[0].program
+
+    @property
+    def lines(self):
+        return [
+            rules.Line(
+                m.code,
+                False,
+                f"{m.program.label}: " + "; ".join(line.text for line in m.lines if not line.passed),
+            )
+            for m in self.components
+        ]
 
 
 @dataclass
@@ -78,11 +112,20 @@ def assess_facts(household, facts: rules.Facts, ref: dt.date | None = None) -> A
         matches.append((Match(program, rule.version, eligible, receiving, lines), rule))
     # Components sharing a registry code (PKH): receiving the code is justified by any component.
     justified = {m.program.registry_code.upper() for m, _r in matches if m.receiving and m.eligible}
+    shared = _shared_codes([m.program for m, _r in matches])
+    groups = {}
     for match, rule in matches:
         code = match.program.registry_code.upper()
         if match.receiving and (match.eligible or code not in justified):
-            result.received.append(match)
             received_programs.append((match.program, rule))
+            if not match.eligible and code in shared:
+                if code not in groups:
+                    groups[code] = GroupMatch(code, REGISTRY_GROUPS.get(code, code), [])
+                    result.received.append(groups[code])
+                    result.received_not_eligible.append(groups[code])
+                groups[code].components.append(match)
+                continue
+            result.received.append(match)
             if not match.eligible:
                 result.received_not_eligible.append(match)
         elif match.eligible:
@@ -91,6 +134,34 @@ def assess_facts(household, facts: rules.Facts, ref: dt.date | None = None) -> A
             result.not_eligible.append(match)
     result.overlaps = _overlaps(received_programs, facts)
     return result
+
+
+def _shared_codes(programs) -> set[str]:
+    """Registry codes that several programmes share (the components of PKH)."""
+    seen, shared = set(), set()
+    for program in programs:
+        code = program.registry_code.upper()
+        if code:
+            (shared if code in seen else seen).add(code)
+    return shared
+
+
+def program_eligibility(household, program, ref: dt.date | None = None) -> Match | None:
+    """One programme's current rule against one household (already read in scope), explained per
+    criterion; None when the programme has no rule (nothing to match)."""
+    rule = current_rule(program)
+    if rule is None or household is None:
+        return None
+    ref = ref or timezone.localdate()
+    facts = facts_for(household)
+    receiving = bool(program.registry_code) and program.registry_code.upper() in facts.programs
+    return Match(
+        program,
+        rule.version,
+        rules.evaluate(rule.criteria, facts, ref),
+        receiving,
+        rules.explain(rule.criteria, facts, ref, program.label),
+    )
 
 
 def _overlaps(received, facts) -> list[Overlap]:

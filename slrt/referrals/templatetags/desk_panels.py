@@ -36,6 +36,9 @@ def decision_panel(context, case) -> dict:
         }
         for r in recs
     ]
+    for row in rows:
+        # The decider sees what the matching says before approving a programme (override path).
+        row["eligibility"] = decisions.recommendation_eligibility(row["rec"]) if row["may_decide"] else None
     panel = {
         "rows": rows,
         "letters": decisions.case_letters(user, case),
