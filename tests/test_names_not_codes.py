@@ -19,7 +19,7 @@ from slrt.core.status import ICONS, MACHINES
 from slrt.referrals.models import ReferralStatus
 from slrt.wilayah.models import Region
 from slrt.wilayah.names import region_labels, resolve_region, suggest_regions
-from tests.test_referrals_fixtures import build_desk, client_for, make_case, move, referral_in
+from tests.test_referrals_fixtures import build_desk, client_for, make_case, referral_in
 
 pytestmark = pytest.mark.django_db
 

@@ -21,6 +21,12 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // Pressing on a suggestion must not blur the box first: the blur would fire `change` with the
+  // half-typed text and refresh the list before the pick does.
+  document.addEventListener("mousedown", function (e) {
+    if (e.target.closest && e.target.closest(".region-suggest [role=option]")) e.preventDefault();
+  });
+
   document.addEventListener("click", function (e) {
     var option = e.target.closest ? e.target.closest(".region-suggest [role=option]") : null;
     if (option) { e.preventDefault(); pick(option); return; }
