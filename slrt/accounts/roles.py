@@ -46,6 +46,8 @@ CAPABILITIES: dict[str, set[str]] = {
         Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS,
     },
     "import_registry": {Role.ADMIN, Role.MANAJER},
+    # Watching imports: also Dinas Sosial, which follows the registry of its province.
+    "view_imports": {Role.ADMIN, Role.DINSOS, Role.MANAJER},
     "review_duplicates": {Role.ADMIN, Role.MANAJER, Role.BACK_OFFICE},
     "manage_users": {Role.ADMIN},
     # Service desk (issue 3). Who may move a referral between states is in referrals.workflow.

@@ -215,6 +215,18 @@ class ImportJob(models.Model):
         return self.created + self.updated + self.unchanged
 
 
+class ImportJobRegion(models.Model):
+    """How many accepted rows of an import lie in one kabupaten/kota, so the job is visible to
+    the offices whose residents it touched (a CLI import of a whole province included)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="regions")
+    kab_code = models.CharField(max_length=13, db_index=True)
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "kab_code"], name="registry_importjobregion_unique")]
+
+
 class ImportRowError(models.Model):
     """A rejected row (or a warning on an accepted one) of an import, for the error report."""
 

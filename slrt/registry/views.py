@@ -9,7 +9,7 @@ from itertools import islice
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -118,9 +118,12 @@ def household_detail(request, pk):
 
 @region_safe  # import jobs hold counts, not personal data; the list is scoped by the selector
 @login_required
-@capability_required("import_registry")
+@capability_required("view_imports")
 @require_http_methods(["GET", "POST"])
 def import_list(request):
+    can_import = can(request.user, "import_registry")
+    if request.method == "POST" and not can_import:
+        raise PermissionDenied
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -140,7 +143,7 @@ def import_list(request):
                 messages.success(request, _("Berkas diterima; impor sedang berjalan."))
                 return redirect("registry:import_detail", pk=job.pk)
     else:
-        form = ImportUploadForm()
+        form = ImportUploadForm() if can_import else None
     jobs = import_selectors.jobs_for_user(request.user)[:50]
     return render(request, "registry/import_list.html", {"form": form, "jobs": jobs})
 
@@ -154,19 +157,20 @@ def _job(request, pk):
 
 @region_safe  # the job is fetched through the selector's scope
 @login_required
-@capability_required("import_registry")
+@capability_required("view_imports")
 @require_GET
 def import_detail(request, pk):
     job = _job(request, pk)
     progress = import_selectors.import_progress(job)
-    preview = list(islice(import_selectors.error_report_rows(job), ERROR_PREVIEW)) if progress["finished"] else []
+    finished = progress["finished"] and job.full_view
+    preview = list(islice(import_selectors.error_report_rows(job), ERROR_PREVIEW)) if finished else []
     context = {"job": job, "progress": progress, "error_preview": preview}
     return render(request, "registry/import_detail.html", context)
 
 
 @region_safe  # the job is fetched through the selector's scope
 @login_required
-@capability_required("import_registry")
+@capability_required("view_imports")
 @require_GET
 def import_progress(request, pk):
     """The progress fragment that the job page polls every second while the job runs."""
@@ -181,10 +185,12 @@ def import_progress(request, pk):
 
 @region_safe  # the job is fetched through the selector's scope; the report holds row numbers and reasons
 @login_required
-@capability_required("import_registry")
+@capability_required("view_imports")
 @require_GET
 def import_errors(request, pk):
     job = _job(request, pk)
+    if not job.full_view:
+        raise Http404  # rows of other regions (see selectors.imports.jobs_for_user)
     chunks = import_selectors.error_report_csv_chunks(job)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="laporan-galat-impor-{job.pk}.csv"'

@@ -18,6 +18,7 @@ The dialects differ only in JSON functions and the staging write path (`Dialect`
 from slrt.registry.models import (
     Household,
     HouseholdAppearance,
+    ImportJobRegion,
     ImportRowError,
     Person,
     ProgramParticipation,
@@ -332,6 +333,15 @@ class Loader:
                 [self.job_id, True],
             )
         return rejected
+
+    def record_regions(self) -> int:
+        """The kabupaten/kota of the accepted rows (what is left in staging after the whole-file
+        checks), counted per kab in one statement; returns the number of kab/kota touched."""
+        return self.execute(
+            f"INSERT INTO {_table(ImportJobRegion)} (job_id, kab_code, {self.q('rows')}) "
+            f"SELECT %s, kab_code, COUNT(*) FROM {STAGE} GROUP BY kab_code",
+            [self.job_id],
+        )
 
     def _drop_rejected(self) -> None:
         self.execute(f"DELETE FROM {STAGE} WHERE line IN (SELECT line FROM {REJECT})")

@@ -99,6 +99,7 @@ def load(job, progress: ProgressFile) -> dict:
         rejected_in_sql = loader.reject_in_sql(
             sql_messages(), scope_column=scope_column(scope) if scope else "", scope=scope,
         )
+        loader.record_regions()  # which offices see this job (selectors.imports.jobs_for_user)
         # Submitted registry proposals this release settles (same transaction: all or nothing);
         # which of their NIKs the file holds is read from the staging table before the merge drops it.
         from slrt.updates.reconcile import reconcile_release, staged_niks, summary

@@ -5,27 +5,56 @@ import io
 import time
 from collections.abc import Iterator
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 
 from slrt.accounts.roles import can
 from slrt.registry.imports.progress import STALE_AFTER_SECONDS, process_alive, read_progress
-from slrt.registry.models import ImportJob, ImportRowError, ImportStatus
+from slrt.registry.models import ImportJob, ImportJobRegion, ImportRowError, ImportStatus
 from slrt.wilayah.models import NATION_CODE
 
 REPORT_HEADER = ("baris", "kolom", "nilai", "alasan", "jenis")
 KIND_ERROR, KIND_WARNING = "galat", "peringatan"
 
 
+def _kab_in_scope(code: str) -> Q | None:
+    """The ImportJobRegion rows (kab/kota) inside a region scope; None below the kab/kota level,
+    where a job's rows are not placed finely enough to say they touch the scope."""
+    depth = code.count(".")
+    if depth == 0:
+        return Q(kab_code__startswith=f"{code}.")
+    if depth == 1:
+        return Q(kab_code=code)
+    return None
+
+
 def jobs_for_user(user) -> QuerySet[ImportJob]:
-    """Jobs the user may watch: Admin/Manajer only; below the nation, those started by the user
-    or from inside the user's region (jobs from the CLI are visible at the nation level only)."""
-    if not can(user, "import_registry") or not user.region_id:
+    """Jobs the user may watch (Admin, Manajer, Dinsos), each annotated with `full_view` and
+    `region_rows`.
+
+    Visible: at the nation level every job; below it, jobs started by the user or from inside
+    the user's region (`full_view`: totals and error report, since every row of such a job was
+    the starter's to import), and jobs from the CLI or a wider scope whose accepted rows touch
+    the user's kab/kota (ImportJobRegion). Of those the user sees only `region_rows`, the
+    accepted rows in their region: the file's other rows, and its rejected rows (which cannot
+    always be placed in a region — a bad village code belongs to nobody), are another office's.
+    """
+    if not can(user, "view_imports") or not user.region_id:
         return ImportJob.objects.none()
     jobs = ImportJob.objects.select_related("release", "started_by")
     if user.region_id == NATION_CODE:
-        return jobs
+        return jobs.annotate(full_view=Value(True, output_field=BooleanField()),
+                             region_rows=Value(None, output_field=IntegerField()))
     code = user.region_id
-    return jobs.filter(Q(started_by=user) | Q(region_code=code) | Q(region_code__startswith=f"{code}."))
+    own = Q(started_by=user) | Q(region_code=code) | Q(region_code__startswith=f"{code}.")
+    kabs = _kab_in_scope(code)
+    jobs = jobs.annotate(full_view=ExpressionWrapper(own, output_field=BooleanField()))
+    if kabs is None:
+        return jobs.filter(own).annotate(region_rows=Value(None, output_field=IntegerField()))
+    touched = ImportJobRegion.objects.filter(kabs)
+    rows_here = (
+        touched.filter(job=OuterRef("pk")).order_by().values("job").annotate(n=Sum("rows")).values("n")
+    )
+    return jobs.filter(own | Q(pk__in=touched.values("job"))).annotate(region_rows=Subquery(rows_here))
 
 
 def job_for_user(user, job_id) -> ImportJob | None:

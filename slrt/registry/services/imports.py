@@ -33,7 +33,7 @@ from slrt.registry.imports import pipeline
 from slrt.registry.imports.batches import refuse_inside_worker
 from slrt.registry.imports.progress import ProgressFile, imports_dir
 from slrt.registry.imports.reader import ImportFileError
-from slrt.registry.models import ImportJob, ImportRowError, ImportStatus, Source
+from slrt.registry.models import ImportJob, ImportJobRegion, ImportRowError, ImportStatus, Source
 from slrt.registry.selectors.imports import is_stale
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ def run_import(job: ImportJob, *, progress=None) -> ImportJob:
             # A stale or failed run left no rows (its transaction never committed); this is
             # only for jobs re-run after a failure that was recorded.
             ImportRowError.objects.filter(job=job).delete()
+            ImportJobRegion.objects.filter(job=job).delete()
             counts = pipeline.load(job, tracker)
             _finish(job, counts)
             record(job.started_by, "registry.import", job, region_code=job.region_code,
