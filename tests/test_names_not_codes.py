@@ -276,3 +276,25 @@ def test_intake_search_refuses_a_region_outside_the_scope(make_user, client):
     html = client.get("/layanan/baru/", {"q": "Siti", "region": "Soreang"}).content.decode()
     assert "di luar wilayah tugas Anda" in html
     assert Region.objects.filter(name="Soreang", code__startswith="32.01").count() == 0
+
+
+# --- gateway errors in words -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stored", "words"), [
+    ("http_error: HTTP 503", "Gateway sedang bermasalah"),
+    ("http_error: HTTP 401", "periksa token gateway"),
+    ("http_error: HTTP 429", "membatasi jumlah pesan"),
+    ("timeout: TimeoutError", "tidak menjawab tepat waktu"),
+    ("connection: ConnectionRefusedError", "tidak dapat terhubung ke gateway"),
+    ("smtp: SMTPRecipientsRefused", "menolak alamat penerima"),
+    ("invalid_recipient: nomor tidak sah", "tidak dapat dipakai"),
+    ("config: SLRT_SMS_GATEWAY_URL bukan http(s)", "salah diatur"),
+    ("error: ValueError", "galat tak terduga"),
+])
+def test_gateway_errors_reach_the_outbox_in_words(stored, words):
+    from slrt.notifications.errors import error_text
+
+    text = error_text(stored)
+    assert words in text
+    assert stored.split(":")[0] not in text and "Error" not in text

@@ -46,8 +46,13 @@ def test_manajer_sees_the_counts_and_failed_messages_of_their_own_kab_only(clien
     assert response.status_code == 200
     assert _ids(response) == {rows["own"].pk}
     assert response.context["counts"] == {"antre": 1, "terkirim": 0, "gagal": 1}
-    assert response.context["recent_errors"] == ["no_gateway: x", "http_error: HTTP 500"]
+    # In words, never the raw gateway code (issue 9).
+    assert response.context["recent_errors"] == [
+        "Gateway SMS/WhatsApp belum diatur; pesan menunggu sampai diatur.",
+        "Gateway sedang bermasalah; pesan dicoba lagi otomatis.",
+    ]
     html = response.content.decode()
+    assert "http_error" not in html and "HTTP 500" not in html
     assert "ConnectionRefusedError" not in html
     # Addresses are masked; the message text is not shown.
     assert "+6281234567890" not in html and "+6281****890" in html

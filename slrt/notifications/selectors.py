@@ -3,6 +3,7 @@
 from django.db.models import Count
 from django.http import Http404
 
+from .errors import error_text
 from .models import Notification, OutboxStatus
 from .recipients import masked
 
@@ -21,8 +22,8 @@ def outbox_summary(user) -> dict:
         .order_by("-next_attempt_at", "-id")
         .values_list("last_error", flat=True)[:50]
     )
-    # Distinct recent errors: enough to tell "gateway down" from "bad number" at a glance.
-    recent = list(dict.fromkeys(errors))[:LAST_ERRORS]
+    # Distinct recent errors, in words: enough to tell "gateway down" from "bad number" at a glance.
+    recent = list(dict.fromkeys(error_text(e) for e in errors))[:LAST_ERRORS]
     return {"counts": counts, "recent_errors": recent}
 
 
@@ -49,7 +50,7 @@ def row_view(n: Notification) -> dict:
         "next_attempt_at": n.next_attempt_at,
         "sent_at": n.sent_at,
         "created_at": n.created_at,
-        "last_error": n.last_error,
+        "last_error": error_text(n.last_error),
         "retryable": n.status == OutboxStatus.FAILED and n.error_code != "invalid_recipient",
     }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import NATION_CODE, Level, Region, ancestor_codes, level_of, normalize_code
 
@@ -139,16 +140,22 @@ def suggest_regions(user, q: str, levels=None, limit: int = SUGGEST_LIMIT) -> li
                 default=Value(2), output_field=IntegerField(),
             )
         ).order_by("rank", "level", "name", "code")
-    found = list(qs.values_list("code", "name", "level")[:limit])
-    rows = _rows(c for c, _n, _l in found)
+    found = list(qs.values_list("code", "name", "level", "kind")[:limit])
+    rows = _rows(c for c, _n, _l, _k in found)
     out = []
-    for code, nm, level in found:
+    for code, nm, level, kind in found:
         parents = [a for a in reversed(ancestor_codes(code)[:-1]) if a in rows]
         out.append(Suggestion(
-            code=code, name=nm, label=_label(code, rows), level=str(Level(level).label),
+            code=code, name=nm, label=_label(code, rows), level=str(_KIND_LABELS.get(kind) or Level(level).label),
             trail=" · ".join(_prefixed(*rows[a]) for a in parents),
         ))
     return out
+
+
+_KIND_LABELS = {
+    "desa": _lazy("Desa"), "kelurahan": _lazy("Kelurahan"), "kecamatan": _lazy("Kecamatan"),
+    "kabupaten": _lazy("Kabupaten"), "kota": _lazy("Kota"), "provinsi": _lazy("Provinsi"),
+}
 
 
 def _level_names(levels) -> str:
