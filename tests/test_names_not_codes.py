@@ -298,3 +298,21 @@ def test_gateway_errors_reach_the_outbox_in_words(stored, words):
     text = error_text(stored)
     assert words in text
     assert stored.split(":")[0] not in text and "Error" not in text
+
+
+def test_agency_pages_show_names_not_codes_and_filter_by_region_name(make_user, client):
+    from slrt.programs.catalogue import load_agencies
+    from slrt.programs.models import Agency
+
+    load_agencies("32.01")
+    client.force_login(make_user("back_office", "32.01"))
+    html = client.get("/program/lembaga/").content.decode()
+    rsud = Agency.objects.get(code="RSUD-3201")
+    assert rsud.name in html
+    assert not re.search(r">\s*RSUD-3201\s*<", html)
+    detail = client.get(f"/program/lembaga/{rsud.pk}/").content.decode()
+    assert not re.search(r">\s*RSUD-3201\s*<", detail) and "<small>RSUD-3201" not in detail
+    by_name = client.get("/program/lembaga/", {"wilayah": "Kabupaten Bogor"}).content.decode()
+    assert rsud.name in by_name
+    wrong = client.get("/program/lembaga/", {"wilayah": "Xyzzyplaats"}).content.decode()
+    assert "tidak ditemukan" in wrong and "field-error" in wrong

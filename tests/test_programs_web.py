@@ -285,7 +285,7 @@ def test_targeting_web_run_results_export_and_scope(client, make_user, make_pers
     assert f'data-household="{p.household_id}"' in page and 'data-desa="32.01.02.2001"' in page
     assert p.household.nomor_kk in page
     bad = client.get(f"/program/penargetan/{run.pk}/?desa=xx")
-    assert bad.status_code == 200 and "Kode wilayah tidak sah" in bad.content.decode()
+    assert bad.status_code == 200 and "Wilayah “xx” tidak ditemukan" in bad.content.decode()
     export = client.get(f"/program/penargetan/{run.pk}/excel/")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
     other = make_user("manajer", "32.02")

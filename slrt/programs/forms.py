@@ -5,6 +5,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from slrt.wilayah.forms import RegionField, bind_user
+from slrt.wilayah.models import Level
+
 from .models import Agency, AgencyService, TargetingError
 from .rules import FIELDS, OPS
 
@@ -111,23 +114,26 @@ class AgencyServiceForm(forms.ModelForm):
 
 
 class TargetingStartForm(forms.Form):
-    region = forms.CharField(label=_("Kabupaten/kota"), max_length=5, help_text=_("Kode Kemendagri, mis. 32.04"))
+    region = RegionField(label=_("Kabupaten/kota"), levels=(Level.KABUPATEN,),
+                         help_text=_("Ketik nama lalu pilih dari saran, mis. Kabupaten Bandung (atau kodenya, 32.04)."))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        bind_user(self, user)
 
 
 class ErrorFilterForm(forms.Form):
     program = forms.CharField(required=False, max_length=40)
     kind = forms.ChoiceField(required=False, choices=[("", _("Semua"))] + list(TargetingError.Kind.choices))
-    desa = forms.RegexField(
-        required=False,
-        regex=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$",
-        error_messages={"invalid": _("Kode wilayah tidak sah, mis. 32.04.01.2001.")},
-    )
+    desa = RegionField(label=_("Wilayah (desa/kecamatan)"), required=False, levels=(Level.KECAMATAN, Level.DESA))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        bind_user(self, user)
 
 
 def _kab_only(form):
     region = form.cleaned_data.get("region")
-    from slrt.wilayah.models import Level
-
     if region is not None and region.level not in (Level.PROVINSI, Level.KABUPATEN):
         raise forms.ValidationError(_("Wilayah lembaga harus provinsi atau kabupaten/kota."))
     return region

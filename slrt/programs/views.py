@@ -14,6 +14,8 @@ from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.cases.decisions import program_overrides
 from slrt.core.http import capability_required
+from slrt.wilayah.forms import RegionInput
+from slrt.wilayah.names import resolve_region
 
 from . import forms as f
 from .models import AgencyKind, Sector
@@ -138,7 +140,14 @@ def rule_row(request):
 @capability_required("view_cases")
 @require_GET
 def agency_list(request):
-    region = request.GET.get("wilayah", "").strip()[:13]
+    typed = request.GET.get("wilayah", "").strip()[:200]
+    region, region_error = "", ""
+    if typed:
+        # A typed name or a code, like every region filter (the directory itself is not scoped).
+        try:
+            region = resolve_region(request.user, typed).code
+        except ValidationError as exc:
+            region_error = exc.messages[0]
     kind = request.GET.get("jenis", "")
     agencies = catalogue_selectors.list_agencies(
         region=region or None, kind=kind if kind in AgencyKind.values else None, q=request.GET.get("q", "")[:80] or None
@@ -149,7 +158,8 @@ def agency_list(request):
         {
             "agencies": agencies,
             "kinds": AgencyKind.choices,
-            "region": region,
+            "region_box": RegionInput().render("wilayah", typed, {"id": "f-w"}),
+            "region_error": region_error,
             "kind": kind,
             "q": request.GET.get("q", ""),
             "may_manage": can(request.user, "manage_agencies"),
@@ -244,7 +254,7 @@ def household_assessment(request, pk):
 @require_http_methods(["GET", "POST"])
 def targeting_list(request):
     initial = {"region": request.user.region_id if len(request.user.region_id or "") == 5 else ""}
-    form = f.TargetingStartForm(request.POST or None, initial=initial)
+    form = f.TargetingStartForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             run = targeting_services.run_targeting(request.user, form.cleaned_data["region"].strip())
@@ -273,7 +283,7 @@ def targeting_list(request):
 @require_GET
 def targeting_detail(request, pk):
     run = targeting_selectors.get_run(request.user, pk)
-    filters = f.ErrorFilterForm(request.GET or None)
+    filters = f.ErrorFilterForm(request.GET or None, user=request.user)
     c = filters.cleaned_data if filters.is_valid() else {}
     program, kind, desa = c.get("program") or None, c.get("kind") or None, c.get("desa") or None
     try:
