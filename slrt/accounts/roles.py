@@ -48,6 +48,8 @@ CAPABILITIES: dict[str, set[str]] = {
     "import_registry": {Role.ADMIN, Role.MANAJER},
     # Watching imports: also Dinas Sosial, which follows the registry of its province.
     "view_imports": {Role.ADMIN, Role.DINSOS, Role.MANAJER},
+    # Letterheads and signatories of the secretariat and its Puskesos posts (desk settings).
+    "manage_letterhead": {Role.ADMIN, Role.MANAJER},
     "review_duplicates": {Role.ADMIN, Role.MANAJER, Role.BACK_OFFICE},
     "manage_users": {Role.ADMIN},
     # Service desk (issue 3). Who may move a referral between states is in referrals.workflow.

@@ -400,8 +400,17 @@ def _next_letter_number(case, year: int) -> str:
 
 
 def issue_letter(actor, case, kind, *, recommendation=None, referral=None, signer=None) -> Letter:
-    """Issue a numbered letter with a verification token. Call inside the caller's transaction."""
+    """Issue a numbered letter with a verification token. Call inside the caller's transaction.
+
+    The issuing desk's default signatory signs it (name, title, NIP); a desk without one has
+    the deciding officer sign, without a NIP."""
+    from slrt.wilayah.desks import default_signatory, issuing_desk
+
     name, title = signer_of(signer or actor, case)
+    nip = ""
+    signatory = default_signatory(issuing_desk(case, signer or actor))
+    if signatory is not None:
+        name, title, nip = signatory.name, signatory.title, signatory.nip
     letter = Letter.objects.create(
         case=case,
         kind=kind,
@@ -411,6 +420,7 @@ def issue_letter(actor, case, kind, *, recommendation=None, referral=None, signe
         referral=referral,
         signer_name=name,
         signer_title=title,
+        signer_nip=nip,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record(actor, "letter.issue", letter, region_code=case.desa_code, detail={"case": case.pk, "kind": kind})

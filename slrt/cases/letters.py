@@ -11,7 +11,8 @@ from slrt.accounts.roles import can
 from slrt.core.pdf import Document, render
 from slrt.core.public import public_url
 from slrt.registry.nik import mask_nik
-from slrt.wilayah.models import Region, Secretariat
+from slrt.wilayah.desks import issuing_desk, letter_desk, letterhead_of
+from slrt.wilayah.models import Region
 
 from .models import LetterKind
 
@@ -20,8 +21,9 @@ def verify_url(letter) -> str:
     return f"{public_url()}/v/{letter.token}"
 
 
-def office_of(case) -> tuple[str, list[str], str]:
-    """(office name, address lines, place) of the Dinas Sosial of the case's kabupaten/kota."""
+def office_of(case, desk=None) -> tuple[str, list[str], str]:
+    """(office name, letterhead lines, place) for a letter of the case: the Dinas Sosial of the
+    case's kabupaten/kota, then the issuing desk's own letterhead (name, address, phone, email)."""
     kab = Region.objects.filter(code=case.kab_code).first()
     kab_name = kab.name if kab else case.kab_code
     lower = kab_name.lower()
@@ -29,12 +31,20 @@ def office_of(case) -> tuple[str, list[str], str]:
         kind = _("Kabupaten") if kab and kab.kind != "kota" else _("Kota")
         kab_name = f"{kind} {kab_name}"
     office = _("Dinas Sosial %(region)s") % {"region": kab_name}
-    lines = [_("Sekretariat Sistem Layanan dan Rujukan Terpadu (SLRT)")]
-    secretariat = Secretariat.objects.filter(region_id=case.kab_code).first()
-    if secretariat:
-        lines += [secretariat.address, _("Telp. %(phone)s") % {"phone": secretariat.phone} if secretariat.phone else ""]
+    head = letterhead_of(desk if desk is not None else issuing_desk(case))
+    lines = [head.name if head else _("Sekretariat Sistem Layanan dan Rujukan Terpadu (SLRT)")]
+    if head:
+        contact = [_("Telp. %(phone)s") % {"phone": head.phone} if head.phone else "",
+                   _("Email %(email)s") % {"email": head.email} if head.email else ""]
+        lines += [head.address, " · ".join(c for c in contact if c)]
     place = kab_name.split(" ", 1)[-1] if " " in kab_name else kab_name
     return office, [line for line in lines if line], place
+
+
+def addressee_of(referral) -> list[str]:
+    """*Yth.* the head of the receiving agency, its name and address."""
+    agency = referral.agency
+    return [_("Kepada Yth."), _("Kepala %(agency)s") % {"agency": agency.name}, agency.address, _("di tempat")]
 
 
 def initials(name: str) -> str:
@@ -51,7 +61,9 @@ TITLES = {
 
 def document_for(letter, viewer) -> Document:
     case = letter.case
-    office, lines, place = office_of(case)
+    desk = letter_desk(letter)
+    office, lines, place = office_of(case, desk)
+    head = letterhead_of(desk)
     nik = case.applicant_nik
     shown_nik = (nik if can(viewer, "see_full_nik") else mask_nik(nik)) if nik else "—"
     facts = [
@@ -120,6 +132,9 @@ def document_for(letter, viewer) -> Document:
         facts=[(str(k), str(v)) for k, v in facts],
         paragraphs=[str(p) for p in paragraphs],
         signature=(f"{place}, {date}", letter.signer_title, letter.signer_name),
+        signature_nip=letter.signer_nip,
+        logo_path=head.logo_path if head else "",
+        addressee=[str(line) for line in addressee_of(ref) if line] if ref is not None else [],
         qr_url=verify_url(letter),
         qr_caption=_("Pindai untuk memeriksa keaslian surat ini"),
     )

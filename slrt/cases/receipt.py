@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from slrt.core.pdf import Document, render
 from slrt.core.public import public_url
+from slrt.wilayah.desks import issuing_desk, letterhead_of
 from slrt.wilayah.models import Region
 
 from .models import Case
@@ -34,13 +35,15 @@ def desk_name(case: Case) -> str:
 def receipt_pdf(case: Case, status_code: str) -> bytes:
     kab = Region.objects.filter(code=case.kab_code).first()
     office = _("Dinas Sosial %(name)s") % {"name": kab.name if kab else case.kab_code}
-    lines = []
-    if case.secretariat_id:
-        lines = [case.secretariat.address, case.secretariat.phone]
+    # The letterhead of the desk the resident came to (the Puskesos post, else the secretariat).
+    head = letterhead_of(case.puskesos if case.puskesos_id else issuing_desk(case))
+    lines = [head.address, _("Telp. %(phone)s") % {"phone": head.phone} if head.phone else "",
+             head.email] if head else []
     needs = "; ".join(f"{n.get_sector_display()}: {n.description[:120]}" for n in case.needs.all())
     doc = Document(
         office=office,
         office_lines=[line for line in lines if line],
+        logo_path=head.logo_path if head else "",
         title=_("Tanda Terima Layanan SLRT"),
         number=case.ticket,
         facts=[

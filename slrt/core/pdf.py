@@ -26,6 +26,9 @@ class Document:
     facts: list[tuple[str, str]] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     signature: tuple[str, str, str] | None = None  # (place and date, title, name)
+    signature_nip: str = ""  # printed under the signer's name
+    logo_path: str = ""  # the desk's logo beside the letterhead
+    addressee: list[str] = field(default_factory=list)  # "Yth. …" lines above the facts
     qr_url: str = ""
     qr_caption: str = ""
     small: bool = False  # A5 receipt instead of an A4 letter
@@ -51,15 +54,28 @@ def render(doc: Document) -> bytes:
         topMargin=12 * mm,
         bottomMargin=12 * mm,
     )
-    story = [
+    heading = [
         Paragraph(f"<b>{escape(doc.office.upper())}</b>", styles["Heading3"]),
         *[Paragraph(escape(line), body) for line in doc.office_lines if line],
+    ]
+    if doc.logo_path:
+        # Logo left of the letterhead text, like a printed kop surat; its aspect ratio is kept.
+        logo = Image(doc.logo_path)
+        scale = (20 * mm) / max(logo.imageWidth, logo.imageHeight)
+        logo.drawWidth, logo.drawHeight = logo.imageWidth * scale, logo.imageHeight * scale
+        story = [Table([[logo, heading]], colWidths=[24 * mm, pdf.width - 24 * mm],
+                       style=[("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)])]
+    else:
+        story = heading
+    story += [
         Table([[""]], colWidths=[pdf.width], style=[("LINEABOVE", (0, 0), (-1, -1), 1.5, colors.black)]),
         Paragraph(escape(doc.title), head),
     ]
     if doc.number:
         story.append(Paragraph(f"<para alignment='center'>{escape(doc.number)}</para>", body))
     story.append(Spacer(1, 4 * mm))
+    if doc.addressee:
+        story += [Paragraph("<br/>".join(escape(line) for line in doc.addressee if line), body), Spacer(1, 4 * mm)]
     if doc.facts:
         rows = [[Paragraph(escape(k), body), Paragraph(escape(v), body)] for k, v in doc.facts]
         table = Table(rows, colWidths=[pdf.width * 0.35, pdf.width * 0.65])
@@ -73,7 +89,10 @@ def render(doc: Document) -> bytes:
         tail.append([Image(io.BytesIO(qr_png(doc.qr_url)), width=size, height=size), caption])
     if doc.signature:
         place, title, name = doc.signature
-        sign = Paragraph(f"{escape(place)}<br/>{escape(title)}<br/><br/><br/><br/><b><u>{escape(name)}</u></b>", body)
+        nip = f"<br/>NIP {escape(doc.signature_nip)}" if doc.signature_nip else ""
+        sign = Paragraph(
+            f"{escape(place)}<br/>{escape(title)}<br/><br/><br/><br/><b><u>{escape(name)}</u></b>{nip}", body
+        )
         if tail:
             tail[0].append(sign)
         else:

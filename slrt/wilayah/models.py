@@ -73,6 +73,9 @@ class Secretariat(models.Model):
     name = models.CharField(_("nama"), max_length=200)
     address = models.TextField(_("alamat"), blank=True)
     phone = models.CharField(_("telepon"), max_length=40, blank=True)
+    # Letterhead (kop surat) of the letters this desk issues; set on the desk settings page.
+    email = models.EmailField(_("email"), blank=True)
+    logo = models.FileField(_("logo"), upload_to="kop/", blank=True)
 
     class Meta:
         verbose_name = _("sekretariat SLRT")
@@ -90,6 +93,9 @@ class Puskesos(models.Model):
     secretariat = models.ForeignKey(Secretariat, on_delete=models.PROTECT, related_name="puskesos")
     name = models.CharField(_("nama"), max_length=200)
     address = models.TextField(_("alamat"), blank=True)
+    phone = models.CharField(_("telepon"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    logo = models.FileField(_("logo"), upload_to="kop/", blank=True)
 
     class Meta:
         verbose_name = _("Puskesos")
@@ -97,3 +103,34 @@ class Puskesos(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Signatory(models.Model):
+    """Who signs the letters of one desk (a secretariat or a Puskesos post): name, title, NIP.
+    The desk's default signatory signs its letters; without one, the approving officer does."""
+
+    secretariat = models.ForeignKey(Secretariat, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="signatories")
+    puskesos = models.ForeignKey(Puskesos, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="signatories")
+    name = models.CharField(_("nama"), max_length=120)
+    title = models.CharField(_("jabatan"), max_length=160)
+    nip = models.CharField(_("NIP"), max_length=18)
+    is_default = models.BooleanField(_("penanda tangan utama"), default=False)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(secretariat__isnull=False, puskesos__isnull=True)
+                | models.Q(secretariat__isnull=True, puskesos__isnull=False),
+                name="wilayah_signatory_one_desk",
+            ),
+            models.UniqueConstraint(fields=["secretariat"], condition=models.Q(is_default=True),
+                                    name="wilayah_signatory_one_default_secretariat"),
+            models.UniqueConstraint(fields=["puskesos"], condition=models.Q(is_default=True),
+                                    name="wilayah_signatory_one_default_puskesos"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.title})"
