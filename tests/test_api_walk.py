@@ -266,3 +266,41 @@ def test_every_id_a_write_needs_is_in_an_api_answer(scene):
     assert referral["need_id"] == created["needs"][0]["id"]
     detail = ok(bo.get(f"/api/v1/cases/{created['id']}"))
     assert detail["recommendation_ids"] == [rec["id"]] and detail["referral_ids"] == approved["referral_ids"]
+
+
+def test_staff_list_is_for_assigners_only_and_filters_by_role(scene):
+    assert login("mitra").get("/api/v1/staff", {"region": DESA}).status_code == 403
+    fo = ok(login("fo").get("/api/v1/staff", {"region": DESA, "role": "back_office"}))
+    assert [s["username"] for s in fo] == ["walk-bo"]
+    bad = login("fo").get("/api/v1/staff", {"region": DESA, "role": "kepala"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_role"
+
+
+def test_pdf_downloads_are_audited_and_out_of_scope_letters_are_404(scene):
+    from slrt.audit.models import AuditEvent
+
+    fo, bo, manajer = login("fo"), login("bo"), login("manajer")
+    person = ok(fo.get("/api/v1/people", {"q": RESIDENT}))["items"][0]
+    created = post(
+        fo,
+        "/api/v1/cases",
+        {
+            "person_id": person["id"], "complaint_type": "pengaduan", "channel": "sekretariat",
+            "needs": [{"sector": "sosial_ekonomi", "description": "Bantuan usaha"}], "consent": CONSENT,
+            "consent_given": True, "consent_share_agencies": True, "consent_purpose": CONSENT["purpose"],
+        },
+        201,
+    )
+    rec = post(
+        bo, f"/api/v1/cases/{created['id']}/recommendations",
+        {"need_id": created["needs"][0]["id"], "kind": "puskesos"}, 201,
+    )
+    letter_id = post(manajer, f"/api/v1/recommendations/{rec['id']}/approve", {"version": rec["version"]})[
+        "letter_ids"
+    ][0]
+    assert is_pdf(bo.get(f"/api/v1/letters/{letter_id}/pdf"))
+    assert is_pdf(fo.post(f"/api/v1/cases/{created['id']}/receipt.pdf", {"status_code": created["status_code"]},
+                          content_type="application/json"))
+    assert login("bo_other").get(f"/api/v1/letters/{letter_id}/pdf").status_code == 404
+    assert AuditEvent.objects.filter(action="letter.download", object_id=str(letter_id)).count() == 1
+    assert AuditEvent.objects.filter(action="case.receipt", object_id=str(created["id"])).count() == 1
