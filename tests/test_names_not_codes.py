@@ -316,3 +316,40 @@ def test_agency_pages_show_names_not_codes_and_filter_by_region_name(make_user, 
     assert rsud.name in by_name
     wrong = client.get("/program/lembaga/", {"wilayah": "Xyzzyplaats"}).content.decode()
     assert "tidak ditemukan" in wrong and "field-error" in wrong
+
+
+# --- visits and proposals: region filters by name, names in lists ------------------------------
+
+
+def test_visit_list_filters_by_region_name_and_names_villages(make_user, make_person, client):
+    from slrt.fieldwork import services as field_services
+    from slrt.fieldwork.models import VisitKind
+
+    man = make_user("manajer", "32.01")
+    for desa, name in ((WANAHERANG, "Asep Sunandar"), (PUSPASARI, "Ujang Komar")):
+        hh = make_person(desa_code=desa, nama=name, sex="L").household
+        field_services.assign_visit(man, kind=VisitKind.VERIFICATION, assigned_to=make_user("fasilitator", desa),
+                                    due_date=dt.date.today(), household=hh)
+    client.force_login(man)
+    html = client.get("/lapangan/kunjungan/").content.decode()
+    assert "Desa Wanaherang, Kec. Gunungputri" in html and "Desa Puspasari, Kec. Citeureup" in html
+    html = client.get("/lapangan/kunjungan/", {"wilayah": "Kec. Citeureup"}).content.decode()
+    assert "Desa Puspasari, Kec. Citeureup" in html and "Desa Wanaherang" not in html
+    # The assign form names each facilitator's village, not its code.
+    form = client.get("/lapangan/kunjungan/baru/").content.decode()
+    assert "Desa Wanaherang, Kec. Gunungputri" in form and "· 32.01.02.2001" not in form
+
+
+def test_proposal_list_filters_by_region_name(make_user, make_person, client):
+    from slrt.updates import services as update_services
+
+    man = make_user("manajer", "32.01")
+    for desa in (WANAHERANG, PUSPASARI):
+        person = make_person(desa_code=desa)
+        update_services.draft_proposal(man, kind="perubahan", data={"nik": person.nik, "pekerjaan": "Petani"})
+    client.force_login(man)
+    html = client.get("/usulan/", {"desa": "Wanaherang"}).content.decode()
+    assert "Desa Wanaherang, Kec. Gunungputri" in html
+    assert "Desa Puspasari" not in html
+    html = client.get("/usulan/", {"desa": "Kec. Citeureup"}).content.decode()
+    assert "Desa Puspasari, Kec. Citeureup" in html and "Desa Wanaherang" not in html

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from slrt.accounts.roles import can
+from slrt.accounts.scoping import region_q
 from slrt.audit.services import record
 
 from .formdefs import VERIFICATION_BASE
@@ -67,8 +68,8 @@ def task_list(user):
     )
 
 
-def visits_for(user, *, mine=False, status=None, kind=None):
-    """Visits in scope (supervisors: their area; facilitators: their own)."""
+def visits_for(user, *, mine=False, status=None, kind=None, region=None):
+    """Visits in scope (supervisors: their area; facilitators: their own), optionally in one region."""
     qs = Visit.objects.for_user(user).select_related("assigned_to", "household", "proposal", "referral", "case")
     if mine or not can(user, "assign_visits"):
         qs = qs.filter(assigned_to=user)
@@ -76,6 +77,8 @@ def visits_for(user, *, mine=False, status=None, kind=None):
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
+    if region:
+        qs = qs.filter(region_q(region))
     return qs.order_by("-updated_at", "-pk")
 
 

@@ -21,12 +21,13 @@ from slrt.audit.services import record
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError
+from slrt.wilayah.forms import bind_user
 from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
 
 from . import selectors, services
 from .formdefs import FORMS
 from .models import SubmissionAttachment, SubmissionStatus, VisitKind, VisitStatus
-from .webforms import AssignVisitForm, ReviewForm
+from .webforms import AssignVisitForm, ReviewForm, VisitRegionForm
 from .workflow import OPEN_VISIT
 
 PAGE_SIZE = 25
@@ -130,9 +131,13 @@ def visit_list(request):
     status = request.GET.get("status") or None
     if status not in VisitStatus.values:
         status = None
-    page = Paginator(selectors.visits_for(request.user, status=status), PAGE_SIZE).get_page(request.GET.get("hal"))
+    region_form = bind_user(VisitRegionForm(request.GET or None), request.user)
+    region = region_form.cleaned_data.get("wilayah") if region_form.is_valid() else None
+    visits = selectors.visits_for(request.user, status=status, region=region or None)
+    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("hal"))
     return render(request, "fieldwork/visit_list.html", {
         "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
+        "region_form": region_form,
         "can_assign": can(request.user, "assign_visits"),
         "desa_names": region_names(v.desa_code for v in page),
     })

@@ -6,6 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from slrt.wilayah.forms import RegionField
+from slrt.wilayah.models import Level
+from slrt.wilayah.names import region_labels
+
 from .models import VisitKind
 
 
@@ -22,11 +26,21 @@ class AssignVisitForm(forms.Form):
 
     def __init__(self, *args, staff=(), **kwargs):
         super().__init__(*args, **kwargs)
+        staff = list(staff)
+        places = region_labels(u.region_id for u in staff)  # names, not codes; one query
         self.fields["assigned_to"].choices = [("", "—")] + [
-            (str(u.pk), f"{u.get_full_name() or u.username} · {u.get_role_display()} · {u.region_id}") for u in staff
+            (str(u.pk), f"{u.get_full_name() or u.username} · {u.get_role_display()} · "
+                        f"{places.get(u.region_id, u.region_id)}")
+            for u in staff
         ]
         if not self.is_bound:
             self.fields["due_date"].initial = timezone.localdate() + dt.timedelta(days=7)
+
+
+class VisitRegionForm(forms.Form):
+    """The visit list's region filter (status stays a plain select on the page)."""
+
+    wilayah = RegionField(label=_("Wilayah"), required=False, levels=(Level.KECAMATAN, Level.DESA))
 
 
 class ReviewForm(forms.Form):

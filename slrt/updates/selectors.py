@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 
 from slrt.accounts.roles import can
-from slrt.accounts.scoping import in_scope
+from slrt.accounts.scoping import in_scope, region_q
 from slrt.audit.services import record
 from slrt.wilayah.models import NATION_CODE, Level, Region, level_of
 
@@ -19,8 +19,8 @@ def proposals_for(user, *, status=None, kind=None, desa=None, q=None, batch=None
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    if desa:
-        qs = qs.filter(desa_code=desa)
+    if desa:  # a desa or a kecamatan (the region filter takes either)
+        qs = qs.filter(region_q(desa))
     if batch:
         qs = qs.filter(batch_id=batch)
     if q:

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 @capability_required("view_registry")
 @require_GET
 def proposal_list(request):
-    form = ProposalFilterForm(request.GET or None)
+    form = ProposalFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     page = Paginator(selectors.proposals_for(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("hal"))
     if filters.get("q"):

@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from slrt.wilayah.forms import RegionField, bind_user
+from slrt.wilayah.models import Level
+
 from .models import MeetingKind, ProposalKind, ProposalStatus, RemovalReason
 from .services import ROW_COLUMNS
 
@@ -24,9 +27,13 @@ class ProposalFilterForm(forms.Form):
                                choices=[("", _("Semua status"))] + list(ProposalStatus.choices))
     kind = forms.ChoiceField(label=_("Jenis"), required=False,
                              choices=[("", _("Semua jenis"))] + list(ProposalKind.choices))
-    desa = forms.CharField(label=_("Kode desa"), required=False, max_length=13)
+    desa = RegionField(label=_("Wilayah"), required=False, levels=(Level.KECAMATAN, Level.DESA))
     q = forms.CharField(label=_("Cari (NIK, KK, nama, nomor)"), required=False, max_length=100)
     batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        bind_user(self, user)
 
     def filters(self) -> dict:
         if not self.is_valid():
