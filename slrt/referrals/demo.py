@@ -45,12 +45,20 @@ def _recommend(bo, manajer, case, kind, *, program=None, service=None, note="", 
     rec = decisions.draft_recommendation(bo, need, kind, program=program, service=service, note=note)
     if approve is None:
         return rec
+    # The demo families' desil is drawn at random: where the matching says not eligible, the
+    # Manajer approves with an override and a reason, as a real office would have to.
+    match = decisions.recommendation_eligibility(rec) if approve else None
+    override = match is not None and not match.eligible
     return decisions.decide_recommendation(
         manajer,
         rec,
         approve=approve,
         expected_version=rec.version,
         note="" if approve else "Sudah menerima bantuan serupa bulan ini",
+        override=override,
+        override_reason="Hasil kunjungan: penghasilan keluarga turun, desil registri belum diperbarui"
+        if override
+        else "",
     )
 
 
