@@ -83,10 +83,11 @@ def test_registered_nik_is_refused_and_registry_person_is_picked(api, make_user,
 
 def test_consent_rules_in_api(api, make_user, make_person):
     call = api(make_user("front_office", "32.01"))
-    response = call("post", "/api/v1/cases", payload(person_id=make_person().pk, consent={"given": False}))
+    no = {"given": False, "share_with_agencies": False}
+    response = call("post", "/api/v1/cases", payload(person_id=make_person().pk, consent=no))
     assert response.status_code == 422 and response.json()["code"] == "consent_required"
     response = call(
-        "post", "/api/v1/cases", payload(phone="", consent={"given": False}, new_person={"name": "", "desa_code": DESA})
+        "post", "/api/v1/cases", payload(phone="", consent=no, new_person={"name": "", "desa_code": DESA})
     )
     assert response.status_code == 201
     assert response.json()["applicant"]["name"] == "" and response.json()["consent"]["given"] is False

@@ -20,6 +20,7 @@ def _intake():
         complaint_type="pengaduan",
         channel="sekretariat",
         consent_given=True,
+        consent_share_agencies=False,
         consent_purpose="Penanganan",
         needs=[{"sector": "pangan", "description": "Beras"}],
     )

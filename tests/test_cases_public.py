@@ -44,6 +44,7 @@ def issued(make_user):
             channel="sekretariat",
             phone=PHONE,
             consent_given=True,
+            consent_share_agencies=False,
             consent_purpose="Penanganan",
             needs=[{"sector": "kesehatan", "description": "Rawat inap"}],
         ),

@@ -214,12 +214,12 @@ def test_consent_purpose_required_when_consent_given(fo):
 
 def test_without_consent_no_personal_data_is_recorded(fo, make_person):
     with pytest.raises(ValidationError) as exc:
-        services.create_case(fo, intake(consent_given=False), person=make_person())
+        services.create_case(fo, intake(consent_given=False, consent_share_agencies=False), person=make_person())
     assert "consent_given" in exc.value.message_dict
     # Anonymous: no contact, no registry link, no proposal, no message.
     result = services.create_case(
         fo,
-        intake(consent_given=False, phone="", complaint_type="saran"),
+        intake(consent_given=False, consent_share_agencies=False, phone="", complaint_type="saran"),
         new_person=services.NewPerson(name="", desa_code=DESA),
     )
     case = result.case

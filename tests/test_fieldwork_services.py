@@ -238,7 +238,7 @@ def test_a_new_household_from_intake_is_verified_on_its_draft_proposal(field):
     fo = field.make_user("front_office", "32.01")
     intake = Intake(complaint_type="pengaduan", channel="sekretariat",
                     needs=[{"sector": "pangan", "description": "Tidak punya beras"}], consent_given=True,
-                    consent_purpose="layanan SLRT")
+                    consent_share_agencies=True, consent_purpose="layanan SLRT")
     nik = nik_for(dt.date(1980, 1, 1))
     case = create_case(fo, intake, new_person=NewPerson(name="Ujang Baru", desa_code=DESA, nik=nik)).case
     visit = Visit.objects.system().get(case=case)
@@ -350,7 +350,8 @@ def test_a_field_complaint_becomes_a_case_with_the_registry_person(field):
 
 
 def test_an_anonymous_field_complaint_keeps_no_personal_data(field):
-    values = {"persetujuan": "tidak", "nik": field.wife.nik, "nama": "Rina", "kode_wilayah": DESA,
+    values = {"persetujuan": "tidak", "boleh_dibagikan": "tidak", "nik": field.wife.nik, "nama": "Rina",
+              "kode_wilayah": DESA,
               "telepon": "081234567890", "jenis_keluhan": "saran", "urgensi": "biasa", "sektor": "pangan",
               "uraian": "Bantuan beras telat"}
     result = services.receive(field.fas, form_id="slrt_pengaduan", instance_id="uuid:anon", values=values, base={})
@@ -417,3 +418,35 @@ def test_a_corrected_resubmission_after_return_updates_the_earlier_proposals(fie
     assert third.status == SubmissionStatus.REVIEW, third.errors
     assert proposals().get(kind=ProposalKind.REMOVAL).status == ProposalStatus.CANCELLED
     assert proposals().filter(kind=ProposalKind.CHANGE).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("leave_out", "field_name"),
+    [("persetujuan", "persetujuan"), ("boleh_dibagikan", "boleh_dibagikan")],
+)
+def test_a_field_complaint_without_a_consent_answer_is_invalid_and_names_the_question(field, leave_out, field_name):
+    """The ODK complaint (and the sync API push, which runs the same receive) needs both answers."""
+    values = {"persetujuan": "ya", "tujuan_persetujuan": "Layanan SLRT", "boleh_dibagikan": "ya",
+              "nama": "Rina", "kode_wilayah": DESA, "jenis_keluhan": "pengaduan", "urgensi": "biasa",
+              "sektor": "pangan", "uraian": "Butuh beras"}
+    del values[leave_out]
+    result = services.receive(field.fas, form_id="slrt_pengaduan", instance_id=f"uuid:no-{leave_out}",
+                              values=values, base={})
+    assert result.status == SubmissionStatus.INVALID
+    assert "pilih Ya atau Tidak" in " ".join(result.errors[field_name])
+    from slrt.cases.models import Case
+
+    assert not Case.objects.system().exists()
+
+
+def test_a_field_complaint_records_the_share_answer_as_given(field):
+    values = {"persetujuan": "ya", "tujuan_persetujuan": "Layanan SLRT", "boleh_dibagikan": "tidak",
+              "nama": "Rina", "kode_wilayah": DESA, "jenis_keluhan": "pengaduan", "urgensi": "biasa",
+              "sektor": "pangan", "uraian": "Butuh beras"}
+    result = services.receive(field.fas, form_id="slrt_pengaduan", instance_id="uuid:share-no", values=values,
+                              base={})
+    assert result.status == SubmissionStatus.REVIEW, result.errors
+    from slrt.cases.models import Case
+
+    case = Case.objects.system().get()
+    assert case.consent_given and not case.consent_share_agencies

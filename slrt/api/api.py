@@ -66,9 +66,21 @@ def error(request, status: int, code: str, detail, **extra):
     return api.create_response(request, {"code": code, "detail": detail, **extra}, status=status)
 
 
+def _field_name(loc) -> str:
+    """`["body", "payload", "consent", "given"]` → `consent.given` (the name the client sent)."""
+    parts = [str(p) for p in loc]
+    parts = parts[2:] if parts[:1] == ["body"] and len(parts) > 2 else parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc):
-    return error(request, 422, "validation_error", _("Masukan tidak valid."), errors=exc.errors)
+    # A missing field is named in the message itself, so a client sees at once what to send.
+    missing = [name for e in exc.errors if e.get("type") == "missing" if (name := _field_name(e.get("loc", ())))]
+    detail = _("Masukan tidak valid.")
+    if missing:
+        detail = _("Masukan tidak valid: wajib diisi: %(fields)s.") % {"fields": ", ".join(missing)}
+    return error(request, 422, "validation_error", detail, errors=exc.errors)
 
 
 @api.exception_handler(ValidationError)

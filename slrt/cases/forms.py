@@ -13,6 +13,7 @@ from slrt.programs.models import Sector
 from slrt.wilayah.forms import RegionField, bind_user
 from slrt.wilayah.models import Level
 
+from . import consent
 from .models import CaseStatus, Channel, ComplaintType, NeedStatus, Urgency
 
 DEFAULT_PURPOSE = _("Penanganan keluhan, asesmen kebutuhan, dan rujukan layanan sosial oleh SLRT")
@@ -29,6 +30,19 @@ def apply_errors(form, exc: ValidationError, mapping: dict | None = None) -> Non
         field = mapping.get(key, key)
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+class YesNoField(forms.TypedChoiceField):
+    """A required Ya/Tidak question shown as two radio buttons with neither one checked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=consent.YES_NO,
+            coerce=consent.answer,
+            empty_value=None,
+            widget=forms.RadioSelect,
+            **kwargs,
+        )
 
 
 class VersionField(forms.IntegerField):
@@ -99,14 +113,19 @@ class IntakeForm(forms.Form):
         label=_("Uraian keluhan"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    consent_given = forms.BooleanField(
-        label=_("Warga menyetujui data pribadinya dicatat dan diproses (UU PDP)"), required=False, initial=True
+    # Two separate questions, nothing chosen in advance (UU PDP): the resident answers each one.
+    consent_given = YesNoField(
+        label=consent.RECORD_QUESTION,
+        help_text=consent.RECORD_PURPOSE,
+        error_messages={"required": consent.RECORD_UNANSWERED},
     )
     consent_purpose = forms.CharField(
         label=_("Tujuan pemrosesan data"), max_length=255, required=False, initial=DEFAULT_PURPOSE
     )
-    consent_share_agencies = forms.BooleanField(
-        label=_("Warga setuju datanya dibagikan ke lembaga rujukan"), required=False
+    consent_share_agencies = YesNoField(
+        label=consent.SHARE_QUESTION,
+        help_text=consent.SHARE_PURPOSE,
+        error_messages={"required": consent.SHARE_UNANSWERED},
     )
 
 

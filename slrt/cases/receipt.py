@@ -15,6 +15,7 @@ from slrt.core.public import public_url
 from slrt.wilayah.desks import issuing_desk, letterhead_of
 from slrt.wilayah.models import Region
 
+from .consent import receipt_facts as consent_facts
 from .models import Case
 from .tickets import format_status_code
 
@@ -53,6 +54,7 @@ def receipt_pdf(case: Case, status_code: str) -> bytes:
             (_("Tempat layanan"), desk_name(case)),
             (_("Jenis keluhan"), str(case.get_complaint_type_display())),
             (_("Kebutuhan"), needs or "—"),
+            *consent_facts(case),  # what the resident agreed to (UU PDP)
         ],
         paragraphs=[
             _(

@@ -9,6 +9,8 @@ stated, sharing with agencies yes/no). Without consent the desk may still record
 question, suggestion or complaint **anonymously**: no registry link, no NIK, phone, email or
 address, no registry proposal and no home visit, and no message to the resident (there is no
 contact to send it to). Referrals need `consent_share_agencies` (checked by the referrals app).
+Both questions must be answered at every intake (`consent.consent_errors`); nothing defaults to
+yes or no. Withdrawal of consent to share is `referrals.services.withdraw_share_consent`.
 """
 
 import datetime as dt
@@ -37,6 +39,7 @@ from slrt.updates.models import Proposal, ProposalKind, ProposalOrigin
 from slrt.wilayah.models import Level, Puskesos, Region, Secretariat, normalize_code
 
 from . import tickets, workflow
+from .consent import consent_errors
 from .events import log_event
 from .models import Case, CaseStatus, Channel, ComplaintType, FollowUpTask, Need, NeedStatus, Urgency
 
@@ -62,9 +65,10 @@ class Intake:
     complaint_type: str
     channel: str
     needs: list[dict]  # [{"sector": ..., "description": ...}]
-    consent_given: bool
+    # The resident's two answers (UU PDP), never defaulted: None means not asked, and is refused.
+    consent_given: bool | None
+    consent_share_agencies: bool | None
     consent_purpose: str = ""
-    consent_share_agencies: bool = False
     urgency: str = Urgency.NORMAL
     summary: str = ""
     phone: str = ""
@@ -167,7 +171,8 @@ def create_case(
             _check_length(Case, "applicant_email", email, errors, "email")
     purpose = (intake.consent_purpose or "").strip()
     _check_length(Case, "consent_purpose", purpose, errors)
-    anonymous = not intake.consent_given
+    errors.update(consent_errors(intake.consent_given, intake.consent_share_agencies))
+    anonymous = intake.consent_given is not True
     if intake.consent_given and not purpose:
         errors["consent_purpose"] = [_("Tuliskan tujuan pemrosesan data yang disetujui warga.")]
     if person is not None and new_person is not None:
@@ -179,7 +184,8 @@ def create_case(
     address = ""
     if anonymous:
         # No consent, no personal data: only an anonymous record of what was asked.
-        if person is not None or (new_person and (new_person.nik or new_person.address)) or phone or email:
+        personal = person is not None or (new_person and (new_person.nik or new_person.address)) or phone or email
+        if intake.consent_given is False and personal:
             errors.setdefault("consent_given", []).append(
                 _(
                     "Tanpa persetujuan warga, data pribadi (registri, NIK, telepon, email, alamat) tidak boleh "

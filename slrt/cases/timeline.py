@@ -27,6 +27,11 @@ EVENT_TEXT = {
         "Warga belum terdaftar di registri: draf usulan #%(proposal)s dan kunjungan verifikasi #%(visit)s "
         "(tenggat %(due)s) dibuat."
     ),
+    "case.consent_withdrawn": _(
+        "Warga menarik persetujuan berbagi data dengan lembaga rujukan. Rujukan yang belum dikirim dibatalkan: "
+        "%(cancelled)s. Rujukan yang sudah di lembaga ditandai dan lembaga serta Manajer SLRT diberi tahu: "
+        "%(flagged)s."
+    ),
     "case.receipt_reprinted": _("Tanda terima dicetak ulang; kode status lama tidak berlaku."),
     "case.updated": _("Data kasus diubah."),
     "case.closed": _("Kasus ditutup."),

@@ -466,6 +466,7 @@ INTAKE_FIELDS = {
     "needs": "sektor",
     "consent_purpose": "tujuan_persetujuan",
     "consent_given": "persetujuan",
+    "consent_share_agencies": "boleh_dibagikan",
     "phone": "telepon",
     "desa_code": "kode_wilayah",
     "name": "nama",
@@ -476,12 +477,19 @@ INTAKE_FIELDS = {
 def complaint(actor, sub, visit, *, choices):
     from slrt.cases import services as cases
     from slrt.cases import tickets
+    from slrt.cases.consent import answer, consent_errors
     from slrt.cases.models import Channel
     from slrt.registry.models import Person
 
     values = sub.values
     errors: dict = {}
-    consent = _s(values.get("persetujuan")) == "ya"
+    # Both consent questions are required with no default: a submission that lacks one is invalid
+    # (the same rule as the web form and the API), named by the form's own field.
+    record_ok, share_ok = answer(values.get("persetujuan")), answer(values.get("boleh_dibagikan"))
+    for key, messages in consent_errors(record_ok, share_ok).items():
+        for message in messages:
+            _add(errors, INTAKE_FIELDS[key], message)
+    consent = record_ok is True
     desa = sub.desa_code
     if not desa:
         _add(errors, "kode_wilayah", _("Pilih desa/kelurahan tempat tinggal warga."))
@@ -500,9 +508,9 @@ def complaint(actor, sub, visit, *, choices):
         complaint_type=_s(values.get("jenis_keluhan")),
         channel=Channel.HOME_VISIT,
         needs=[{"sector": s, "description": uraian} for s in sectors],
-        consent_given=consent,
+        consent_given=record_ok,
         consent_purpose=_s(values.get("tujuan_persetujuan")) if consent else "",
-        consent_share_agencies=consent and _s(values.get("boleh_dibagikan")) == "ya",
+        consent_share_agencies=share_ok,
         urgency=_s(values.get("urgensi")) or "biasa",
         summary=uraian,
         phone=_s(values.get("telepon")) if consent else "",

@@ -25,7 +25,7 @@ def _resident(case):
         yield ChannelKind.EMAIL, case.applicant_email
 
 
-def _overdue_staff(referral):
+def _manajer_and_agency(referral):
     """The Manajer SLRT of the referral's kabupaten/kota, and the agency that holds it."""
     from slrt.accounts.models import User
     from slrt.accounts.roles import Role
@@ -83,5 +83,19 @@ def _messages(event: str, obj, context: dict):
             "status": referral.get_status_display(),
             "url": public_url(),
         }
-        for to in _overdue_staff(referral):
+        for to in _manajer_and_agency(referral):
             yield ChannelKind.EMAIL, to, _("Rujukan terlambat: %(number)s") % params, body
+    elif event == "referral.consent_withdrawn":
+        withdrawn = timezone.localtime(referral.consent_withdrawn_at) if referral.consent_withdrawn_at else None
+        body = _(
+            "Warga pada rujukan %(number)s (tiket %(ticket)s) ke %(agency)s telah menarik persetujuan berbagi "
+            "datanya dengan lembaga rujukan pada %(date)s (UU 27/2022 tentang Pelindungan Data Pribadi). "
+            "Jangan memproses atau membagikan data warga ini lebih lanjut; hubungi Sekretariat SLRT bila "
+            "layanan masih berjalan.\n\n%(url)s"
+        ) % {
+            **params,
+            "date": formats.date_format(withdrawn, "d-m-Y H:i") if withdrawn else "-",
+            "url": public_url(),
+        }
+        for to in _manajer_and_agency(referral):
+            yield ChannelKind.EMAIL, to, _("Persetujuan berbagi data ditarik: %(number)s") % params, body

@@ -13,7 +13,7 @@ from slrt.audit.services import record
 from .models import Notification, OutboxStatus
 from .recipients import InvalidRecipient, normalise
 
-EVENTS = ("case.created", "referral.accepted", "referral.done", "referral.overdue")
+EVENTS = ("case.created", "referral.accepted", "referral.done", "referral.overdue", "referral.consent_withdrawn")
 
 
 class RetryRefused(Exception):

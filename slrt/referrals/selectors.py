@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import region_q
@@ -102,6 +103,8 @@ def mitra_view(referral) -> dict:
         "service_given": referral.service_given,
         "outcome": referral.outcome,
         "service_date": referral.service_date,
+        # The resident withdrew consent to share after the agency received this referral.
+        "consent_withdrawn_at": referral.consent_withdrawn_at,
     }
 
 
@@ -144,3 +147,29 @@ def parse_date(raw) -> dt.date | None:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+
+
+def may_withdraw_consent(user, case) -> bool:
+    """The desk may record that the resident withdraws consent to share: there is one to withdraw."""
+    return bool(
+        (can(user, "intake_case") or can(user, "assess_case"))
+        and case.consent_given
+        and case.consent_share_agencies
+        and not case.consent_share_withdrawn_at
+    )
+
+
+def withdrawal_message(result) -> str:
+    """What the desk is told after a withdrawal, in words: which referrals were cancelled or flagged."""
+    parts = [_("Persetujuan berbagi data tiket %(ticket)s ditarik.") % {"ticket": result.case.ticket}]
+    if result.cancelled:
+        numbers = ", ".join(r.number for r in result.cancelled)
+        parts.append(_("Rujukan yang belum dikirim dibatalkan: %(numbers)s.") % {"numbers": numbers})
+    if result.flagged:
+        parts.append(
+            _("Lembaga yang sudah menerima rujukan dan Manajer SLRT diberi tahu: %(numbers)s.")
+            % {"numbers": ", ".join(r.number for r in result.flagged)}
+        )
+    if not (result.cancelled or result.flagged):
+        parts.append(_("Kasus ini belum memiliki rujukan."))
+    return " ".join(parts)

@@ -7,6 +7,7 @@ case status refresh, all in one transaction.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +28,7 @@ from slrt.notifications.services import notify
 
 from .errors import ConsentRequired, DecisionRequired, Forbidden, FourEyes, InvalidTransition
 from .models import Referral, ReferralTransition
-from .workflow import FIELD_LABELS, TRANSITIONS
+from .workflow import FIELD_LABELS, TRANSITIONS, WITHDRAWAL_CANCELS
 
 DEFAULT_SLA_DAYS = 7
 NOTIFY_ON = {"accept": "referral.accepted", "done": "referral.done"}
@@ -190,6 +191,13 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
             )
         values = _clean_fields(t, fields)
         if action == "send":
+            if case.consent_share_withdrawn_at:
+                raise ConsentRequired(
+                    _(
+                        "Warga telah menarik persetujuan berbagi data dengan lembaga rujukan; rujukan tidak dapat "
+                        "dikirim."
+                    )
+                )
             if not case.consent_share_agencies:
                 raise ConsentRequired(
                     _("Warga belum menyetujui data dibagikan ke lembaga rujukan; rujukan tidak dapat dikirim.")
@@ -216,31 +224,130 @@ def transition(actor, referral, action: str, expected_version, **fields) -> Refe
             now = timezone.now()
             sla = ref.service.sla_days if ref.service_id else DEFAULT_SLA_DAYS
             values.update(sent_at=now, due_at=now + dt.timedelta(days=sla))
-        from_status = ref.status
-        values["status"] = t.target
-        for name, value in values.items():
-            setattr(ref, name, value)
-        save_versioned(ref, expected, list(values))
-        ReferralTransition.objects.create(
-            referral=ref,
-            from_status=from_status,
-            to_status=t.target,
-            action=action,
-            actor=actor,
-            note=values.get("reason", ""),
-        )
-        record(actor, f"referral.{action}", ref, detail={"case": case.pk, "from": from_status, "to": t.target})
-        log_event(case, actor, f"referral.{action}", referral=ref.pk, number=ref.number, status=t.target)
-        if action == "send":
-            from slrt.cases.decisions import issue_letter
-
-            signer = ref.recommendation.decided_by if ref.recommendation_id else actor
-            issue_letter(actor, case, LetterKind.RUJUKAN, referral=ref, signer=signer)
-        elif action == "cancel":
-            from slrt.cases.decisions import revoke_letters
-
-            revoke_letters(actor, ref)
-        if action in NOTIFY_ON:
-            notify(NOTIFY_ON[action], ref)
+        _write(actor, case, ref, action, expected, values)
         refresh_status(case)
     return ref
+
+
+def _write(actor, case, ref, action: str, expected: int, values: dict) -> None:
+    """Apply one checked move of `workflow.TRANSITIONS` (the caller holds the case and referral
+    locks): the conditional update, the stamp, audit, timeline, letters and notifications."""
+    t = TRANSITIONS[action]
+    from_status = ref.status
+    values["status"] = t.target
+    for name, value in values.items():
+        setattr(ref, name, value)
+    save_versioned(ref, expected, list(values))
+    ReferralTransition.objects.create(
+        referral=ref,
+        from_status=from_status,
+        to_status=t.target,
+        action=action,
+        actor=actor,
+        note=values.get("reason", ""),
+    )
+    record(actor, f"referral.{action}", ref, detail={"case": case.pk, "from": from_status, "to": t.target})
+    log_event(case, actor, f"referral.{action}", referral=ref.pk, number=ref.number, status=t.target)
+    if action == "send":
+        from slrt.cases.decisions import issue_letter
+
+        signer = ref.recommendation.decided_by if ref.recommendation_id else actor
+        issue_letter(actor, case, LetterKind.RUJUKAN, referral=ref, signer=signer)
+    elif action == "cancel":
+        from slrt.cases.decisions import revoke_letters
+
+        revoke_letters(actor, ref)
+    if action in NOTIFY_ON:
+        notify(NOTIFY_ON[action], ref)
+
+
+# --- withdrawal of consent to share (UU PDP) -----------------------------------------------------
+# It lives here, not in `cases`, because it moves referrals: referrals already depend on cases, so
+# putting it in cases would make the two import each other.
+
+
+@dataclass
+class Withdrawal:
+    case: Case
+    cancelled: list[Referral]  # the drafts cancelled
+    flagged: list[Referral]  # the referrals the agency already holds, now flagged
+
+
+def withdraw_share_consent(actor, case, expected_version, reason: str) -> Withdrawal:
+    """The resident withdraws consent to share their data with agencies, in one transaction.
+
+    The case stops being shareable (so `transition` refuses every later send), drafts not yet
+    sent are cancelled through the state machine's own *cancel*, referrals the agency already
+    received are flagged so its inbox warns it, and the agency and the Manajer SLRT of the
+    kabupaten/kota are told. Timeline and audit name the referrals by number, never the reason.
+    """
+    if not (can(actor, "intake_case") or can(actor, "assess_case")):
+        raise Forbidden(_("Peran Anda tidak boleh mencatat penarikan persetujuan."))
+    values, errors = required_texts(("reason",), {"reason": reason}, {"reason": _("Keterangan penarikan")}, MAX_TEXT)
+    if expected_version in (None, ""):
+        errors["version"] = _("Versi data tidak dikirim; muat ulang halaman.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": _("Versi data tidak valid; muat ulang halaman.")})
+    with transaction.atomic():
+        # Lock order as everywhere: the case first, then its referrals.
+        locked = Case.objects.for_user(actor).select_for_update().filter(pk=case.pk).first()
+        if locked is None:
+            raise Http404
+        if expected != locked.version:
+            raise ConflictError(locked)
+        if locked.consent_share_withdrawn_at:
+            raise InvalidTransition(_("Persetujuan berbagi data kasus ini sudah ditarik."))
+        if not (locked.consent_given and locked.consent_share_agencies):
+            raise InvalidTransition(
+                _("Warga tidak pernah menyetujui datanya dibagikan ke lembaga; tidak ada yang ditarik.")
+            )
+        now = timezone.now()
+        locked.consent_share_agencies = False
+        locked.consent_share_withdrawn_at = now
+        locked.consent_withdrawal_reason = values["reason"]
+        save_versioned(
+            locked, expected, ["consent_share_agencies", "consent_share_withdrawn_at", "consent_withdrawal_reason"]
+        )
+        referrals = list(
+            Referral.objects.for_user(actor)
+            .select_for_update(of=("self",))
+            .select_related("agency")
+            .filter(case_id=locked.pk)
+            .order_by("pk")
+        )
+        cancelled, flagged = [], []
+        for ref in referrals:
+            ref.case = locked
+            if ref.status in WITHDRAWAL_CANCELS:
+                note = _("Dibatalkan otomatis: warga menarik persetujuan berbagi data dengan lembaga rujukan.")
+                _write(actor, locked, ref, "cancel", ref.version, {"reason": note})
+                cancelled.append(ref)
+            elif ref.sent_at is not None and ref.consent_withdrawn_at is None:
+                # The agency holds the data already: it must know it may no longer use it.
+                ref.consent_withdrawn_at = now
+                save_versioned(ref, ref.version, ["consent_withdrawn_at"])
+                record(actor, "referral.consent_flag", ref, detail={"case": locked.pk, "status": ref.status})
+                notify("referral.consent_withdrawn", ref)
+                flagged.append(ref)
+        log_event(
+            locked,
+            actor,
+            "case.consent_withdrawn",
+            cancelled=", ".join(r.number for r in cancelled) or "—",
+            flagged=", ".join(r.number for r in flagged) or "—",
+        )
+        record(
+            actor,
+            "case.consent_withdraw",
+            locked,
+            detail={"cancelled": [r.pk for r in cancelled], "flagged": [r.pk for r in flagged]},
+        )
+        refresh_status(locked)
+    for field in ("version", "status", "consent_share_agencies", "consent_share_withdrawn_at",
+                  "consent_withdrawal_reason"):
+        setattr(case, field, getattr(locked, field))
+    return Withdrawal(case=case, cancelled=cancelled, flagged=flagged)

@@ -171,3 +171,44 @@ def referral_draft(request, case_pk):
     return render(request, "referrals/draft_page.html", context, status=409 if message else 422)
 
 
+
+
+@region_safe  # the case is read through Case.objects.for_user; the service locks it in scope again
+@login_required
+@capability_required("view_cases")
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request, case_pk):
+    """The resident withdraws consent to share their data with agencies (UU PDP).
+
+    GET shows the form on its own page; POST records it through `services.withdraw_share_consent`.
+    A refusal re-renders the form with the reason typed and what went wrong.
+    """
+    case = get_case(request.user, case_pk, audit=request.method == "GET")
+    typed = {"reason": request.POST.get("reason", ""), "version": request.POST.get("version") or case.version}
+    errors, message, status = {}, "", 200
+    if request.method == "POST":
+        try:
+            result = services.withdraw_share_consent(
+                request.user, case, request.POST.get("version"), request.POST.get("reason", "")
+            )
+        except ValidationError as exc:
+            errors, status = exc.message_dict, 422
+        except ConflictError as exc:
+            # Show the fresh version; the typed reason stays so one more click records it.
+            message, status = exc.message, 409
+            typed["version"] = get_case(request.user, case_pk, audit=False).version
+        except DeskError as exc:
+            if exc.status == 403:
+                raise PermissionDenied(exc.message)
+            message, status = exc.message, exc.status
+        else:
+            messages.success(request, selectors.withdrawal_message(result))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#persetujuan")
+    context = {
+        "case": case,
+        "typed": typed,
+        "errors": errors,
+        "message": message,
+        "may_withdraw": selectors.may_withdraw_consent(request.user, case),
+    }
+    return render(request, "referrals/consent_withdraw.html", context, status=status)

@@ -26,6 +26,10 @@ DECIDERS = frozenset(CAPABILITIES["approve_recommendation"])
 AT_AGENCY = frozenset({S.SENT, S.ACCEPTED, S.IN_SERVICE})
 OPEN_STATES = frozenset({S.DRAFT, *AT_AGENCY})
 FINAL_STATES = frozenset({S.REJECTED, S.DONE, S.RETURNED, S.CANCELLED})
+# When the resident withdraws consent to share (`services.withdraw_share_consent`): referrals in
+# these states never left the office and are cancelled through "cancel" below; every referral
+# already sent is flagged to its agency instead (the data is there and cannot be called back).
+WITHDRAWAL_CANCELS = frozenset({S.DRAFT})
 
 
 @dataclass(frozen=True)

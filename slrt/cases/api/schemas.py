@@ -28,9 +28,17 @@ class NewPersonIn(Schema):
 
 
 class ConsentIn(Schema):
-    given: bool = Field(description="Tanpa persetujuan kasus dicatat tanpa identitas (tanpa data pribadi)")
+    """The resident's two answers (UU PDP). Both are required, with no default: a request that leaves
+    one out is refused (422 `validation_error` naming it), so no client can consent for the resident."""
+
+    given: bool = Field(
+        description="Warga setuju data pribadinya dicatat? Tanpa persetujuan kasus dicatat tanpa identitas"
+    )
+    share_with_agencies: bool = Field(
+        description="Warga setuju datanya dibagikan ke lembaga rujukan? Tanpa ini rujukan tidak dapat dikirim; "
+        "harus false bila given false"
+    )
     purpose: str = ""
-    share_with_agencies: bool = False
 
 
 class CaseCreate(Schema):
@@ -141,8 +149,10 @@ class Applicant(Schema):
 class Consent(Schema):
     given: bool
     purpose: str
-    share_with_agencies: bool
+    share_with_agencies: bool = Field(description="Saat ini boleh dibagikan (false setelah persetujuan ditarik)")
     at: dt.datetime | None
+    share_withdrawn_at: dt.datetime | None = Field(None, description="Kapan persetujuan berbagi data ditarik")
+    withdrawal_reason: str = ""
 
 
 class LetterRef(Schema):
@@ -265,6 +275,8 @@ def case_detail(case, user) -> dict:
             "purpose": case.consent_purpose,
             "share_with_agencies": case.consent_share_agencies,
             "at": case.consent_at,
+            "share_withdrawn_at": case.consent_share_withdrawn_at,
+            "withdrawal_reason": case.consent_withdrawal_reason,
         },
         "close_reason": case.close_reason,
         "closed_at": case.closed_at,

@@ -22,7 +22,16 @@ from slrt.programs.models import AgencyService
 from .. import selectors, services
 from ..errors import DeskError
 from ..models import ReferralStatus
-from .schemas import ReferralIn, ReferralOut, ReferralPage, TransitionIn, referral_out
+from .schemas import (
+    ConsentWithdrawIn,
+    ConsentWithdrawOut,
+    ReferralIn,
+    ReferralOut,
+    ReferralPage,
+    TransitionIn,
+    referral_out,
+    withdrawal_out,
+)
 
 router = Router(tags=["rujukan"])
 MAX_LIMIT = 200
@@ -101,3 +110,20 @@ def transition_referral(request, referral_id: int, payload: TransitionIn):
     except (DeskError, ConflictError) as exc:
         raise service_error(exc)
     return referral_out(selectors.get_referral(user, referral_id), user)
+
+
+@router.post(
+    "/cases/{case_id}/consent/withdraw",
+    response=ConsentWithdrawOut,
+    summary="Warga menarik persetujuan berbagi data: draf rujukan dibatalkan, rujukan terkirim ditandai",
+)
+@region_safe  # get_case reads through Case.objects.for_user; the service locks the case in scope again
+def withdraw_consent(request, case_id: int, payload: ConsentWithdrawIn):
+    user = request.auth
+    require_capability(user, "view_cases")
+    case = get_case(user, case_id, audit=False)  # a write; the write is audited
+    try:
+        result = services.withdraw_share_consent(user, case, payload.version, payload.reason)
+    except (DeskError, ConflictError) as exc:
+        raise service_error(exc)
+    return withdrawal_out(result)

@@ -34,6 +34,9 @@ class ReferralOut(Schema):
     service_given: str
     outcome: str
     service_date: dt.date | None
+    consent_withdrawn_at: dt.datetime | None = Field(
+        None, description="The resident withdrew consent to share after the agency received it: use the data no further"
+    )
     actions: list[str] = Field(description="Transitions the caller may take now")
     letter_id: int | None
     case_id: int | None = Field(None, description="Staff only")
@@ -86,6 +89,7 @@ def referral_out(referral, user) -> dict:
                 "service_given",
                 "outcome",
                 "service_date",
+                "consent_withdrawn_at",
             )
         },
         "agency_code": referral.agency.code,
@@ -100,3 +104,32 @@ def referral_out(referral, user) -> dict:
         out.update(case_id=referral.case_id, need_id=referral.need_id)
         out["nik"] = (nik if can(user, "see_full_nik") else mask_nik(nik)) if nik else ""
     return out
+
+
+class ConsentWithdrawIn(Schema):
+    version: int = Field(description="The case `version` the caller read; a stale one answers 409 conflict")
+    reason: str = Field(description="How and why the resident withdrew (kept on the case, not on the timeline)")
+
+
+class ReferralRef(Schema):
+    id: int
+    number: str
+
+
+class ConsentWithdrawOut(Schema):
+    case_id: int
+    version: int = Field(description="The case's new version")
+    share_withdrawn_at: dt.datetime
+    cancelled: list[ReferralRef] = Field(description="Drafts cancelled (never sent)")
+    flagged: list[ReferralRef] = Field(description="Referrals already at an agency, flagged to it and the Manajer")
+
+
+def withdrawal_out(result) -> dict:
+    case = result.case
+    return {
+        "case_id": case.pk,
+        "version": case.version,
+        "share_withdrawn_at": case.consent_share_withdrawn_at,
+        "cancelled": [{"id": r.pk, "number": r.number} for r in result.cancelled],
+        "flagged": [{"id": r.pk, "number": r.number} for r in result.flagged],
+    }

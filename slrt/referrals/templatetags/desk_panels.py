@@ -72,3 +72,12 @@ def referral_panel(context, case) -> dict:
         panel["needs"] = decisions.decision_options(user, case)["needs"]
         panel["services"] = selectors.service_choices(case)
     return panel
+
+
+@register.simple_tag(takes_context=True)
+def consent_panel(context, case) -> dict:
+    """The consent card of the case page: what was agreed, and whether this user may record a withdrawal."""
+    user = _user(context)
+    if case is None or not can(user, "view_cases"):
+        return {}
+    return {"may_withdraw": selectors.may_withdraw_consent(user, case)}
