@@ -113,8 +113,18 @@ def test_a_walk_in_is_served_from_intake_to_closure_and_the_resident_sees_it_don
         page.fill("#id_summary", "Ibu hamil 7 bulan, perlu rawat inap, tidak mampu membayar.")
         page.select_option("#id_kebutuhan-0-sector", "kesehatan")
         page.fill("#id_kebutuhan-0-description", "Rawat inap persalinan di RSUD")
-        assert page.is_checked("#id_consent_given")
-        page.check("#id_consent_share_agencies")
+        # UU PDP: both consent questions arrive unanswered; saving without them marks them and keeps
+        # what was typed; then the resident's answers are chosen actively.
+        radios = page.locator("input[name=consent_given], input[name=consent_share_agencies]")
+        assert radios.count() == 4
+        assert not any(radios.nth(i).is_checked() for i in range(4))
+        page.click("button:has-text('Simpan dan beri tiket')")
+        page.locator("#id_consent_given.field-error").wait_for()
+        assert page.locator("#id_consent_share_agencies.field-error").count() == 1
+        assert "pilih Ya atau Tidak" in page.locator("#id_consent_given").inner_text()
+        assert page.input_value("#id_summary").startswith("Ibu hamil 7 bulan")
+        page.check("input[name=consent_given][value=ya]")
+        page.check("input[name=consent_share_agencies][value=ya]")
         page.screenshot(path=str(shots / "walk-1b-intake.png"), full_page=True)
         page.click("button:has-text('Simpan dan beri tiket')")
         page.locator("#status-code").wait_for()
@@ -133,6 +143,8 @@ def test_a_walk_in_is_served_from_intake_to_closure_and_the_resident_sees_it_don
         assert pdf.startswith(b"%PDF")
         text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
         assert ticket in text
+        flat = " ".join(text.split())
+        assert "Setuju data dicatat Ya" in flat and "Setuju data dibagikan ke lembaga rujukan Ya" in flat
         context.close()
 
         # 2. Back office: the programme matching, then a recommendation for an RSUD service.

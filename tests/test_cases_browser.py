@@ -43,7 +43,8 @@ def test_front_office_registers_a_walk_in_and_gets_ticket_and_code(live_server, 
     page.locator("#id_kebutuhan-3-sector").wait_for(timeout=10_000)
     page.select_option("#id_kebutuhan-3-sector", "perumahan")
     page.fill("#id_kebutuhan-3-description", "Atap bocor")
-    page.check("#id_consent_share_agencies")
+    page.check("input[name=consent_given][value=ya]")  # the resident's answers, chosen actively
+    page.check("input[name=consent_share_agencies][value=ya]")
     page.screenshot(path=str(shots / "cases-intake-form.png"), full_page=True)
     page.click("button:has-text('Simpan dan beri tiket')")
 
