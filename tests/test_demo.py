@@ -102,5 +102,8 @@ def test_seed_demo_holds_a_living_service_desk_with_every_state():
     referrals = Referral.objects.system().filter(kab_code=DEMO_KAB)
     assert set(referrals.values_list("status", flat=True)) == set(ReferralStatus.values)
     assert referrals.exclude(escalated_at=None).exists()
+    # One resident withdrew consent to share: the RSUD's inbox shows the flag.
+    assert referrals.exclude(consent_withdrawn_at=None).filter(agency__code__startswith="RSUD-").exists()
+    assert cases.exclude(consent_share_withdrawn_at=None).count() == 1
     manajer = User.objects.get(username="demo-manajer")
     assert any(may_edit_rule(manajer, p) for p in Program.objects.all())

@@ -200,4 +200,16 @@ def seed_referrals(kab_code: str, *, front_office, back_office, manajer, mitra, 
     )
     escalate_overdue()
     made += [ktp_case, roof_case]
+
+    # A resident who later withdrew consent to share (UU PDP): the referral the RSUD holds is
+    # flagged in its inbox and the Manajer told; the second draft, never sent, is cancelled.
+    withdrawn = referral_for(9, rsud["RAWAT-JALAN"], "Kontrol rutin pasca operasi katarak", phone="081200000019")
+    _act(back_office, withdrawn, "send")
+    _act(mitra, withdrawn, "accept")
+    services.draft_referral(back_office, withdrawn.need, service=rsud["KERINGANAN"], note="Keringanan biaya obat")
+    case = withdrawn.case
+    case.refresh_from_db()
+    services.withdraw_share_consent(
+        front_office, case, case.version, "Warga datang ke sekretariat dan meminta datanya tidak dibagikan lagi"
+    )
     return made
