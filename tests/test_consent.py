@@ -516,3 +516,17 @@ def test_demo_cases_carry_explicit_consent_answers(make_user, make_person):
         assert case.consent_given in (True, False) and case.consent_share_agencies in (True, False)
         assert not (case.consent_share_agencies and not case.consent_given)
 
+
+
+def test_withdrawal_page_is_refused_to_roles_that_do_not_take_requests(desk):
+    case, _need = make_case()
+    url = reverse("referrals:consent_withdraw", args=[case.pk])
+    for user in (desk.dinsos, desk.mitra):
+        client = client_for(user)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"version": case.version, "reason": "x"}).status_code == 403
+    assert client_for(desk.bo_other_kab).get(url).status_code == 404
+    page = client_for(desk.dinsos).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'id="consent-withdraw"' not in page
+    case.refresh_from_db()
+    assert case.consent_share_withdrawn_at is None

@@ -149,10 +149,15 @@ def parse_date(raw) -> dt.date | None:
         return None
 
 
+def records_withdrawals(user) -> bool:
+    """The desk roles that take a resident's request (the same as for editing a case)."""
+    return can(user, "intake_case") or can(user, "assess_case")
+
+
 def may_withdraw_consent(user, case) -> bool:
     """The desk may record that the resident withdraws consent to share: there is one to withdraw."""
     return bool(
-        (can(user, "intake_case") or can(user, "assess_case"))
+        records_withdrawals(user)
         and case.consent_given
         and case.consent_share_agencies
         and not case.consent_share_withdrawn_at

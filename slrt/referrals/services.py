@@ -28,6 +28,7 @@ from slrt.notifications.services import notify
 
 from .errors import ConsentRequired, DecisionRequired, Forbidden, FourEyes, InvalidTransition
 from .models import Referral, ReferralTransition
+from .selectors import records_withdrawals
 from .workflow import FIELD_LABELS, TRANSITIONS, WITHDRAWAL_CANCELS
 
 DEFAULT_SLA_DAYS = 7
@@ -281,7 +282,7 @@ def withdraw_share_consent(actor, case, expected_version, reason: str) -> Withdr
     received are flagged so its inbox warns it, and the agency and the Manajer SLRT of the
     kabupaten/kota are told. Timeline and audit name the referrals by number, never the reason.
     """
-    if not (can(actor, "intake_case") or can(actor, "assess_case")):
+    if not records_withdrawals(actor):
         raise Forbidden(_("Peran Anda tidak boleh mencatat penarikan persetujuan."))
     values, errors = required_texts(("reason",), {"reason": reason}, {"reason": _("Keterangan penarikan")}, MAX_TEXT)
     if expected_version in (None, ""):

@@ -183,6 +183,8 @@ def consent_withdraw(request, case_pk):
     GET shows the form on its own page; POST records it through `services.withdraw_share_consent`.
     A refusal re-renders the form with the reason typed and what went wrong.
     """
+    if not selectors.records_withdrawals(request.user):
+        raise PermissionDenied(_("Peran Anda tidak boleh mencatat penarikan persetujuan."))
     case = get_case(request.user, case_pk, audit=request.method == "GET")
     typed = {"reason": request.POST.get("reason", ""), "version": request.POST.get("version") or case.version}
     errors, message, status = {}, "", 200
