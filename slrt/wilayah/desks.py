@@ -40,7 +40,7 @@ def _region_filter(user, path: str) -> Q | None:
         return Q()
     if user.role == Role.MANAJER or code.count(".") <= 1:
         # A kab/kota (the Manajer's) or a province: the secretariats inside it.
-        return Q(**{f"{path}region_id": code}) | Q(**{f"{path}region_id__startswith": f"{code}."})
+        return Q(**{f"{path}region_id": code}) | Q(**{f"{path}region__code__startswith": f"{code}."})
     return None  # below the kab/kota a user has no secretariat to run
 
 

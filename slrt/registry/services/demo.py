@@ -68,6 +68,9 @@ def seed_demo(
     _load_release(result, kab, households=households, seed=seed, progress=progress)
     desa_codes = _busiest_desa(kab)
     _puskesos(secretariat, desa_codes)
+    from slrt.wilayah.demo import seed_letterheads
+
+    seed_letterheads(secretariat, secretariat.puskesos.filter(region_id=desa_codes[0]).first())
     result.accounts = _accounts(kab, desa_codes[0], password)
     _service_desk(kab)
     return result
@@ -122,7 +125,6 @@ def _secretariat(kab: Region):
         defaults={
             "name": f"Sekretariat SLRT {kab.name.title() if kab.name.isupper() else kab.name}",
             "address": f"Dinas Sosial {kab.name}",
-            "phone": "(022) 000-0000",
         },
     )
     return secretariat
