@@ -94,3 +94,14 @@ def test_the_demo_import_shows_up_for_demo_manajer():
     manajer = User.objects.get(username="demo-manajer")
     accepted = str(Person.objects.system().filter(kab_code=DEMO_KAB).count())
     assert _listed(manajer) == {job.pk: (accepted, "—")}
+
+
+def test_imports_finished_before_the_region_table_are_backfilled_from_the_registry(tmp_path):
+    import importlib
+
+    from django.apps import apps
+
+    call_command("import_registry", str(write_csv(tmp_path / "f.csv", _rows(), header=HEADER)), stdout=None)
+    ImportJobRegion.objects.all().delete()  # as for a job imported before migration 0008
+    importlib.import_module("slrt.registry.migrations.0008_backfill_import_job_regions").backfill(apps, None)
+    assert dict(ImportJobRegion.objects.values_list("kab_code", "rows")) == {"32.01": 2, "32.02": 1}
