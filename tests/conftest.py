@@ -41,6 +41,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _own_var_dir(settings, tmp_path):
     """Files a test writes (uploads, import progress and logs) go to its own temporary directory."""
     settings.VAR_DIR = tmp_path / "var"
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"  # letterhead logos of seeded demo desks, too
 
 
 _REGION_TOTAL = 91_600  # nation + 38 + 514 + 7,285 + 83,762

@@ -105,3 +105,19 @@ def test_imports_finished_before_the_region_table_are_backfilled_from_the_regist
     ImportJobRegion.objects.all().delete()  # as for a job imported before migration 0008
     importlib.import_module("slrt.registry.migrations.0008_backfill_import_job_regions").backfill(apps, None)
     assert dict(ImportJobRegion.objects.values_list("kab_code", "rows")) == {"32.01": 2, "32.02": 1}
+
+
+def test_the_demo_desks_have_a_letterhead_and_a_signatory_that_sign_its_letters(settings, tmp_path):
+    from slrt.cases.models import Letter
+    from slrt.registry.services.demo import DEMO_KAB
+    from slrt.wilayah.models import Secretariat, Signatory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", "--households", "60", stdout=None)
+    secretariat = Secretariat.objects.get(region_id=DEMO_KAB)
+    assert secretariat.phone and "000-0000" not in secretariat.phone and secretariat.email and secretariat.logo
+    signatories = Signatory.objects.filter(is_default=True)
+    assert signatories.filter(secretariat=secretariat).exists() and signatories.filter(puskesos__isnull=False).exists()
+    assert all(len(s.nip) == 18 and s.nip.isdigit() and "Kabupaten Kabupaten" not in s.title for s in signatories)
+    letters = Letter.objects.all()
+    assert letters.exists() and not letters.filter(signer_nip="").exists()

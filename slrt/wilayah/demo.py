@@ -43,7 +43,7 @@ def seed_letterheads(secretariat: Secretariat, post: Puskesos | None) -> None:
     secretariat.save()
     if not signatories_of(secretariat).exists():
         Signatory.objects.create(secretariat=secretariat, name="Drs. H. Asep Sudrajat, M.Si.",
-                                 title=f"Kepala Dinas Sosial Kabupaten {kab}", nip="196805121994031007",
+                                 title=f"Kepala Dinas Sosial {kab}", nip="196805121994031007",
                                  is_default=True)
     if post is None:
         return
