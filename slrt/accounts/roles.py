@@ -40,6 +40,8 @@ STAFF_ROLES = {r for r in Role if r != Role.MITRA}
 CAPABILITIES: dict[str, set[str]] = {
     # Reading the welfare registry (people, households) inside one's scope.
     "view_registry": STAFF_ROLES,
+    # The region directory is reference data for staff; a Mitra works only from its inbox.
+    "view_regions": STAFF_ROLES,
     # The full 16-digit NIK; everyone else sees it masked (UU PDP: minimum data).
     "see_full_nik": {
         Role.ADMIN, Role.MANAJER, Role.SUPERVISOR, Role.FASILITATOR, Role.FRONT_OFFICE,

@@ -224,6 +224,8 @@ class CaseEditForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
+    # A work queue of the home page (cases.selectors.CASE_QUEUES), offered only if the role has it.
+    antrian = forms.ChoiceField(label=_("Antrian"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Semua")), *CaseStatus.choices])
     sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua")), *Sector.choices])
     urgency = forms.ChoiceField(label=_("Urgensi"), required=False, choices=[("", _("Semua")), *Urgency.choices])
@@ -249,6 +251,13 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         bind_user(self, user)
+        from slrt.accounts.roles import can
+
+        from .selectors import CASE_QUEUES
+
+        self.fields["antrian"].choices = [("", _("Semua kasus"))] + [
+            (q.name, q.label) for q in CASE_QUEUES.values() if can(user, q.capability)
+        ]
 
     def clean(self):
         cleaned = super().clean()

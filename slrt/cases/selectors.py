@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.accounts.scoping import COLUMN_FOR_LEVEL, in_scope
 from slrt.audit.services import record
+from slrt.core.queues import Queue
 from slrt.wilayah.models import NATION_CODE, Region, level_of, normalize_code
 
 from . import tickets
-from .models import Case, CaseStatus, FollowUpTask, Need, NeedStatus, RecommendationStatus
+from .models import Case, CaseStatus, FollowUpTask, Need, NeedStatus, Recommendation, RecommendationStatus
 
 
 def cases_for(user):
@@ -66,6 +68,7 @@ class CaseFilters:
     date_to: dt.date | None = None
     overdue: bool = False
     ticket: str = ""
+    antrian: str = ""  # a queue of CASE_QUEUES; the view checks the user may have it
 
 
 def region_filter(user, raw: str) -> str:
@@ -87,7 +90,8 @@ def list_cases(user, f: CaseFilters):
     """The scoped case list with filters, newest first, annotated with `has_overdue`."""
     from slrt.accounts.scoping import region_q
 
-    qs = cases_for(user).annotate(has_overdue=Exists(overdue_tasks_q()))
+    base = CASE_QUEUES[f.antrian].rows(user) if f.antrian in CASE_QUEUES else cases_for(user)
+    qs = base.annotate(has_overdue=Exists(overdue_tasks_q()))
     if f.status:
         qs = qs.filter(status=f.status)
     if f.sector:
@@ -110,6 +114,50 @@ def list_cases(user, f: CaseFilters):
     if f.ticket:
         qs = qs.filter(ticket__icontains=f.ticket.strip())
     return qs.order_by("-created_at", "-pk")
+
+
+# --- work queues (home cards and ?antrian= on the case list) -----------------------------------
+
+
+def cases_today(user):
+    """Cases the desk recorded today (local date) in the user's scope."""
+    return cases_for(user).filter(created_at__date=timezone.localdate())
+
+
+def cases_awaiting_assessment(user):
+    """New cases: nobody has moved a need yet (workflow keeps them `baru` until then)."""
+    return cases_for(user).filter(status=CaseStatus.NEW)
+
+
+def cases_with_tasks_due(user):
+    """Cases with an open follow-up due today or earlier."""
+    due = FollowUpTask.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_date__lte=timezone.localdate())
+    return cases_for(user).filter(Exists(due))
+
+
+def cases_awaiting_decision(user):
+    """Cases holding a recommendation drafted by someone else that waits for this decider
+    (four eyes: one's own drafts are decided by another)."""
+    drafts = Recommendation.objects.filter(case=OuterRef("pk"), status=RecommendationStatus.DRAFT).exclude(
+        drafted_by=user
+    )
+    return cases_for(user).filter(Exists(drafts))
+
+
+CASE_QUEUES = {
+    q.name: q
+    for q in (
+        Queue("hari_ini", _lazy("Kasus masuk hari ini"), cases_today, "cases:list", "view_cases",
+              hint=_lazy("dicatat di wilayah Anda hari ini")),
+        Queue("menunggu_asesmen", _lazy("Kasus menunggu asesmen"), cases_awaiting_assessment, "cases:list",
+              "view_cases", hint=_lazy("belum ada kebutuhan yang ditangani")),
+        Queue("tindak_lanjut", _lazy("Kasus dengan tindak lanjut jatuh tempo"), cases_with_tasks_due, "cases:list",
+              "view_cases", hint=_lazy("tenggat hari ini atau sudah lewat"), warn=True),
+        Queue("menunggu_keputusan", _lazy("Kasus dengan rekomendasi menunggu keputusan Anda"),
+              cases_awaiting_decision, "cases:list", "approve_recommendation",
+              hint=_lazy("disusun petugas lain"), warn=True),
+    )
+}
 
 
 # --- public status -----------------------------------------------------------------------------

@@ -278,6 +278,7 @@ def case_list(request):
             date_to=c.get("date_to"),
             overdue=bool(c.get("overdue")),
             ticket=c.get("tiket", ""),
+            antrian=c.get("antrian", ""),
         )
         qs = selectors.list_cases(request.user, filters).select_related("secretariat", "puskesos")
         page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))

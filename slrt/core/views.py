@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from slrt.accounts.scoping import region_safe
 from slrt.registry.selectors.dashboard import dashboard
-from slrt.reports.selectors import desk_overview
+from slrt.reports.selectors import case_summary, home_queues
 
 
 @region_safe
@@ -32,4 +32,7 @@ def healthz(request):
 @region_safe  # the dashboard selector counts through Model.objects.for_user
 @login_required
 def home(request):
-    return render(request, "core/home.html", {**dashboard(request.user), "desk": desk_overview(request.user)})
+    user = request.user
+    return render(request, "core/home.html", {
+        **dashboard(user), "queues": home_queues(user), "summary": case_summary(user),
+    })

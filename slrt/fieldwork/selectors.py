@@ -6,13 +6,15 @@ Everything goes through `for_user` (out of scope is 404, as if absent).
 import hashlib
 import json
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_q
 from slrt.audit.services import record
+from slrt.core.queues import Queue
 
 from .formdefs import VERIFICATION_BASE
 from .models import Submission, SubmissionStatus, Visit, VisitKind, VisitStatus
@@ -68,9 +70,11 @@ def task_list(user):
     )
 
 
-def visits_for(user, *, mine=False, status=None, kind=None, region=None):
-    """Visits in scope (supervisors: their area; facilitators: their own), optionally in one region."""
-    qs = Visit.objects.for_user(user).select_related("assigned_to", "household", "proposal", "referral", "case")
+def visits_for(user, *, mine=False, status=None, kind=None, region=None, queue=None):
+    """Visits in scope (supervisors: their area; facilitators: their own), optionally in one region.
+    A work queue (VISIT_QUEUES) is the starting set and keeps its own order (overdue first)."""
+    base = queue.rows(user) if queue is not None else Visit.objects.for_user(user)
+    qs = base.select_related("assigned_to", "household", "proposal", "referral", "case")
     if mine or not can(user, "assign_visits"):
         qs = qs.filter(assigned_to=user)
     if status:
@@ -79,7 +83,7 @@ def visits_for(user, *, mine=False, status=None, kind=None, region=None):
         qs = qs.filter(kind=kind)
     if region:
         qs = qs.filter(region_q(region))
-    return qs.order_by("-updated_at", "-pk")
+    return qs if queue is not None else qs.order_by("-updated_at", "-pk")
 
 
 def get_visit(user, pk, *, audit=True) -> Visit:
@@ -92,14 +96,59 @@ def get_visit(user, pk, *, audit=True) -> Visit:
     return visit
 
 
-def review_queue(user):
-    """Submissions waiting for the supervisor (review and conflicts) inside the user's scope."""
+def review_queue(user, queue=None):
+    """Submissions waiting for the supervisor (review and conflicts) inside the user's scope;
+    one of SUBMISSION_QUEUES narrows it to plain reviews or conflicts."""
     return (
-        Submission.objects.for_user(user)
+        (queue.rows(user) if queue is not None else Submission.objects.for_user(user))
         .filter(status__in=AWAITING_REVIEW)
         .select_related("submitted_by", "visit")
         .order_by("received_at", "pk")
     )
+
+
+# --- work queues (home cards and ?antrian= on the visit list and the review queue) --------------
+
+
+def my_open_visits(user):
+    """'Kunjungan saya': open visits assigned to the user, overdue (earliest due) first."""
+    return (
+        Visit.objects.for_user(user)
+        .filter(assigned_to=user, status__in=OPEN_VISIT)
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
+def my_overdue_visits(user):
+    return my_open_visits(user).filter(due_date__lt=timezone.localdate())
+
+
+def submissions_to_review(user):
+    return Submission.objects.for_user(user).filter(status=SubmissionStatus.REVIEW)
+
+
+def submissions_in_conflict(user):
+    return Submission.objects.for_user(user).filter(status=SubmissionStatus.CONFLICT)
+
+
+VISIT_QUEUES = {
+    q.name: q
+    for q in (
+        Queue("saya", _lazy("Kunjungan saya"), my_open_visits, "fieldwork:visits", "use_field_forms",
+              hint=_lazy("belum dikirim, tenggat terdekat dulu")),
+        Queue("terlambat", _lazy("Kunjungan lewat tenggat"), my_overdue_visits, "fieldwork:visits",
+              "use_field_forms", hint=_lazy("segera kunjungi"), warn=True),
+    )
+}
+SUBMISSION_QUEUES = {
+    q.name: q
+    for q in (
+        Queue("menunggu_tinjauan", _lazy("Kiriman menunggu tinjauan"), submissions_to_review,
+              "fieldwork:review_queue", "review_submissions", hint=_lazy("setujui atau kembalikan")),
+        Queue("konflik", _lazy("Kiriman dengan konflik data"), submissions_in_conflict, "fieldwork:review_queue",
+              "review_submissions", hint=_lazy("pilih nilai yang berlaku"), warn=True),
+    )
+}
 
 
 def submissions_for(user):

@@ -20,6 +20,7 @@ from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
+from slrt.core.queues import queue_from
 from slrt.referrals.errors import DeskError
 from slrt.wilayah.forms import bind_user
 from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
@@ -133,10 +134,12 @@ def visit_list(request):
         status = None
     region_form = bind_user(VisitRegionForm(request.GET or None), request.user)
     region = region_form.cleaned_data.get("wilayah") if region_form.is_valid() else None
-    visits = selectors.visits_for(request.user, status=status, region=region or None)
+    queue = queue_from(selectors.VISIT_QUEUES, request)
+    visits = selectors.visits_for(request.user, status=status, region=region or None, queue=queue)
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("hal"))
     return render(request, "fieldwork/visit_list.html", {
         "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
+        "queue": queue, "queues": [q for q in selectors.VISIT_QUEUES.values() if can(request.user, q.capability)],
         "region_form": region_form,
         "can_assign": can(request.user, "assign_visits"),
         "desa_names": region_names(v.desa_code for v in page),
@@ -267,9 +270,11 @@ def assign(request):
 @capability_required("review_submissions")
 @require_GET
 def review_queue(request):
-    page = Paginator(selectors.review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("hal"))
+    queue = queue_from(selectors.SUBMISSION_QUEUES, request)
+    page = Paginator(selectors.review_queue(request.user, queue), PAGE_SIZE).get_page(request.GET.get("hal"))
     return render(request, "fieldwork/review_queue.html", {
         "page": page, "forms": FORMS, "desa_names": region_names(s.desa_code for s in page),
+        "queue": queue, "queues": list(selectors.SUBMISSION_QUEUES.values()),
     })
 
 

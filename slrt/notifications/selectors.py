@@ -2,6 +2,9 @@
 
 from django.db.models import Count
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _lazy
+
+from slrt.core.queues import Queue
 
 from .errors import error_text
 from .models import Notification, OutboxStatus
@@ -9,6 +12,17 @@ from .recipients import masked
 
 PAGE_SIZE = 50
 LAST_ERRORS = 5
+
+
+def failed_messages(user):
+    """Messages that gave up after their retries: the Admin's queue (retry or fix the contact)."""
+    return Notification.objects.for_user(user).filter(status=OutboxStatus.FAILED)
+
+
+NOTIFICATION_QUEUES = {
+    "gagal": Queue("gagal", _lazy("Notifikasi gagal terkirim"), failed_messages, "notifications:outbox",
+                   "view_outbox", hint=_lazy("kirim ulang atau perbaiki kontak"), warn=True),
+}
 
 
 def outbox_summary(user) -> dict:
@@ -29,7 +43,9 @@ def outbox_summary(user) -> dict:
 
 def outbox_rows(user, status: str | None, page: int = 1) -> tuple[list[dict], bool]:
     rows = Notification.objects.for_user(user)
-    if status in OutboxStatus.values:
+    if status == OutboxStatus.FAILED:
+        rows = failed_messages(user)  # the queue's own definition, so the home card matches
+    elif status in OutboxStatus.values:
         rows = rows.filter(status=status)
     offset = (page - 1) * PAGE_SIZE
     found = list(rows.order_by("-created_at", "-id")[offset : offset + PAGE_SIZE + 1])

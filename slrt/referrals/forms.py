@@ -11,6 +11,8 @@ from .models import ReferralStatus
 
 
 class ReferralFilterForm(forms.Form):
+    # A work queue of the home page (selectors.REFERRAL_QUEUES / INBOX_QUEUES) the role may have.
+    antrian = forms.ChoiceField(label=_("Antrian"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Semua"))] + ReferralStatus.choices)
     agency = forms.ChoiceField(label=_("Lembaga"), required=False)
     sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua"))] + Sector.choices)
@@ -19,8 +21,10 @@ class ReferralFilterForm(forms.Form):
     region = RegionField(label=_("Wilayah"), required=False)
     overdue = forms.BooleanField(label=_("Hanya yang terlambat"), required=False)
 
-    def __init__(self, *args, agencies=(), inbox=False, user=None, **kwargs):
+    def __init__(self, *args, agencies=(), inbox=False, user=None, queues=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.queues = {q.name: q for q in queues}
+        self.fields["antrian"].choices = [("", _("Semua rujukan"))] + [(q.name, q.label) for q in queues]
         bind_user(self, user)
         if inbox:
             # A Mitra user only ever sees its own agency, and never drafts; its scope is the agency.
@@ -40,5 +44,8 @@ class ReferralFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         c = self.cleaned_data
-        return {k: c.get(k) for k in ("status", "agency", "sector", "region", "date_from", "date_to", "overdue")
-                if c.get(k)}
+        found = {k: c.get(k) for k in ("status", "agency", "sector", "region", "date_from", "date_to", "overdue")
+                 if c.get(k)}
+        if c.get("antrian"):
+            found["queue"] = self.queues[c["antrian"]]
+        return found

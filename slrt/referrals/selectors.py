@@ -6,11 +6,13 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import region_q
 from slrt.cases.decisions import services_for
 from slrt.cases.models import CaseStatus
+from slrt.core.queues import Queue
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
 
@@ -20,9 +22,11 @@ from .workflow import AT_AGENCY, allowed_actions
 
 def referrals_for(
     user, *, status=None, agency=None, overdue=False, sector=None, date_from=None, date_to=None, case=None,
-    region=None,
+    region=None, queue=None,
 ):
-    qs = Referral.objects.for_user(user).select_related("case", "need", "agency", "service")
+    # A work queue (REFERRAL_QUEUES / INBOX_QUEUES) is the starting set; other filters narrow it.
+    base = queue.rows(user) if queue is not None else Referral.objects.for_user(user)
+    qs = base.select_related("case", "need", "agency", "service")
     if region:
         qs = qs.filter(region_q(region))
     if status:
@@ -43,6 +47,49 @@ def referrals_for(
     if case is not None:
         qs = qs.filter(case=case)
     return qs.order_by("-sent_at", "-created_at") if user.role == Role.MITRA else qs.order_by("-created_at")
+
+
+# --- work queues (home cards and ?antrian= on the list and the inbox) ----------------------------
+
+
+def overdue_referrals(user):
+    """At the agency past the due date, not yet answered with a final state (escalated or not)."""
+    return referrals_for(user, overdue=True)
+
+
+def new_referrals(user):
+    """Sent to the agency and not yet accepted or refused: the Mitra's new mail."""
+    return referrals_for(user, status=ReferralStatus.SENT)
+
+
+def direct_drafts_to_send(user):
+    """Direct referrals drafted by someone else that wait for this decider to send them
+    (four eyes, like recommendations)."""
+    return (
+        referrals_for(user, status=ReferralStatus.DRAFT)
+        .filter(recommendation__isnull=True)
+        .exclude(created_by=user)
+    )
+
+
+REFERRAL_QUEUES = {
+    q.name: q
+    for q in (
+        Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:list",
+              "view_cases", hint=_lazy("masih di lembaga, lewat tenggat"), warn=True),
+        Queue("draf_langsung", _lazy("Rujukan langsung menunggu dikirim"), direct_drafts_to_send, "referrals:list",
+              "approve_recommendation", hint=_lazy("disusun petugas lain"), warn=True),
+    )
+}
+INBOX_QUEUES = {
+    q.name: q
+    for q in (
+        Queue("baru", _lazy("Rujukan baru menunggu jawaban"), new_referrals, "referrals:inbox", "respond_referral",
+              hint=_lazy("terima atau tolak"), warn=True),
+        Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:inbox",
+              "respond_referral", hint=_lazy("belum selesai dilayani"), warn=True),
+    )
+}
 
 
 def get_referral(user, pk) -> Referral:

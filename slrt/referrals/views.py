@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from slrt.accounts.roles import Role
+from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.cases.decision_views import back_to
@@ -45,7 +45,10 @@ def _page(request, qs):
 def referral_list(request):
     if request.user.role == Role.MITRA:
         return redirect("referrals:inbox")
-    form = ReferralFilterForm(request.GET or None, agencies=selectors.agency_choices(request.user), user=request.user)
+    form = ReferralFilterForm(
+        request.GET or None, agencies=selectors.agency_choices(request.user), user=request.user,
+        queues=[q for q in selectors.REFERRAL_QUEUES.values() if can(request.user, q.capability)],
+    )
     page = _page(request, selectors.referrals_for(request.user, **form.filters()))
     rows = [(r, selectors.is_overdue(r)) for r in page]
     return render(request, "referrals/referral_list.html", {"form": form, "page": page, "rows": rows})
@@ -56,7 +59,7 @@ def referral_list(request):
 @capability_required("respond_referral")
 @require_GET
 def inbox(request):
-    form = ReferralFilterForm(request.GET or None, inbox=True)
+    form = ReferralFilterForm(request.GET or None, inbox=True, queues=list(selectors.INBOX_QUEUES.values()))
     page = _page(request, selectors.referrals_for(request.user, **form.filters()))
     rows = [selectors.mitra_view(r) for r in page]
     return render(request, "referrals/inbox.html", {"form": form, "page": page, "rows": rows})

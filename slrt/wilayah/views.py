@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from slrt.accounts.scoping import region_safe
+from slrt.core.http import capability_required
 
 from .models import NATION_CODE, Level
 from .names import suggest_regions
@@ -12,6 +13,7 @@ from .selectors import children_of, get_region
 
 @region_safe  # regions are public reference data
 @login_required
+@capability_required("view_regions")  # staff only, like its menu entry
 def region_detail(request, code=NATION_CODE):
     region = get_region(code)
     if region is None:

@@ -93,3 +93,11 @@ def region_label(code: str) -> str:
     from slrt.wilayah.names import region_label as label
 
     return label(code) if code else "—"
+
+
+@register.simple_tag
+def main_menu(user, ns="", url_name=""):
+    """The menu entries this user can use (slrt.core.menu), with the current one marked."""
+    from slrt.core.menu import menu_for
+
+    return menu_for(user, ns or "", url_name or "")
