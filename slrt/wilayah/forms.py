@@ -1,6 +1,8 @@
 """One form field for every region filter: a typed name (with HTMX suggestions) or a code,
 resolved to one region code inside the user's scope."""
 
+import json
+
 from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,7 +38,7 @@ class RegionInput(forms.TextInput):
             "aria-expanded": "false", "hx-get": reverse("wilayah:suggest"),
             "hx-trigger": "input changed delay:250ms, focus[!this.value]", "hx-target": f"#{list_id}",
             "hx-swap": "innerHTML", "hx-sync": "this:replace",
-            "hx-vals": '{"field": "%s", "tingkat": "%s"}' % (name, ",".join(str(int(lv)) for lv in self.levels)),
+            "hx-vals": json.dumps({"field": name, "tingkat": ",".join(str(int(lv)) for lv in self.levels)}),
         })
         box = super().render(name, value, attrs, renderer)
         return render_to_string("wilayah/_region_input.html", {"box": box, "list_id": list_id})
