@@ -52,6 +52,13 @@ def test_every_role_home_menu_fits_one_row_wide_and_folds_on_a_portrait_tablet(
         tops = page.eval_on_selector_all("nav.mainnav a", "els => els.map(e => e.getBoundingClientRect().top)")
         assert tops and len(set(round(t) for t in tops)) == 1, (role, tops)
         assert not page.locator(".nav-toggle").is_visible()
+        # The row is not clipped: every entry lies inside the menu, left of the user box.
+        right = page.eval_on_selector_all(
+            "nav.mainnav a", "els => Math.max(...els.map(e => e.getBoundingClientRect().right))"
+        )
+        assert right <= page.eval_on_selector(".userbox", "e => e.getBoundingClientRect().left"), (role, right)
+        widths = page.eval_on_selector("nav.mainnav", "e => [e.scrollWidth, e.clientWidth]")
+        assert widths[0] <= widths[1], (role, widths)
         # Nothing spills past the right edge either.
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280, role
         page.screenshot(path=str(shots / f"home-{role}-1280x800.png"))
