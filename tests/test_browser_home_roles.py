@@ -24,7 +24,7 @@ def _plain_static_names(settings):
 
 @pytest.fixture
 def demo_users(regions_after_flush):
-    call_command("seed_demo", "--households", "300", stdout=StringIO())
+    call_command("seed_demo", "--households", "600", stdout=StringIO())
     return {u.role: u for u in User.objects.filter(username__startswith="demo-")}
 
 
