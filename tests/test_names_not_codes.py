@@ -353,3 +353,14 @@ def test_proposal_list_filters_by_region_name(make_user, make_person, client):
     assert "Desa Puspasari" not in html
     html = client.get("/usulan/", {"desa": "Kec. Citeureup"}).content.decode()
     assert "Desa Puspasari, Kec. Citeureup" in html and "Desa Wanaherang" not in html
+
+
+def test_an_agency_answer_without_its_reason_marks_the_field(desk):
+    ref = referral_in(desk, ReferralStatus.SENT)
+    response = client_for(desk.mitra).post(f"/rujukan/{ref.pk}/aksi/",
+                                           {"action": "reject", "version": ref.version, "reason": ""})
+    html = response.content.decode()
+    assert response.status_code == 422
+    field = re.search(r'<textarea[^>]*id="reject-reason"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="reject-reason-error"' in field
+    assert 'id="reject-reason-error"' in html
