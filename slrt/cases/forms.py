@@ -94,7 +94,8 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     # Typed by name with suggestions (or a code), resolved to one desa inside the user's scope.
-    desa_code = RegionField(label=_("Desa/kelurahan tempat tinggal"), required=False, levels=(Level.DESA,))
+    desa_code = RegionField(label=_("Desa/kelurahan tempat tinggal"), required=False, levels=(Level.DESA,),
+                            codes_to_service=True)
     address = forms.CharField(label=_("Alamat (dusun, RT/RW)"), max_length=255, required=False)
     phone = forms.CharField(
         label=_("Nomor telepon/WA"),

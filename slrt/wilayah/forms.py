@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Level
+from .models import Level, normalize_code
 from .names import is_code, region_label, resolve_region
 
 ALL_LEVELS = (Level.PROVINSI, Level.KABUPATEN, Level.KECAMATAN, Level.DESA)
@@ -49,8 +49,11 @@ class RegionField(forms.CharField):
 
     widget = RegionInput
 
-    def __init__(self, *, levels=ALL_LEVELS, **kwargs):
+    def __init__(self, *, levels=ALL_LEVELS, codes_to_service=False, **kwargs):
         self.levels = tuple(levels)
+        # A form whose service checks the code itself (intake) lets a code through, so that the
+        # service reports every problem at once; names are still resolved here.
+        self.codes_to_service = codes_to_service
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("widget", RegionInput(levels=self.levels))
         super().__init__(**kwargs)
@@ -60,6 +63,8 @@ class RegionField(forms.CharField):
         text = super().clean(value)
         if not text:
             return ""
+        if self.codes_to_service and is_code(text):
+            return normalize_code(text)
         return resolve_region(self.user, text, self.levels).code
 
 
