@@ -62,7 +62,6 @@ def search(request):
         region = c["region"].code if c["region"] else None
         people, has_more, by = search_page(request.user, c, page=page, page_size=PAGE_SIZE)
         searched = True
-        by = [k for k, v in (("nomor", c["number"]), ("nama", c["name"])) if v]
         # The access log says how the search was made and how many were shown, never the terms.
         record(request.user, "person.search", region_code=region or "", detail={"by": by, "count": len(people)})
     context = {
