@@ -125,7 +125,12 @@ def make_person(db):
 
 
 @pytest.fixture
-def _playwright_next_to_django(monkeypatch):
+def _playwright_next_to_django(monkeypatch, settings):
+    # The live server serves /static/ through Django's finders, which know no content-hashed
+    # names: with production's manifest storage every stylesheet and script would be a 404.
+    settings.STORAGES = {
+        **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # Playwright's sync API runs an event loop in this thread; Django would then refuse the ORM
     # calls of fixture teardown (database flush) as "async-unsafe". Nothing here is async.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

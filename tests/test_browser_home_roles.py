@@ -14,14 +14,6 @@ from tests.browser import TIMEOUT
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_names(settings):
-    # The live server serves /static/ through Django's finders, which know no content-hashed
-    # names; the manifest storage of production would make every stylesheet a 404 here.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
 @pytest.fixture
 def demo_users(regions_after_flush):
     call_command("seed_demo", "--households", "600", stdout=StringIO())
