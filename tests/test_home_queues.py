@@ -96,9 +96,12 @@ def demo(django_db_setup, django_db_blocker):
         from django.core.management import call_command as cc
 
         cc("flush", "--no-input", verbosity=0)
+        from slrt.programs.catalogue import load_catalogue
         from tests.conftest import ensure_regions
 
+        # The flush also removed what migrations seed; later tests in this worker rely on it.
         ensure_regions()
+        load_catalogue()
 
 
 @pytest.mark.django_db
