@@ -365,8 +365,8 @@ def test_the_export_command_writes_the_three_files_of_a_batch(tmp_path, people, 
     services.transition(people["man"], p, "approve")
     out = io.StringIO()
     call_command("export_proposals", "--kab", "32.01", "--period", "2026-08", "--user", people["man"].username,
-                 "--out", str(tmp_path), stdout=out)
-    names = sorted(f.name for f in tmp_path.iterdir())
+                 "--out", str(tmp_path / "out"), stdout=out)
+    names = sorted(f.name for f in (tmp_path / "out").iterdir())
     assert names == ["usulan-3201-2026-08-siksng.xlsx", "usulan-3201-2026-08.csv", "usulan-3201-2026-08.xlsx"]
     assert "1 baris" in out.getvalue()
 
