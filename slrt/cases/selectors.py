@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.accounts.scoping import COLUMN_FOR_LEVEL, in_scope
 from slrt.audit.services import record
-from slrt.core.queues import Queue
+from slrt.core.queues import Queue, by_name
 from slrt.wilayah.models import NATION_CODE, Region, level_of, normalize_code
 
 from . import tickets
@@ -144,20 +144,17 @@ def cases_awaiting_decision(user):
     return cases_for(user).filter(Exists(drafts))
 
 
-CASE_QUEUES = {
-    q.name: q
-    for q in (
-        Queue("hari_ini", _lazy("Kasus masuk hari ini"), cases_today, "cases:list", "view_cases",
-              hint=_lazy("dicatat di wilayah Anda hari ini")),
-        Queue("menunggu_asesmen", _lazy("Kasus menunggu asesmen"), cases_awaiting_assessment, "cases:list",
-              "view_cases", hint=_lazy("belum ada kebutuhan yang ditangani")),
-        Queue("tindak_lanjut", _lazy("Kasus dengan tindak lanjut jatuh tempo"), cases_with_tasks_due, "cases:list",
-              "view_cases", hint=_lazy("tenggat hari ini atau sudah lewat"), warn=True),
-        Queue("menunggu_keputusan", _lazy("Kasus dengan rekomendasi menunggu keputusan Anda"),
-              cases_awaiting_decision, "cases:list", "approve_recommendation",
-              hint=_lazy("disusun petugas lain"), warn=True),
-    )
-}
+CASE_QUEUES = by_name(
+    Queue("hari_ini", _lazy("Kasus masuk hari ini"), cases_today, "cases:list", "view_cases",
+          hint=_lazy("dicatat di wilayah Anda hari ini")),
+    Queue("menunggu_asesmen", _lazy("Kasus menunggu asesmen"), cases_awaiting_assessment, "cases:list",
+          "view_cases", hint=_lazy("belum ada kebutuhan yang ditangani")),
+    Queue("tindak_lanjut", _lazy("Kasus dengan tindak lanjut jatuh tempo"), cases_with_tasks_due, "cases:list",
+          "view_cases", hint=_lazy("tenggat hari ini atau sudah lewat"), warn=True),
+    Queue("menunggu_keputusan", _lazy("Kasus dengan rekomendasi menunggu keputusan Anda"),
+          cases_awaiting_decision, "cases:list", "approve_recommendation",
+          hint=_lazy("disusun petugas lain"), warn=True),
+)
 
 
 # --- public status -----------------------------------------------------------------------------

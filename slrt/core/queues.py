@@ -35,6 +35,11 @@ class Queue:
         return f"{reverse(self.list_url)}?{urlencode({QUEUE_PARAM: self.name, **self.extra})}"
 
 
+def by_name(*queues: Queue) -> dict[str, Queue]:
+    """An app's queues keyed by their `?antrian=` value."""
+    return {q.name: q for q in queues}
+
+
 def queue_from(registry: dict, request) -> Queue | None:
     """The queue asked for by `?antrian=` if the registry knows it and the user may have it."""
     from slrt.accounts.roles import can

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_q
 from slrt.audit.services import record
-from slrt.core.queues import Queue
+from slrt.core.queues import Queue, by_name
 
 from .formdefs import VERIFICATION_BASE
 from .models import Submission, SubmissionStatus, Visit, VisitKind, VisitStatus
@@ -131,24 +131,18 @@ def submissions_in_conflict(user):
     return Submission.objects.for_user(user).filter(status=SubmissionStatus.CONFLICT)
 
 
-VISIT_QUEUES = {
-    q.name: q
-    for q in (
-        Queue("saya", _lazy("Kunjungan saya"), my_open_visits, "fieldwork:visits", "use_field_forms",
-              hint=_lazy("belum dikirim, tenggat terdekat dulu")),
-        Queue("terlambat", _lazy("Kunjungan lewat tenggat"), my_overdue_visits, "fieldwork:visits",
-              "use_field_forms", hint=_lazy("segera kunjungi"), warn=True),
-    )
-}
-SUBMISSION_QUEUES = {
-    q.name: q
-    for q in (
-        Queue("menunggu_tinjauan", _lazy("Kiriman menunggu tinjauan"), submissions_to_review,
-              "fieldwork:review_queue", "review_submissions", hint=_lazy("setujui atau kembalikan")),
-        Queue("konflik", _lazy("Kiriman dengan konflik data"), submissions_in_conflict, "fieldwork:review_queue",
-              "review_submissions", hint=_lazy("pilih nilai yang berlaku"), warn=True),
-    )
-}
+VISIT_QUEUES = by_name(
+    Queue("saya", _lazy("Kunjungan saya"), my_open_visits, "fieldwork:visits", "use_field_forms",
+          hint=_lazy("belum dikirim, tenggat terdekat dulu")),
+    Queue("terlambat", _lazy("Kunjungan lewat tenggat"), my_overdue_visits, "fieldwork:visits",
+          "use_field_forms", hint=_lazy("segera kunjungi"), warn=True),
+)
+SUBMISSION_QUEUES = by_name(
+    Queue("menunggu_tinjauan", _lazy("Kiriman menunggu tinjauan"), submissions_to_review,
+          "fieldwork:review_queue", "review_submissions", hint=_lazy("setujui atau kembalikan")),
+    Queue("konflik", _lazy("Kiriman dengan konflik data"), submissions_in_conflict, "fieldwork:review_queue",
+          "review_submissions", hint=_lazy("pilih nilai yang berlaku"), warn=True),
+)
 
 
 def submissions_for(user):

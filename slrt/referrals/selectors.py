@@ -12,7 +12,7 @@ from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import region_q
 from slrt.cases.decisions import services_for
 from slrt.cases.models import CaseStatus
-from slrt.core.queues import Queue
+from slrt.core.queues import Queue, by_name
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
 
@@ -72,24 +72,18 @@ def direct_drafts_to_send(user):
     )
 
 
-REFERRAL_QUEUES = {
-    q.name: q
-    for q in (
-        Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:list",
-              "view_cases", hint=_lazy("masih di lembaga, lewat tenggat"), warn=True),
-        Queue("draf_langsung", _lazy("Rujukan langsung menunggu dikirim"), direct_drafts_to_send, "referrals:list",
-              "approve_recommendation", hint=_lazy("disusun petugas lain"), warn=True),
-    )
-}
-INBOX_QUEUES = {
-    q.name: q
-    for q in (
-        Queue("baru", _lazy("Rujukan baru menunggu jawaban"), new_referrals, "referrals:inbox", "respond_referral",
-              hint=_lazy("terima atau tolak"), warn=True),
-        Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:inbox",
-              "respond_referral", hint=_lazy("belum selesai dilayani"), warn=True),
-    )
-}
+REFERRAL_QUEUES = by_name(
+    Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:list",
+          "view_cases", hint=_lazy("masih di lembaga, lewat tenggat"), warn=True),
+    Queue("draf_langsung", _lazy("Rujukan langsung menunggu dikirim"), direct_drafts_to_send, "referrals:list",
+          "approve_recommendation", hint=_lazy("disusun petugas lain"), warn=True),
+)
+INBOX_QUEUES = by_name(
+    Queue("baru", _lazy("Rujukan baru menunggu jawaban"), new_referrals, "referrals:inbox", "respond_referral",
+          hint=_lazy("terima atau tolak"), warn=True),
+    Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:inbox",
+          "respond_referral", hint=_lazy("belum selesai dilayani"), warn=True),
+)
 
 
 def get_referral(user, pk) -> Referral:
