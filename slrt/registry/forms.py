@@ -110,6 +110,7 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Berkas registri (CSV atau XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        help_text=_("Satu baris per orang. Kolom wajib: nik, nomor_kk, nama, kode_wilayah."),
         error_messages={
             "required": _("Pilih berkas CSV atau XLSX yang akan diimpor."),
             "empty": _("Berkas yang dikirim kosong."),

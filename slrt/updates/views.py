@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
+from slrt.cases.forms import apply_errors
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.referrals.errors import DeskError, FourEyes
@@ -29,6 +30,7 @@ from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y"
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
+from .services import ROW_COLUMNS
 from .webforms import COLUMN_LABELS, BatchForm, MeetingForm, ProposalEditForm, ProposalFilterForm, ProposalForm
 from .workflow import EDITABLE, FIELD_LABELS, TRANSITIONS
 
@@ -132,6 +134,10 @@ def _prefill(request):
     return initial
 
 
+# The service names exchange columns ("nik"); the form holds them as "col_nik".
+_COLUMN_FIELDS = {c: f"col_{c}" for c in ROW_COLUMNS}
+
+
 @region_safe  # prefill reads through for_user; the service checks scope of everything it touches
 @login_required
 @capability_required("draft_proposal")
@@ -149,6 +155,7 @@ def proposal_create(request):
                 )
             except ValidationError as exc:
                 errors = exc.message_dict
+                apply_errors(form, exc, _COLUMN_FIELDS)  # each message beside the column at fault
             except DeskError as exc:
                 message = exc.message
             else:
@@ -187,6 +194,7 @@ def proposal_edit(request, pk):
                 form.data = data
             except ValidationError as exc:
                 errors = exc.message_dict
+                apply_errors(form, exc, _COLUMN_FIELDS)
             except DeskError as exc:
                 if exc.status == 403:
                     raise PermissionDenied(exc.message)
@@ -239,6 +247,7 @@ def meeting_create(request):
                 )
             except ValidationError as exc:
                 errors = exc.message_dict
+                apply_errors(form, exc)
             except DeskError as exc:
                 message = exc.message
             else:
