@@ -204,3 +204,35 @@ def test_an_empty_login_marks_both_fields_and_keeps_the_username(client):
     assert 'value="siti"' in control(typed, r'name="username"')
     assert_not_marked(typed, r'name="username"')
     assert_marked(typed, r'name="password"', "Isi kata sandi.")
+
+
+# --- other hand-built forms found by grepping templates ----------------------------------------
+
+
+def test_returning_a_proposal_without_a_reason_marks_the_reason(make_user, make_person):
+    fas, sup = make_user("fasilitator", DESA), make_user("supervisor", "32.01.02")
+    p = update_services.draft_proposal(fas, kind="perubahan", data={"nik": make_person(DESA).nik, "pekerjaan": "Tani"})
+    update_services.verify(fas, p)
+    response = client_for(sup).post(f"/usulan/{p.pk}/aksi/",
+                                    {"action": "return_to_draft", "version": p.version, "reason": ""})
+    assert response.status_code == 422
+    assert_marked(response.content.decode(), r'id="return_to_draft-reason"', "")
+
+
+def test_a_batch_with_nothing_approved_marks_the_period(make_user):
+    response = client_for(make_user("manajer", "32.01")).post("/usulan/berkas/",
+                                                               {"kab_code": "32.01", "period": "2026-06"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert_marked(html, r'name="period"', "Belum ada usulan berstatus Disetujui")
+    assert 'value="2026-06"' in control(html, r'name="period"')
+
+
+def test_withdrawing_consent_without_a_reason_marks_the_reason(desk):
+    from tests.test_referrals_fixtures import make_case
+
+    case, _need = make_case(DESA)
+    url = reverse("referrals:consent_withdraw", args=[case.pk])
+    response = client_for(desk.fo).post(url, {"version": case.version, "reason": ""})
+    assert response.status_code == 422
+    assert_marked(response.content.decode(), r'id="id_withdraw_reason"', "")

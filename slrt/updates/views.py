@@ -305,7 +305,9 @@ def batch_list(request):
                 batch = services.create_batch(user, kab_code=form.cleaned_data["kab_code"],
                                               period=form.cleaned_data["period"])
             except ValidationError as exc:
-                errors = exc.message_dict
+                # The message beside its field (kab_code, period); the rest stays in the summary.
+                errors = {k: v for k, v in exc.message_dict.items() if k not in form.fields}
+                apply_errors(form, ValidationError({k: v for k, v in exc.message_dict.items() if k in form.fields}))
             except DeskError as exc:
                 errors = {"__all__": [exc.message]}
             else:
@@ -318,7 +320,7 @@ def batch_list(request):
     approved = selectors.proposals_for(user, status=ProposalStatus.APPROVED).count()
     return render(request, "updates/batch_list.html",
                   {"form": form, "errors": errors, "batches": selectors.batches_for(user), "approved": approved},
-                  status=422 if errors else 200)
+                  status=422 if errors or form.errors else 200)
 
 
 DOWNLOADS = {
