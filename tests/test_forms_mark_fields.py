@@ -236,3 +236,38 @@ def test_withdrawing_consent_without_a_reason_marks_the_reason(desk):
     response = client_for(desk.fo).post(url, {"version": case.version, "reason": ""})
     assert response.status_code == 422
     assert_marked(response.content.decode(), r'id="id_withdraw_reason"', "")
+
+
+def _field_visit(make_user, make_person):
+    from slrt.fieldwork import services as field_services
+    from slrt.fieldwork.models import VisitKind
+
+    hh = make_person(desa_code=DESA, nama="Asep Sunandar", sex="L").household
+    fas, sup = make_user("fasilitator", DESA), make_user("supervisor", "32.01.02")
+    visit = field_services.assign_visit(sup, kind=VisitKind.VERIFICATION, assigned_to=fas,
+                                        due_date=dt.date.today(), household=hh)
+    return fas, sup, visit
+
+
+def test_cancelling_a_visit_without_a_reason_marks_the_reason(make_user, make_person):
+    _fas, sup, visit = _field_visit(make_user, make_person)
+    response = client_for(sup).post(f"/lapangan/kunjungan/{visit.pk}/batal/", {"reason": "  "})
+    assert response.status_code == 422
+    assert_marked(response.content.decode(), r'id="cancel-reason"', "Tuliskan alasan pembatalan.")
+
+
+def test_returning_a_submission_without_a_reason_marks_the_reason(make_user, make_person, settings, tmp_path):
+    from slrt.fieldwork import selectors as field_selectors
+    from slrt.fieldwork import services as field_services
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    fas, sup, visit = _field_visit(make_user, make_person)
+    values = {"kunjungan": str(visit.pk), "hasil": "ditemukan", "kode_wilayah": DESA,
+              "nomor_kk": visit.household.nomor_kk, "alamat": "Kp. Baru", "anggota": [], "minta_tinjau_desil": "tidak"}
+    sub = field_services.receive(fas, form_id="slrt_verifikasi_rt", instance_id="uuid:mark-fields", values=values,
+                                 base=field_selectors.visit_snapshot(visit)).submission
+    response = client_for(sup).post(f"/lapangan/kiriman/{sub.pk}/tinjau/", {"action": "return", "note": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert_marked(html, r'id="return-note"', "Tuliskan alasan kiriman dikembalikan.")
+    assert_not_marked(html, r'id="approve-note"')

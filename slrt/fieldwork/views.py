@@ -196,7 +196,8 @@ def visit_cancel(request, pk):
         services.cancel_visit(request.user, visit, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         return render(request, "fieldwork/visit_detail.html",
-                      _visit_context(request, visit, errors=exc.message_dict), status=422)
+                      _visit_context(request, visit, errors=exc.message_dict,
+                                     typed_reason=request.POST.get("reason", "")), status=422)
     messages.success(request, _("Kunjungan #%(id)s ke %(desa)s dibatalkan.") % {
         "id": visit.pk, "desa": region_names([visit.desa_code]).get(visit.desa_code, "—"),
     })
