@@ -271,3 +271,22 @@ def test_returning_a_submission_without_a_reason_marks_the_reason(make_user, mak
     html = response.content.decode()
     assert_marked(html, r'id="return-note"', "Tuliskan alasan kiriman dikembalikan.")
     assert_not_marked(html, r'id="approve-note"')
+
+
+def test_a_wrong_rule_value_marks_that_rows_value_and_a_wrong_operator_its_operator(client, make_user):
+    regional_program()
+    client.force_login(make_user("manajer", "32.01"))
+    response = client.post("/program/BLT-DD-3201/aturan/",
+                           rule_post([("desil", "between", "1-3"), ("desil", "between", "tiga")], version=0))
+    assert response.status_code == 400
+    html = response.content.decode()
+    values = re.findall(r'<input name="value"[^>]*>', html)
+    assert len(values) == 2 and 'aria-invalid' not in values[0]
+    assert 'aria-invalid="true"' in values[1] and 'aria-describedby="rule-row-2-error"' in values[1]
+    assert 'value="tiga"' in values[1]
+    assert re.search(r'id="rule-row-2-error"[^>]*>Kriteria 2', html)
+    wrong_op = client.post("/program/BLT-DD-3201/aturan/", rule_post([("desil", "contains", "1")], version=0))
+    html = wrong_op.content.decode()
+    op = re.search(r'<select name="op"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in op and 'aria-describedby="rule-row-1-error"' in op
+    assert 'aria-invalid' not in re.search(r'<input name="value"[^>]*>', html).group(0)

@@ -636,25 +636,32 @@ FIELDS: dict[str, Field] = {
 
 
 class RuleError(ValueError):
-    def __init__(self, errors: list[str]):
+    """`faults` runs beside `errors`: (criterion number, "field" | "op" | "value") or None, so an
+    editor can mark the control at fault."""
+
+    def __init__(self, errors: list[str], faults: list | None = None):
         super().__init__("; ".join(errors))
         self.errors = errors
+        self.faults = faults or [None] * len(errors)
 
 
 def validate(criteria) -> list[dict]:
     """Cleaned criteria, or RuleError with one Indonesian message per bad criterion (1-based)."""
     if not isinstance(criteria, list):
         raise RuleError([_("Aturan harus berupa daftar kriteria.")])
-    errors, cleaned = [], []
+    errors, faults, cleaned = [], [], []
     if not criteria:
         errors.append(_("Aturan harus memuat paling sedikit satu kriteria."))
+        faults.append(None)
     for n, c in enumerate(criteria, 1):
         if not isinstance(c, dict):
             errors.append(_("Kriteria %(n)s: format tidak dikenal.") % {"n": n})
+            faults.append((n, "field"))
             continue
         f = FIELDS.get(c.get("field"))
         if f is None:
             errors.append(_('Kriteria %(n)s: kolom "%(f)s" tidak dikenal.') % {"n": n, "f": c.get("field") or ""})
+            faults.append((n, "field"))
             continue
         op = c.get("op")
         if op not in f.ops:
@@ -662,14 +669,16 @@ def validate(criteria) -> list[dict]:
                 _('Kriteria %(n)s (%(label)s): operator "%(op)s" tidak berlaku; pilih %(ops)s.')
                 % {"n": n, "label": f.label, "op": op or "", "ops": ", ".join(str(OPS[o]) for o in f.ops)}
             )
+            faults.append((n, "op"))
             continue
         problem, value = f.clean(op, c.get("value"))
         if problem:
             errors.append(_("Kriteria %(n)s (%(label)s): %(p)s.") % {"n": n, "label": f.label, "p": problem})
+            faults.append((n, "value"))
             continue
         cleaned.append({"field": f.key, "op": op, "value": value})
     if errors:
-        raise RuleError(errors)
+        raise RuleError(errors, faults)
     return cleaned
 
 

@@ -114,6 +114,12 @@ def rule_edit(request, code):
     except ValidationError as exc:
         conflict = "version" in exc.message_dict
         errors = [m for messages_ in exc.message_dict.values() for m in messages_]
+        # Mark the control at fault in its row; the list above keeps every message.
+        for n, error in enumerate(exc.error_dict.get("criteria", []) if hasattr(exc, "error_dict") else []):
+            part, _sep, number = (error.code or "").partition(":")
+            if number.isdigit() and 0 < int(number) <= len(rows):
+                rows[int(number) - 1].update(fault=part, error=exc.message_dict["criteria"][n],
+                                             error_id=f"rule-row-{number}-error")
         # What the user typed is shown again in both cases; a conflict answers 409.
         return _editor(request, program, rows, meta, errors=errors, status=409 if conflict else 400)
     messages.success(request, _("Aturan %(p)s disimpan sebagai versi %(v)s.") % {"p": program.label, "v": rule.version})

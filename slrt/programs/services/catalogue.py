@@ -43,7 +43,11 @@ def save_rule(user, program: Program, criteria, *, note: str = "", based_on: int
     try:
         cleaned = rules.validate(criteria)
     except rules.RuleError as exc:
-        raise ValidationError({"criteria": exc.errors})
+        # The code names the criterion and the part at fault ("value:2") for the editor to mark.
+        raise ValidationError({"criteria": [
+            ValidationError(message, code=f"{fault[1]}:{fault[0]}" if fault else "invalid")
+            for message, fault in zip(exc.errors, exc.faults, strict=True)
+        ]})
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         current = program.rules.filter(is_current=True).first()
