@@ -161,7 +161,8 @@ def test_a_real_digest_client_walks_collects_sequence(live_server, make_user):
     assert head.status_code == 204 and int(head.headers["X-OpenRosa-Accept-Content-Length"]) > 0
 
     xml = instance_xml("slrt_pengaduan", {
-        "persetujuan": "tidak", "boleh_dibagikan": "tidak", "kode_wilayah": "32.01.02.2001", "jenis_keluhan": "saran", "urgensi": "biasa",
+        "persetujuan": "tidak", "boleh_dibagikan": "tidak", "kode_wilayah": "32.01.02.2001", "jenis_keluhan": "saran",
+        "urgensi": "biasa",
         "sektor": "pendidikan", "uraian": "Perlu beasiswa untuk anak sekolah", "foto": "foto.jpg",
     }, instance_id="uuid:aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")
     files = {"xml_submission_file": ("submission.xml", xml, "text/xml"),

@@ -96,8 +96,9 @@ def recommendation_draft(request, case_pk):
         if exc.status == 403:
             raise PermissionDenied(exc.message)
         return _error_page(request, case, status=exc.status, message=exc.message, draft=typed)
-    messages.success(request, _("Rekomendasi %(what)s untuk kebutuhan %(sector)s (%(ticket)s) disimpan sebagai draf dan "
-                                "menunggu keputusan.") % {
+    messages.success(request, _(
+        "Rekomendasi %(what)s untuk kebutuhan %(sector)s (%(ticket)s) disimpan sebagai draf dan menunggu keputusan."
+    ) % {
         "what": program.name if program else (service.name if service else _("penanganan Puskesos")),
         "sector": need.get_sector_display(), "ticket": case.ticket,
     })
