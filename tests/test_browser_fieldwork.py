@@ -103,7 +103,7 @@ def test_a_verification_visit_goes_from_the_task_list_over_openrosa_to_approval(
         page.fill("#approve-note", "Sesuai kondisi lapangan")
         page.screenshot(path=str(shots / "field-3-submission.png"), full_page=True)
         page.click("#tinjau button:has-text('Setujui')")
-        page.locator(".msg >> text=/Kiriman .+ disetujui\./").wait_for()
+        page.locator(r".msg >> text=/Kiriman .+ disetujui\./").wait_for()
         page.goto(f"{base}/lapangan/kunjungan/{visit_id}/")
         assert page.locator("#visit-status").inner_text().split()[-1] == "Selesai"  # after the badge icon
         page.screenshot(path=str(shots / "field-4-done.png"), full_page=True)
