@@ -21,6 +21,7 @@ from slrt.cases import consent, services
 from slrt.cases.models import Case, CaseEvent
 from slrt.cases.receipt import receipt_pdf
 from slrt.cases.timeline import describe
+from slrt.core.exceptions import ConsentRequired, Forbidden, InvalidTransition
 from slrt.core.locking import ConflictError
 from slrt.fieldwork.formdefs import FORMS
 from slrt.fieldwork.models import SubmissionStatus
@@ -28,7 +29,6 @@ from slrt.fieldwork.openrosa import xforms
 from slrt.notifications.models import Notification
 from slrt.programs.models import Agency
 from slrt.referrals import services as referral_services
-from slrt.referrals.errors import ConsentRequired, Forbidden, InvalidTransition
 from slrt.referrals.models import ReferralStatus, ReferralTransition
 from slrt.referrals.workflow import TRANSITIONS, WITHDRAWAL_CANCELS
 from tests.test_cases_web import _token_from_search, post_intake

@@ -9,8 +9,8 @@ from slrt.audit.models import AuditEvent
 from slrt.cases import decisions
 from slrt.cases.models import CaseEvent, CaseStatus, Letter, NeedStatus, RecommendationStatus
 from slrt.cases.timeline import describe
+from slrt.core.exceptions import Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError
-from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
 from slrt.referrals.models import Referral, ReferralStatus
 from tests.test_referrals_fixtures import OTHER_KAB_DESA, api_client, build_desk, client_for, make_case
 

@@ -86,22 +86,30 @@ def rows_behind(client, href) -> int:
     return counted
 
 
+def _fresh_database():
+    """Empty the database and put back what migrations seed, so the demo does not depend on what
+    earlier tests in this worker committed, and later tests do not see the demo."""
+    from slrt.programs.catalogue import load_catalogue
+    from tests.conftest import ensure_regions
+
+    call_command("flush", "--no-input", verbosity=0)
+    ensure_regions()
+    load_catalogue()
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("seed_demo", "--households", "600", stdout=StringIO())
-        users = {u.role: u for u in User.objects.filter(username__startswith="demo-")}
+        _fresh_database()
+        try:
+            call_command("seed_demo", "--households", "600", stdout=StringIO())
+            users = {u.role: u for u in User.objects.filter(username__startswith="demo-")}
+        except BaseException:
+            _fresh_database()
+            raise
     yield users
     with django_db_blocker.unblock():
-        from django.core.management import call_command as cc
-
-        cc("flush", "--no-input", verbosity=0)
-        from slrt.programs.catalogue import load_catalogue
-        from tests.conftest import ensure_regions
-
-        # The flush also removed what migrations seed; later tests in this worker rely on it.
-        ensure_regions()
-        load_catalogue()
+        _fresh_database()
 
 
 @pytest.mark.django_db

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from slrt.cases import services as case_services
 from slrt.cases.models import Case, Need
+from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
 from slrt.referrals import services
-from slrt.referrals.errors import DeskError
 from slrt.referrals.models import Referral
 from tests.test_referrals_fixtures import FIELDS, build_desk, draft, make_case, move
 

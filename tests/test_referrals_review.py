@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from slrt.cases.models import Case, CaseStatus
+from slrt.core.exceptions import FourEyes, InvalidTransition
 from slrt.referrals import selectors
-from slrt.referrals.errors import FourEyes, InvalidTransition
 from slrt.referrals.models import Referral, ReferralStatus
 from slrt.referrals.selectors import actions_for
 from tests.test_referrals_fixtures import (

@@ -13,10 +13,10 @@ from slrt.accounts.roles import CAPABILITIES, Role
 from slrt.audit.models import AuditEvent
 from slrt.cases.models import CaseEvent, CaseStatus, Letter, NeedStatus
 from slrt.cases.timeline import describe
+from slrt.core.exceptions import ConsentRequired, DecisionRequired, Forbidden, InvalidTransition
 from slrt.core.locking import ConflictError
 from slrt.notifications.models import Notification
 from slrt.referrals import services
-from slrt.referrals.errors import ConsentRequired, DecisionRequired, Forbidden, InvalidTransition
 from slrt.referrals.models import Referral, ReferralStatus, ReferralTransition
 from slrt.referrals.selectors import actions_for
 from slrt.referrals.workflow import TRANSITIONS

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.http import Http404
 from django.test import override_settings
 
+from slrt.core.exceptions import Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError
-from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
 from slrt.registry.models import Household, Person, Release
 from slrt.updates import export, services
 from slrt.updates.models import (

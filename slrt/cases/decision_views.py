@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
+from slrt.core.exceptions import DeskError
 from slrt.core.http import capability_required, parse_pk, pdf_response
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService, Program
-from slrt.referrals.errors import DeskError
 
 from . import decisions, letters
 from .models import Need

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from slrt.accounts.roles import Role, can
 from slrt.audit.services import record
+from slrt.core.exceptions import Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.programs.models import AgencyService, Program
-from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
 from slrt.wilayah.models import NATION_CODE, ancestor_codes
 
 from .events import log_event

@@ -28,8 +28,8 @@ from slrt.accounts.models import User
 from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import in_scope
 from slrt.audit.services import record
+from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
-from slrt.referrals.errors import DeskError
 from slrt.wilayah.models import Level, Region, ancestor_codes, normalize_code
 
 from . import workflow

@@ -18,10 +18,10 @@ from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
+from slrt.core.exceptions import DeskError
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.core.queues import queue_from
-from slrt.referrals.errors import DeskError
 from slrt.wilayah.forms import bind_user
 from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
 

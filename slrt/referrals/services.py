@@ -22,11 +22,11 @@ from slrt.cases.events import log_event
 from slrt.cases.models import Case, CaseStatus, CounterKind, LetterKind, Need, RecommendationKind, RecommendationStatus
 from slrt.cases.tickets import next_number
 from slrt.cases.workflow import FINAL_NEED, refresh_status
+from slrt.core.exceptions import ConsentRequired, DecisionRequired, Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.core.text import required_texts
 from slrt.notifications.services import notify
 
-from .errors import ConsentRequired, DecisionRequired, Forbidden, FourEyes, InvalidTransition
 from .models import Referral, ReferralTransition
 from .selectors import records_withdrawals
 from .workflow import FIELD_LABELS, TRANSITIONS, WITHDRAWAL_CANCELS

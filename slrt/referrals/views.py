@@ -21,12 +21,12 @@ from slrt.audit.services import record
 from slrt.cases.decision_views import back_to
 from slrt.cases.models import Need
 from slrt.cases.selectors import get_case
+from slrt.core.exceptions import DecisionRequired, DeskError, FourEyes
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
 
 from . import selectors, services
-from .errors import DecisionRequired, DeskError, FourEyes
 from .forms import ReferralFilterForm
 from .workflow import DONE_MESSAGES, FIELD_LABELS, TRANSITIONS
 

@@ -51,9 +51,16 @@ def seed_proposals(kab_code: str, *, fasilitator, supervisor, manajer, back_offi
         services.verify(fasilitator, p, note="Diverifikasi saat kunjungan rumah")
         services.transition(supervisor, p, "check")
 
+    def other_than(current, value, fallback):
+        # Generated households may already hold the demo value; a change must differ from the registry.
+        return fallback if current == value else value
+
     # Last month: two proposals through the whole path, in a batch already sent to the registry owner.
     earlier = [
-        draft(fasilitator, ProposalKind.CHANGE, {"nomor_kk": households[0].nomor_kk, "alamat": "Kp. Cibodas RT 02"}),
+        draft(fasilitator, ProposalKind.CHANGE, {
+            "nomor_kk": households[0].nomor_kk,
+            "alamat": other_than(households[0].alamat, "Kp. Cibodas RT 02", "Kp. Cibodas RT 03"),
+        }),
         draft(fasilitator, ProposalKind.DESIL_REVIEW, {"nomor_kk": households[1].nomor_kk},
               reason="Kepala keluarga kehilangan pekerjaan; rumah rusak berat"),
     ]
@@ -74,7 +81,8 @@ def seed_proposals(kab_code: str, *, fasilitator, supervisor, manajer, back_offi
     removal = draft(fasilitator, ProposalKind.REMOVAL, {"nik": head.nik}, removal_reason=RemovalReason.DIED,
                     reason="Meninggal dunia, akta kematian dari desa")
     to_checked(removal)  # checked, waiting for the village meeting
-    draft(back_office, ProposalKind.CHANGE, {"nomor_kk": households[3].nomor_kk, "rt": "004"},
+    draft(back_office, ProposalKind.CHANGE, {"nomor_kk": households[3].nomor_kk,
+                                              "rt": other_than(households[3].rt, "004", "005")},
           reason="Warga melapor pindah RT di desa yang sama")  # draft
     member = draft(fasilitator, ProposalKind.ADD_MEMBER, {
         "nomor_kk": households[4].nomor_kk, "nama": "Bayi Demo Lestari", "tanggal_lahir": "2026-09-14",

@@ -24,9 +24,9 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope
 from slrt.audit.services import record
 from slrt.cases.models import Case
+from slrt.core.exceptions import Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.core.text import required_texts
-from slrt.referrals.errors import Forbidden, FourEyes, InvalidTransition
 from slrt.registry.imports.columns import HOUSEHOLD_FIELDS, OPTIONAL, REQUIRED, normalize_header, parse_header
 from slrt.registry.imports.validate import STAGE_COLUMNS, RowValidator
 from slrt.registry.models import Household, Person

@@ -21,9 +21,9 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.cases.forms import apply_errors
+from slrt.core.exceptions import DeskError, FourEyes
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
-from slrt.referrals.errors import DeskError, FourEyes
 from slrt.registry.models import Household, Person
 from slrt.registry.nik import mask_nik
 from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page

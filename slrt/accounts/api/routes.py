@@ -7,8 +7,8 @@ from slrt.accounts import selectors
 from slrt.accounts.models import ApiToken
 from slrt.accounts.roles import Role
 from slrt.accounts.scoping import in_scope, region_safe
-from slrt.api.errors import ApiError
 from slrt.audit.services import record
+from slrt.core.api import ApiError
 from slrt.wilayah.models import Region
 
 router = Router(tags=["auth"])

@@ -12,15 +12,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, service_error
 from slrt.audit.services import record
 from slrt.cases import decisions, letters
 from slrt.cases.models import Need, RecommendationStatus
 from slrt.cases.selectors import get_case
+from slrt.core.api import ApiError, service_error
+from slrt.core.exceptions import DeskError
 from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService, Program
-from slrt.referrals.errors import DeskError
 
 router = Router(tags=["penetapan"])
 

@@ -16,8 +16,8 @@ from ninja import Query, Router
 from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
+from slrt.core.api import ApiError, require_capability
 from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
 from slrt.registry.api.schemas import person_hit

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability
 from slrt.audit.services import record
+from slrt.core.api import ApiError, require_capability
 
 from ..models import AgencyKind, TargetingError
 from ..selectors import assessment as assessment_selectors

@@ -11,16 +11,16 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability, service_error
 from slrt.audit.services import record
 from slrt.cases.decisions import AGENCY_OUTSIDE_AREA, get_recommendation, outside_area_message
 from slrt.cases.models import Need
 from slrt.cases.selectors import get_case
+from slrt.core.api import ApiError, require_capability, service_error
+from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
 
 from .. import selectors, services
-from ..errors import DeskError
 from ..models import ReferralStatus
 from .schemas import (
     ConsentWithdrawIn,

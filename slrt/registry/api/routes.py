@@ -12,8 +12,8 @@ from ninja import Query, Router
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError
 from slrt.audit.services import record
+from slrt.core.api import ApiError
 from slrt.registry.search import name_key
 from slrt.registry.selectors.people import clean_number, get_person, household_profile, search_people
 from slrt.wilayah.models import NATION_CODE, normalize_code

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from slrt.accounts.scoping import region_safe
-from slrt.api.errors import ApiError, require_capability, service_error
 from slrt.cases.models import Case
+from slrt.core.api import ApiError, require_capability, service_error
+from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
-from slrt.referrals.errors import DeskError
 from slrt.registry.tables import show_row
 
 from .. import selectors, services

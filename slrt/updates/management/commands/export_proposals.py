@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from slrt.audit.services import record
-from slrt.referrals.errors import DeskError
+from slrt.core.exceptions import DeskError
 from slrt.updates import export, services
 from slrt.updates.models import ProposalBatch
 

@@ -1,4 +1,4 @@
-"""Refusals of the service desk's decision and referral services, each with an HTTP status and a
+"""Refusals of the service desk's services, each with an HTTP status and a
 machine-readable code so the web views and the API answer the same way."""
 
 
