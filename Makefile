@@ -49,6 +49,7 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var staticfiles

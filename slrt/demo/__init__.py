@@ -1,0 +1,1 @@
+"""The demo: seeds a district through every app's services, and the synthetic registry generator."""
