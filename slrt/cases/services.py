@@ -25,25 +25,21 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from slrt.accounts.models import User
-from slrt.accounts.roles import Role, can
+from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope
 from slrt.audit.services import record
 from slrt.core.locking import save_versioned
-from slrt.fieldwork.models import Visit, VisitKind
 from slrt.notifications.services import notify
 from slrt.programs.models import Sector
 from slrt.registry.nik import check_nik
 from slrt.registry.selectors.people import clean_number
-from slrt.updates.models import Proposal, ProposalKind, ProposalOrigin
 from slrt.wilayah.models import Level, Puskesos, Region, Secretariat, normalize_code
 
-from . import tickets, workflow
+from . import hooks, tickets, workflow
 from .consent import consent_errors
 from .events import log_event
 from .models import Case, CaseStatus, Channel, ComplaintType, FollowUpTask, Need, NeedStatus, Urgency
 
-VERIFICATION_VISIT_DAYS = 7
 MAX_NEEDS = 20
 MAX_TEXT = 2000  # free text of a need: long enough for any story, short enough to read
 PHONE = re.compile(r"^\+?\d{8,15}$")
@@ -134,10 +130,6 @@ def _desk(actor, kab_code: str):
         if puskesos is not None:
             secretariat = puskesos.secretariat
     return secretariat, puskesos
-
-
-def _facilitator(desa_code: str):
-    return User.objects.filter(role=Role.FASILITATOR, region_id=desa_code, is_active=True).order_by("pk").first()
 
 
 def create_case(
@@ -262,7 +254,12 @@ def create_case(
         Need.objects.bulk_create([Need(case=case, sector=s, description=d) for s, d in needs])
         proposal = visit = None
         if new_person is not None and not anonymous:
-            proposal, visit = _registry_follow_up(actor, case, new_person.name, nik, address)
+            # A draft registry proposal and its verification visit: updates and fieldwork
+            # register them on this hook; a failing one rolls the whole intake back.
+            resident = hooks.unregistered_resident(
+                hooks.UnregisteredResident(actor=actor, case=case, name=new_person.name, nik=nik, address=address)
+            )
+            proposal, visit = resident.proposal, resident.visit
         log_event(
             case,
             actor,
@@ -296,45 +293,6 @@ def create_case(
         if not anonymous:
             notify("case.created", case, status_code=status_code)
     return IntakeResult(case=case, status_code=status_code)
-
-
-def _registry_follow_up(actor, case: Case, name: str, nik: str, address: str):
-    """A draft registry proposal (exchange-file columns) and a verification visit for the desa."""
-    data = {
-        "nik": nik,
-        "nomor_kk": "",
-        "nama": " ".join(name.split()),
-        "kode_wilayah": case.desa_code,
-        "alamat": address,
-    }
-    if nik:
-        check = check_nik(nik)
-        if check.birth_date:
-            data["tanggal_lahir"] = check.birth_date.isoformat()
-        if check.sex:
-            data["jenis_kelamin"] = check.sex
-    proposal = Proposal(
-        kind=ProposalKind.NEW_HOUSEHOLD,
-        origin=ProposalOrigin.CASE,
-        case=case,
-        data=data,
-        created_by=actor,
-        reason=_("Warga dilayani SLRT (tiket %(ticket)s) belum terdaftar di registri.") % {"ticket": case.ticket},
-    )
-    proposal.set_region(case.desa_code)
-    proposal.save()
-    visit = Visit(
-        kind=VisitKind.VERIFICATION,
-        case=case,
-        proposal=proposal,
-        created_by=actor,
-        assigned_to=_facilitator(case.desa_code),
-        due_date=timezone.localdate() + dt.timedelta(days=VERIFICATION_VISIT_DAYS),
-        note=_("Verifikasi rumah tangga untuk usulan data baru (tiket %(ticket)s).") % {"ticket": case.ticket},
-    )
-    visit.set_region(case.desa_code)
-    visit.save()
-    return proposal, visit
 
 
 def reissue_status_code(actor, case: Case) -> str:

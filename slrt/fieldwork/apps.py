@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class FieldworkConfig(AppConfig):
     name = "slrt.fieldwork"
     verbose_name = _("Kerja lapangan")
+
+    def ready(self):
+        from slrt.cases.hooks import on_unregistered_resident
+
+        from .services import plan_verification_visit
+
+        # After the updates app's draft proposal, which this visit verifies (INSTALLED_APPS order).
+        on_unregistered_resident(plan_verification_visit)

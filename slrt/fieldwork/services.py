@@ -69,6 +69,7 @@ MAX_ATTACHMENTS = 20
 # Which kind of visit a form's `kunjungan` field names.
 FORM_VISIT_KIND = {"slrt_verifikasi_rt": VisitKind.VERIFICATION, "slrt_tindak_lanjut": VisitKind.FOLLOW_UP}
 FIELD_ROLES = frozenset({Role.FASILITATOR, Role.KOORDINATOR_PUSKESOS})
+VERIFICATION_VISIT_DAYS = 7  # a case's resident not in the registry is visited within a week
 
 
 @dataclass
@@ -412,6 +413,33 @@ def assign_visit(actor, *, kind, assigned_to, due_date, note="", household=None,
         visit.save()
         record(actor, "visit.assign", visit, detail={"kind": kind, "assigned_to": assigned_to.pk})
     return visit
+
+
+def _facilitator(desa_code: str):
+    return User.objects.filter(role=Role.FASILITATOR, region_id=desa_code, is_active=True).order_by("pk").first()
+
+
+def plan_verification_visit(resident) -> None:
+    """The verification visit of the household proposed for a case's resident not in the registry.
+
+    Registered on `cases.hooks.on_unregistered_resident` (apps.py) after the updates app's draft
+    proposal, which it verifies; runs inside `create_case`'s transaction.
+    """
+    if resident.proposal is None:
+        raise RuntimeError("the draft proposal comes first: slrt.updates before slrt.fieldwork in INSTALLED_APPS")
+    case = resident.case
+    visit = Visit(
+        kind=VisitKind.VERIFICATION,
+        case=case,
+        proposal=resident.proposal,
+        created_by=resident.actor,
+        assigned_to=_facilitator(case.desa_code),
+        due_date=timezone.localdate() + dt.timedelta(days=VERIFICATION_VISIT_DAYS),
+        note=_("Verifikasi rumah tangga untuk usulan data baru (tiket %(ticket)s).") % {"ticket": case.ticket},
+    )
+    visit.set_region(case.desa_code)
+    visit.save()
+    resident.visit = visit
 
 
 def _scoped_visit(actor, visit) -> Visit:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class UpdatesConfig(AppConfig):
     name = "slrt.updates"
     verbose_name = _("Usulan pemutakhiran registri")
+
+    def ready(self):
+        from slrt.cases.hooks import on_unregistered_resident
+
+        from .services import draft_for_unregistered_resident
+
+        # Before fieldwork's visit, which verifies this proposal (INSTALLED_APPS order).
+        on_unregistered_resident(draft_for_unregistered_resident)

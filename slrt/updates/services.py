@@ -30,6 +30,7 @@ from slrt.core.text import required_texts
 from slrt.registry.imports.columns import HOUSEHOLD_FIELDS, OPTIONAL, REQUIRED, normalize_header, parse_header
 from slrt.registry.imports.validate import STAGE_COLUMNS, RowValidator
 from slrt.registry.models import Household, Person
+from slrt.registry.nik import check_nik
 from slrt.wilayah.models import Level, Region, normalize_code
 
 from .models import (
@@ -468,6 +469,40 @@ def draft_proposal(actor, *, kind, data, base=None, case=None, household=None, p
                                                           "case": case.pk if case else None})
     log.info("proposal drafted id=%s kind=%s", proposal.pk, kind)
     return proposal
+
+
+def draft_for_unregistered_resident(resident) -> None:
+    """A draft registry proposal (exchange-file columns) for a case's resident not in the registry.
+
+    Registered on `cases.hooks.on_unregistered_resident` (apps.py); runs inside `create_case`'s
+    transaction and puts the proposal on `resident` for the visit, the timeline and the audit.
+    """
+    case = resident.case
+    nik = resident.nik
+    data = {
+        "nik": nik,
+        "nomor_kk": "",
+        "nama": " ".join(resident.name.split()),
+        "kode_wilayah": case.desa_code,
+        "alamat": resident.address,
+    }
+    if nik:
+        check = check_nik(nik)
+        if check.birth_date:
+            data["tanggal_lahir"] = check.birth_date.isoformat()
+        if check.sex:
+            data["jenis_kelamin"] = check.sex
+    proposal = Proposal(
+        kind=ProposalKind.NEW_HOUSEHOLD,
+        origin=ProposalOrigin.CASE,
+        case=case,
+        data=data,
+        created_by=resident.actor,
+        reason=_("Warga dilayani SLRT (tiket %(ticket)s) belum terdaftar di registri.") % {"ticket": case.ticket},
+    )
+    proposal.set_region(case.desa_code)
+    proposal.save()
+    resident.proposal = proposal
 
 
 _SYNC = ("status", "version", "data", "base", "household_id", "person_id", "reason", "prov_code", "kab_code",
