@@ -1,4 +1,5 @@
-"""The scheduled jobs: escalate overdue referrals, then send the outbox; once or in a loop.
+"""The scheduled jobs: the registered ones (`notifications.jobs`: overdue referral escalation),
+then the outbox; once or in a loop.
 
 `make run` starts it next to the web server. In production run it as its own service (systemd,
 a container) with `--every 60`; running two at once is safe (see `notifications.sending`).
@@ -11,8 +12,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from slrt.notifications.jobs import registered_jobs
 from slrt.notifications.sending import process_outbox
-from slrt.referrals.escalation import escalate_overdue
 
 logger = logging.getLogger("slrt.jobs")
 
@@ -56,17 +57,20 @@ class Command(BaseCommand):
     def run_round(self, limit: int) -> bool:
         """One round of every job; False if one of them raised."""
         ok = True
-        # One failing job must not stop the other or the loop; the traceback names code, not people.
-        try:
-            escalated = escalate_overdue()
-        except Exception:
-            logger.exception("jobs: escalation failed")
-            escalated, ok = 0, False
+        done = []
+        # One failing job must not stop the others or the loop; the traceback names code, not people.
+        for job in registered_jobs():
+            try:
+                count = job.run()
+            except Exception:
+                logger.exception("jobs: %s failed", job.name)
+                count, ok = 0, False
+            done.append((job.label, count))
         try:
             counts = process_outbox(limit=limit)
         except Exception:
             logger.exception("jobs: outbox failed")
             counts, ok = {}, False
-        if self.verbosity >= 1 and (escalated or any(counts.values())):
-            self.stdout.write(f"escalated={escalated} " + " ".join(f"{k}={v}" for k, v in counts.items()))
+        if self.verbosity >= 1 and (any(n for _label, n in done) or any(counts.values())):
+            self.stdout.write(" ".join(f"{k}={v}" for k, v in [*done, *counts.items()]))
         return ok
