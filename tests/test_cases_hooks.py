@@ -73,3 +73,15 @@ def test_a_failing_handler_rolls_the_whole_intake_back(fo, monkeypatch):
     assert not Proposal.objects.system().exists() and not Visit.objects.system().exists()
     assert not CaseEvent.objects.exists() and not Notification.objects.exists()
     assert not AuditEvent.objects.filter(action="case.create").exists()
+
+
+def test_the_proposal_page_lists_the_visit_that_verifies_it(fo, make_user):
+    from tests.test_referrals_fixtures import client_for
+
+    fasilitator = make_user("fasilitator", DESA)
+    case = new_resident_case(fo)
+    proposal = Proposal.objects.system().get(case=case)
+    visit = Visit.objects.system().get(case=case)
+    page = client_for(fasilitator).get(f"/usulan/{proposal.pk}/")
+    assert page.status_code == 200
+    assert f'href="/lapangan/kunjungan/{visit.pk}/"' in page.text

@@ -31,6 +31,11 @@ def open_visits_for(user, kind):
     )
 
 
+def visits_of_proposal(user, proposal):
+    """The visits that verify a registry proposal, newest first (the proposal page's panel)."""
+    return Visit.objects.for_user(user).filter(proposal=proposal).order_by("-pk")
+
+
 def _household_of(visit):
     if visit.household_id:
         return visit.household

@@ -61,12 +61,6 @@ def compare_rows(proposal) -> list[tuple[str, object, object]]:
     return [(c, base.get(c, ""), data.get(c, "")) for c in cols]
 
 
-def visits_of(user, proposal):
-    from slrt.fieldwork.models import Visit
-
-    return Visit.objects.for_user(user).filter(proposal=proposal).order_by("-pk")
-
-
 def checked_in_desa(user, desa_code):
     return (Proposal.objects.for_user(user).filter(desa_code=desa_code, status=ProposalStatus.CHECKED)
             .select_related("person").order_by("pk"))

@@ -65,7 +65,6 @@ def _detail_context(request, proposal, *, typed=None, errors=None, message=""):
         "actions": [(name, TRANSITIONS[name]) for name in selectors.actions_for(user, proposal)],
         "own_draft": proposal.created_by_id == user.pk,
         "transitions": proposal.transitions.select_related("actor"),
-        "visits": selectors.visits_of(user, proposal),
         "typed": typed or {},
         "errors": errors or {},
         "message": message,
