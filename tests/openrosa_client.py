@@ -8,8 +8,9 @@ from xml.etree.ElementTree import tostring
 
 from defusedxml import ElementTree
 
+from slrt.fieldwork import xforms
 from slrt.fieldwork.formdefs import FORMS
-from slrt.fieldwork.openrosa import auth, xforms
+from slrt.fieldwork.openrosa import auth
 
 XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"

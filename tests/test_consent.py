@@ -23,9 +23,9 @@ from slrt.cases.receipt import receipt_pdf
 from slrt.cases.timeline import describe
 from slrt.core.exceptions import ConsentRequired, Forbidden, InvalidTransition
 from slrt.core.locking import ConflictError
+from slrt.fieldwork import xforms
 from slrt.fieldwork.formdefs import FORMS
 from slrt.fieldwork.models import SubmissionStatus
-from slrt.fieldwork.openrosa import xforms
 from slrt.notifications.models import Notification
 from slrt.programs.models import Agency
 from slrt.referrals import services as referral_services

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from slrt.fieldwork import selectors, services
 from slrt.fieldwork.models import Submission, SubmissionStatus, VisitStatus
-from slrt.fieldwork.openrosa.xforms import choice_labels
+from slrt.fieldwork.xforms import choice_labels
 from slrt.updates.models import Proposal
 from tests import test_fieldwork_services as base_tests
 from tests.test_fieldwork_services import DESA, nik_for, send, verification_values

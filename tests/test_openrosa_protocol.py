@@ -374,7 +374,7 @@ def test_the_transport_hands_receive_the_parsed_instance_and_attachments(client,
 
 
 def _form_version(form_id):
-    from slrt.fieldwork.openrosa.xforms import xform_for
+    from slrt.fieldwork.xforms import xform_for
 
     return xform_for(FORMS[form_id]).version
 

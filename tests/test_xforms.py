@@ -10,8 +10,8 @@ import pytest
 from defusedxml import ElementTree
 from openpyxl import load_workbook
 
+from slrt.fieldwork import xforms
 from slrt.fieldwork.formdefs import FORMS, VERIFICATION_BASE
-from slrt.fieldwork.openrosa import xforms
 
 XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"

@@ -27,7 +27,7 @@ KK = re.compile(r"^\d{16}$")
 RT_RW = re.compile(r"^\d{1,3}$")
 HASIL = ("ditemukan", "tidak_ditemukan", "pindah")
 AKSI = ("tambah", "ubah", "meninggal", "pindah")
-# The registry's text for the XLSForms' choice names (slugs, `openrosa.media.choice_name`):
+# The registry's text for the XLSForms' choice names (slugs, `xforms.choice_name`):
 # values are stored as the registry holds them (slrt.registry.services.generate), so a member
 # whose data did not change proposes nothing. A text instead of a slug (sync API) maps too.
 RELATION_TEXT = ("Kepala Keluarga", "Istri", "Suami", "Anak", "Menantu", "Cucu", "Orang Tua", "Mertua",
@@ -77,7 +77,7 @@ def _date(raw, errors, key, label):
 def _text_of(raw, vocabulary, labels=None) -> str:
     """The vocabulary text of a choice name (or of a text in any case); else the form's label;
     else the value as sent."""
-    from .openrosa.media import choice_name
+    from .xforms import choice_name
 
     raw = _s(raw)
     if not raw:
@@ -90,7 +90,7 @@ def _text_of(raw, vocabulary, labels=None) -> str:
 
 
 def _labels(list_name) -> dict:
-    from .openrosa.xforms import get_xform
+    from .xforms import get_xform
 
     return _form_labels(get_xform("slrt_verifikasi_rt").version, list_name)
 
@@ -98,7 +98,7 @@ def _labels(list_name) -> dict:
 @functools.lru_cache(maxsize=64)
 def _form_labels(version, list_name) -> dict:
     """Per form version: the XForm is parsed once per list, not once per member row."""
-    from .openrosa.xforms import choice_labels
+    from .xforms import choice_labels
 
     return choice_labels("slrt_verifikasi_rt", list_name)
 

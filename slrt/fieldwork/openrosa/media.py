@@ -9,7 +9,6 @@ downloads it again.
 import csv
 import hashlib
 import io
-import re
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -22,15 +21,7 @@ from slrt.registry.tables import region_names
 from slrt.wilayah.models import NATION_CODE, Level, Region, ancestor_codes
 
 from ..formdefs import VERIFICATION_BASE
-
-
-def choice_name(text: str) -> str:
-    """XLSForm choice name of a vocabulary text ('orang dengan hiv/aids' → 'orang_dengan_hiv_aids').
-
-    Used for PPKS and for the house-condition lists of the verification form; a handler maps a
-    name back with `{choice_name(v): v for v in VOCABULARY}`.
-    """
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+from ..xforms import choice_name
 
 
 def _desa_in_scope(user):

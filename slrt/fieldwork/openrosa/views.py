@@ -20,10 +20,11 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.core.http import reads_own_body
+from slrt.fieldwork import xforms
 from slrt.fieldwork.formdefs import FORMS, forms_for
 from slrt.fieldwork.models import SubmissionStatus
 
-from . import auth, media, xforms
+from . import auth, media
 from .instance import InstanceError, parse_instance
 from .responses import message, with_headers, xml_response
 

@@ -3,11 +3,12 @@
 The form version is the start of the XLSForm file's SHA-256, written into the XForm (pyxform's
 `version` setting), so editing a form file is all it takes for Collect to fetch the new version.
 Runtime conversion skips ODK Validate (a Java process, seconds); tests/test_xforms.py runs it on
-every form.
+every form. Read by the OpenRosa views (formList, the forms) and by the handlers (choice labels).
 """
 
 import hashlib
 import io
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,19 @@ from defusedxml import ElementTree
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
-from slrt.fieldwork.formdefs import FORMS, FieldForm
+from .formdefs import FORMS, FieldForm
 
-XLSFORM_DIR = Path(__file__).resolve().parent.parent / "xlsforms"
+XLSFORM_DIR = Path(__file__).resolve().parent / "xlsforms"
 XFORMS_NS = "{http://www.w3.org/2002/xforms}"
+
+
+def choice_name(text: str) -> str:
+    """XLSForm choice name of a vocabulary text ('orang dengan hiv/aids' → 'orang_dengan_hiv_aids').
+
+    Used for PPKS and for the house-condition lists of the verification form; a handler maps a
+    name back with `{choice_name(v): v for v in VOCABULARY}`.
+    """
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 @dataclass(frozen=True)
