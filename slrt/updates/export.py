@@ -19,7 +19,7 @@ from slrt.registry.models import Person
 from slrt.wilayah.models import Region
 
 from .models import ProposalKind, ProposalStatus
-from .services import ROW_COLUMNS, household_row, person_row
+from .rows import ROW_COLUMNS, household_row, person_row
 
 EXTRA_COLUMNS = ("jenis_usulan", "id_usulan", "alasan")
 EXCHANGE_COLUMNS = ROW_COLUMNS + EXTRA_COLUMNS

@@ -39,7 +39,8 @@ from slrt.registry.models import Household, HouseholdAppearance, Person
 from slrt.registry.search import name_key
 
 from .models import Proposal, ProposalKind, ProposalStatus, Reconciliation
-from .services import HOUSEHOLD_COLUMNS, move
+from .rows import HOUSEHOLD_COLUMNS
+from .services import move
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
@@ -75,7 +76,7 @@ def _households(*, kks=(), ids=()) -> tuple[dict, dict]:
 
 
 def _value(row: dict, col: str, households_by_id: dict):
-    """A registry value in the form proposals hold it (see services.person_row)."""
+    """A registry value in the form proposals hold it (see rows.person_row)."""
     if col == "nomor_kk":
         hh = households_by_id.get(row.get("household_id"))
         return hh["nomor_kk"] if hh else row.get("nomor_kk")

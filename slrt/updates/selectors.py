@@ -9,7 +9,7 @@ from slrt.audit.services import record
 from slrt.wilayah.models import NATION_CODE, Level, Region, level_of
 
 from .models import Proposal, ProposalBatch, ProposalStatus, Reconciliation, VillageMeeting
-from .services import ROW_COLUMNS
+from .rows import ROW_COLUMNS
 from .workflow import allowed_actions
 
 

@@ -27,12 +27,13 @@ from slrt.cases.models import Case
 from slrt.core.exceptions import Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError, save_versioned
 from slrt.core.text import required_texts
-from slrt.registry.imports.columns import HOUSEHOLD_FIELDS, OPTIONAL, REQUIRED, normalize_header, parse_header
+from slrt.registry.imports.columns import normalize_header, parse_header
 from slrt.registry.imports.validate import STAGE_COLUMNS, RowValidator
 from slrt.registry.models import Household, Person
 from slrt.registry.nik import check_nik
 from slrt.wilayah.models import Level, Region, normalize_code
 
+from .export import count_rows
 from .models import (
     BatchStatus,
     MeetingKind,
@@ -45,6 +46,7 @@ from .models import (
     RemovalReason,
     VillageMeeting,
 )
+from .rows import HOUSEHOLD_COLUMNS, ROW_COLUMNS, household_row, person_row
 from .workflow import BY_BATCH, BY_MEETING, BY_SYSTEM, BY_USER, EDITABLE, FIELD_LABELS, OPEN_STATES, TRANSITIONS
 
 log = logging.getLogger(__name__)
@@ -63,44 +65,11 @@ MINUTES_TYPES = {
 }
 _PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
-# The exchange columns a proposal row may carry (the release period is the registry owner's).
-ROW_COLUMNS = tuple(c for c in REQUIRED + OPTIONAL if c != "periode")
-HOUSEHOLD_COLUMNS = frozenset(HOUSEHOLD_FIELDS)
 _SPEC = parse_header(list(ROW_COLUMNS))
 _STAGE_NAMES = tuple(c for c, _t in STAGE_COLUMNS)
 # Stand-ins for an optional NIK / KK that is not known yet (a newborn, a household without KK):
 # the row validator requires both, the stand-in is never stored.
 _PLACEHOLDER = {"nik": "3201010101900001", "nomor_kk": "3201010101900001"}
-
-
-# -- exchange rows of registry records -----------------------------------------------------------
-
-
-def household_row(household) -> dict:
-    return {
-        "nomor_kk": household.nomor_kk,
-        "kode_wilayah": household.desa_code,
-        "alamat": household.alamat,
-        "dusun": household.dusun,
-        "rt": household.rt,
-        "rw": household.rw,
-        "desil": household.desil,
-    }
-
-
-def person_row(person) -> dict:
-    """A registry person (with its household) as an exchange row, values as proposals hold them."""
-    row = household_row(person.household)
-    row.update(
-        nik=person.nik,
-        nama=person.nama,
-        kode_wilayah=person.desa_code,
-        tanggal_lahir=person.tanggal_lahir.isoformat() if person.tanggal_lahir else "",
-    )
-    for name in ("id_dtks", "tempat_lahir", "jenis_kelamin", "hubungan_keluarga", "nama_ibu_kandung", "pekerjaan",
-                 "pendidikan", "status_kawin", "disabilitas", "jenis_ppks"):
-        row[name] = getattr(person, name) or ""
-    return row
 
 
 def _head_of(household):
@@ -781,8 +750,6 @@ def create_batch(actor, *, kab_code, period=None) -> ProposalBatch:
         errors["period"] = _("Periode harus berformat YYYY-MM (mis. 2026-07).")
     if errors:
         raise ValidationError(errors)
-    from .export import count_rows
-
     with transaction.atomic():
         # One batch-making at a time per kabupaten/kota: a second one waits here, then sees the
         # first batch (instead of an empty selection or a unique-constraint error).

@@ -30,7 +30,7 @@ from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y"
 
 from . import export, selectors, services
 from .models import ProposalKind, ProposalOrigin, ProposalStatus
-from .services import ROW_COLUMNS
+from .rows import ROW_COLUMNS
 from .webforms import COLUMN_LABELS, BatchForm, MeetingForm, ProposalEditForm, ProposalFilterForm, ProposalForm
 from .workflow import EDITABLE, FIELD_LABELS, TRANSITIONS
 

@@ -7,7 +7,7 @@ from slrt.wilayah.forms import RegionField, bind_user
 from slrt.wilayah.models import Level
 
 from .models import MeetingKind, ProposalKind, ProposalStatus, RemovalReason
-from .services import ROW_COLUMNS
+from .rows import ROW_COLUMNS
 
 # Labels of the exchange columns on the create form (the column name is shown too, so that
 # what the user types maps one-to-one onto the file the registry owner receives).
