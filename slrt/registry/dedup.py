@@ -111,6 +111,24 @@ def is_counter_evidence(code: str) -> bool:
     return code in PENALTIES
 
 
+# --- merge choices -------------------------------------------------------------------------
+# Fields a reviewer chooses between when merging a pair, in display order (the review screen
+# shows them, `services.dedup.merge_people` applies them). `household` moves the survivor to the
+# other record's KK (and so its region). Derived columns follow: `name_key` follows `nama`,
+# `nik_warnings` follows `nik`.
+MERGE_FIELDS = (
+    "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "household", "hubungan_keluarga",
+    "nama_ibu_kandung", "pekerjaan", "pendidikan", "status_kawin", "disabilitas", "penyakit_kronis", "hamil",
+    "jenis_ppks", "id_dtks",
+)
+SURVIVOR, MERGED = "survivor", "merged"
+
+
+def merge_field_value(person, field: str):
+    """The value of a `Person` that a merge choice of `field` keeps."""
+    return person.household_id if field == "household" else getattr(person, field)
+
+
 @dataclass(frozen=True, slots=True)
 class PersonFacts:
     """What detection looks at of one person; built from a row or a `Person`."""

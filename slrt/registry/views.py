@@ -22,7 +22,7 @@ from slrt.audit.services import record
 from slrt.core.http import capability_required, is_htmx
 from slrt.wilayah.selectors import get_region
 
-from . import tables
+from . import dedup, tables
 from .forms import ImportUploadForm, MergeForm, SearchForm
 from .models import CandidateStatus
 from .selectors import dedup as dedup_selectors
@@ -229,7 +229,7 @@ def _merge_form(comparison, data=None):
     if data is None:
         initial = dedup_selectors.default_choices(comparison.person_a, comparison.person_b)
         for name in fields:
-            form.fields[f"pick_{name}"].initial = "b" if initial.get(name) == dedup_services.MERGED else "a"
+            form.fields[f"pick_{name}"].initial = "b" if initial.get(name) == dedup.MERGED else "a"
     return form
 
 
@@ -273,7 +273,7 @@ def duplicate_merge(request, pk):
             survivor, merged = merged, survivor
         # A pick names a record (A or B); the service wants the survivor's or the merged one's value.
         choices = {
-            name: dedup_services.SURVIVOR if pick == keep else dedup_services.MERGED
+            name: dedup.SURVIVOR if pick == keep else dedup.MERGED
             for name, pick in form.picks().items()
         }
         try:

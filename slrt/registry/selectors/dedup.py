@@ -19,10 +19,9 @@ from slrt.accounts.scoping import region_q
 from slrt.audit.services import record
 from slrt.wilayah.models import Region
 
-from ..dedup import is_counter_evidence, reason_label
+from ..dedup import MERGE_FIELDS, MERGED, SURVIVOR, is_counter_evidence, merge_field_value, reason_label
 from ..models import CandidateStatus, DuplicateCandidate, Household, Merge, Person, ProgramParticipation
 from ..nik import mask_nik
-from ..services.dedup import MERGE_FIELDS, MERGED, SURVIVOR, merge_field_value
 
 
 def _scope_q(user):
@@ -96,7 +95,7 @@ class ComparisonRow:
     value_a: str
     value_b: str
     differs: bool
-    choosable: bool  # a merge choice exists for it (see services.dedup.MERGE_FIELDS)
+    choosable: bool  # a merge choice exists for it (see registry.dedup.MERGE_FIELDS)
 
 
 @dataclass

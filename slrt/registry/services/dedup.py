@@ -47,6 +47,7 @@ from slrt.audit.services import record
 from slrt.wilayah.models import NATION_CODE, Region, level_of, normalize_code
 
 from .. import dedup
+from ..dedup import MERGE_FIELDS, MERGED, SURVIVOR, merge_field_value
 from ..models import (
     CandidateStatus,
     ChangeKind,
@@ -387,19 +388,8 @@ def _field_label(attname: str) -> str:
 
 # --- merge ---------------------------------------------------------------------------------
 
-# Fields a reviewer chooses between, in display order. `household` moves the survivor to the
-# other record's KK (and so its region). Derived columns follow: `name_key` follows `nama`,
-# `nik_warnings` follows `nik`.
-MERGE_FIELDS = (
-    "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "household", "hubungan_keluarga",
-    "nama_ibu_kandung", "pekerjaan", "pendidikan", "status_kawin", "disabilitas", "penyakit_kronis", "hamil",
-    "jenis_ppks", "id_dtks",
-)
-SURVIVOR, MERGED = "survivor", "merged"
-
-
-def merge_field_value(person: Person, field: str):
-    return person.household_id if field == "household" else getattr(person, field)
+# The reviewer's choices (MERGE_FIELDS, SURVIVOR, MERGED) are in `registry.dedup`, shared with
+# the review screen's selectors.
 
 
 def _pk(obj) -> int:
