@@ -11,6 +11,7 @@ from slrt.accounts.roles import can
 from slrt.core.pdf import Document, render
 from slrt.core.public import public_url
 from slrt.registry.nik import mask_nik
+from slrt.registry.tables import initials as initials  # re-exported: the verification page prints them
 from slrt.wilayah.desks import issuing_desk, letter_desk, letterhead_of
 from slrt.wilayah.models import Region
 
@@ -45,11 +46,6 @@ def addressee_of(referral) -> list[str]:
     """*Yth.* the head of the receiving agency, its name and address."""
     agency = referral.agency
     return [_("Kepada Yth."), _("Kepala %(agency)s") % {"agency": agency.name}, agency.address, _("di tempat")]
-
-
-def initials(name: str) -> str:
-    """'Siti Rahmawati' -> 'S. R.': enough to match a letter to its holder, not to identify them."""
-    return " ".join(f"{part[0].upper()}." for part in name.split() if part[:1].isalpha())
 
 
 TITLES = {

@@ -30,12 +30,15 @@ def show_number(user, number: str) -> str:
     return number if can(user, "see_full_nik") else mask_nik(number or "")
 
 
+def initials(name: str) -> str:
+    """'Siti Rahmawati' -> 'S. R.': enough to match a letter to its holder, not to identify them."""
+    return " ".join(f"{part[0].upper()}." for part in name.split() if part[:1].isalpha())
+
+
 def show_person_name(user, name: str) -> str:
     """A resident's name as this user may see it: full for the roles that serve residents (the same
     roles that see the full NIK; a Mitra gets the name through its own referral view), initials
     ("S. A.") for oversight roles such as Dinsos."""
-    from slrt.cases.letters import initials
-
     if not name:
         return ""
     return name if can(user, "see_full_nik") else initials(name)
