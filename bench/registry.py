@@ -418,7 +418,7 @@ _KEYBOARD = {
 
 def mutate_name(name: str, rng: random.Random) -> tuple[str, str]:
     """The name as someone at the desk might type it: a spelling variant or a slip of the finger."""
-    from slrt.registry.services.generate import name_variant
+    from slrt.demo.generate import name_variant
 
     r = rng.random()
     letters = [i for i, ch in enumerate(name) if ch.lower() in _KEYBOARD]

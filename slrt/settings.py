@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "slrt.updates",
     "slrt.fieldwork",
     "slrt.reports",
+    "slrt.demo",
     "slrt.api",
 ]
 

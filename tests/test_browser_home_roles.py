@@ -21,7 +21,7 @@ def demo_users(regions_after_flush):
 
 
 def _log_in(browser, base, user, viewport):
-    from slrt.registry.services.demo import DEMO_PASSWORD
+    from slrt.demo.seed import DEMO_PASSWORD
 
     context = browser.new_context(viewport=viewport, locale="id-ID")
     context.set_default_timeout(TIMEOUT)

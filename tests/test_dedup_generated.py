@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
+from slrt.demo.generate import generate_registry
 from slrt.registry.models import DuplicateCandidate, Person
 from slrt.registry.services.dedup import scan_for_duplicates
-from slrt.registry.services.generate import generate_registry
 from slrt.registry.services.imports import create_import_job, run_import
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from slrt.accounts.models import User
 from slrt.accounts.roles import ALLOWED_LEVELS, Role
+from slrt.demo.seed import DEMO_KAB, DEMO_PASSWORD
 from slrt.registry.models import Household, ImportJob, Person, Release
-from slrt.registry.services.demo import DEMO_KAB, DEMO_PASSWORD
 from slrt.wilayah.models import Puskesos, Secretariat
 
 

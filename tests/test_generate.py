@@ -10,9 +10,8 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slrt.registry.nik import check_nik
-from slrt.registry.services import generate as gen
-from slrt.registry.services.generate import (
+from slrt.demo import generate as gen
+from slrt.demo.generate import (
     BAD_REASONS,
     HEADER,
     GenerateError,
@@ -21,6 +20,7 @@ from slrt.registry.services.generate import (
     load_region_data,
     name_variant,
 )
+from slrt.registry.nik import check_nik
 from slrt.wilayah.models import Level, Region
 from tests.conftest import ensure_regions
 

@@ -86,8 +86,8 @@ def test_a_province_admins_upload_shows_each_kab_only_its_rows(tmp_path, make_us
 
 def test_the_demo_import_shows_up_for_demo_manajer():
     from slrt.accounts.models import User
+    from slrt.demo.seed import DEMO_KAB
     from slrt.registry.models import Person
-    from slrt.registry.services.demo import DEMO_KAB
 
     call_command("seed_demo", "--households", "60", stdout=None)
     job = ImportJob.objects.get()
@@ -109,7 +109,7 @@ def test_imports_finished_before_the_region_table_are_backfilled_from_the_regist
 
 def test_the_demo_desks_have_a_letterhead_and_a_signatory_that_sign_its_letters(settings, tmp_path):
     from slrt.cases.models import Letter
-    from slrt.registry.services.demo import DEMO_KAB
+    from slrt.demo.seed import DEMO_KAB
     from slrt.wilayah.models import Secretariat, Signatory
 
     settings.MEDIA_ROOT = tmp_path / "media"

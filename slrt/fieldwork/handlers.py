@@ -28,7 +28,7 @@ RT_RW = re.compile(r"^\d{1,3}$")
 HASIL = ("ditemukan", "tidak_ditemukan", "pindah")
 AKSI = ("tambah", "ubah", "meninggal", "pindah")
 # The registry's text for the XLSForms' choice names (slugs, `xforms.choice_name`):
-# values are stored as the registry holds them (slrt.registry.services.generate), so a member
+# values are stored as the registry holds them (slrt.registry.vocabulary), so a member
 # whose data did not change proposes nothing. A text instead of a slug (sync API) maps too.
 RELATION_TEXT = ("Kepala Keluarga", "Istri", "Suami", "Anak", "Menantu", "Cucu", "Orang Tua", "Mertua",
                  "Famili Lain", "Lainnya")
@@ -104,7 +104,7 @@ def _form_labels(version, list_name) -> dict:
 
 
 def _ppks(slug) -> str:
-    from slrt.registry.services.generate import PPKS
+    from slrt.registry.vocabulary import PPKS
 
     return _text_of(slug, PPKS)
 

@@ -38,6 +38,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from slrt.registry.vocabulary import PPKS
+
 HEADER = [
     "nik", "nomor_kk", "nama", "kode_wilayah", "id_dtks", "tanggal_lahir", "tempat_lahir", "jenis_kelamin",
     "hubungan_keluarga", "nama_ibu_kandung", "alamat", "dusun", "rt", "rw", "pekerjaan", "pendidikan",
@@ -83,17 +85,6 @@ DISABILITIES = (
     "Disabilitas ganda",
 )
 
-# The 26 PPKS categories of Permensos 8/2012 (as amended).
-PPKS = (
-    "Anak Balita Terlantar", "Anak Terlantar", "Anak yang Berhadapan dengan Hukum", "Anak Jalanan",
-    "Anak dengan Kedisabilitasan", "Anak yang Menjadi Korban Tindak Kekerasan",
-    "Anak yang Memerlukan Perlindungan Khusus", "Lanjut Usia Terlantar", "Penyandang Disabilitas",
-    "Tuna Susila", "Gelandangan", "Pengemis", "Pemulung", "Kelompok Minoritas",
-    "Bekas Warga Binaan Lembaga Pemasyarakatan", "Orang dengan HIV/AIDS", "Korban Penyalahgunaan NAPZA",
-    "Korban Perdagangan Orang", "Korban Tindak Kekerasan", "Pekerja Migran Bermasalah Sosial",
-    "Korban Bencana Alam", "Korban Bencana Sosial", "Perempuan Rawan Sosial Ekonomi", "Fakir Miskin",
-    "Keluarga Bermasalah Sosial Psikologis", "Komunitas Adat Terpencil",
-)
 _PPKS_RARE = tuple(p for p in PPKS if p not in (
     "Lanjut Usia Terlantar", "Penyandang Disabilitas", "Fakir Miskin", "Perempuan Rawan Sosial Ekonomi",
     "Anak dengan Kedisabilitasan",

@@ -3,7 +3,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from slrt.registry.services.demo import DEMO_KAB, DEMO_PASSWORD, seed_demo
+from slrt.demo.seed import DEMO_KAB, DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

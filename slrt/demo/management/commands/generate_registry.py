@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from slrt.registry.services.generate import (
+from slrt.demo.generate import (
     SOURCES,
     GenerateError,
     generate_next_release,
