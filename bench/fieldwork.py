@@ -777,7 +777,7 @@ def write_section(run: Run, path: Path, command: str) -> None:
         "  `last_release`, new members and households with `first/last_release`, the removed member left out",
         "  of the file), every household of the district gets its `HouseholdAppearance`, and the importer's",
         "  staging table (`slrt_imp_stage`, its own columns, index and ANALYZE) holds the release's people.",
-        "  Then, as `registry.imports.pipeline` does: `staged_niks(kab)` (timed, inside a transaction), and",
+        "  Then, as an import does (`registry.hooks`): `staged_niks(kab)` (timed, inside a transaction), and",
         "  `reconcile_release(release, region_code=kab, present_niks=...)` (timed, its own transaction and",
         "  commit included). The accepted proposals are compared id by id with the planted ones.",
         f"  In the release, per kind: {mix}.",

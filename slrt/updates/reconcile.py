@@ -273,6 +273,14 @@ def _covered(desa_code: str, region_codes) -> bool:
     return any(not rc or desa_code == rc or desa_code.startswith(rc + ".") for rc in region_codes)
 
 
-def summary(recon: Reconciliation) -> dict:
-    return {"reconciliation": recon.pk, "accepted": recon.accepted, "pending": recon.pending,
-            "rejected": recon.rejected}
+def settle_imported_release(release_import):
+    """`registry.hooks.on_release_imported` handler (registered in apps.py): before the merge,
+    which proposals' NIKs the file holds (`staged_niks`); after it, `reconcile_release`."""
+    present_niks = staged_niks(release_import.region_code)
+
+    def after_merge() -> Reconciliation:
+        return reconcile_release(release_import.release, import_job=release_import.job,
+                                 region_code=release_import.region_code, present_niks=present_niks)
+
+    return after_merge
+

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from slrt.registry import hooks
 from slrt.registry.models import ImportRowError, Release
 from slrt.wilayah.models import NATION_CODE, Level, Region
 
@@ -100,14 +101,13 @@ def load(job, progress: ProgressFile) -> dict:
             sql_messages(), scope_column=scope_column(scope) if scope else "", scope=scope,
         )
         loader.record_regions()  # which offices see this job (selectors.imports.jobs_for_user)
-        # Submitted registry proposals this release settles (same transaction: all or nothing);
-        # which of their NIKs the file holds is read from the staging table before the merge drops it.
-        from slrt.updates.reconcile import reconcile_release, staged_niks, summary
-
-        present_niks = staged_niks(scope)
+        # Apps above the registry act on the release (same transaction: all or nothing): first
+        # while the staging table holds the accepted rows, before the merge drops it, then after
+        # the merge. Updates settles the submitted proposals the release contains.
+        after_merge = hooks.release_imported(hooks.ReleaseImport(job=job, release=release, region_code=scope))
         counts = loader.merge(release_id=release.pk, period=period, now=timezone.now(), actor_id=job.started_by_id)
-        counts["proposals"] = summary(reconcile_release(release, import_job=job, region_code=scope,
-                                                         present_niks=present_niks))
+        for step in after_merge:
+            step()
         counts["rejected"] = rejected + rejected_in_sql
         counts["warnings"] = ImportRowError.objects.filter(job_id=job.pk, is_warning=True).count()
         counts["rows_read"] = rows_read
