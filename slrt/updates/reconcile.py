@@ -283,4 +283,3 @@ def settle_imported_release(release_import):
                                  region_code=release_import.region_code, present_niks=present_niks)
 
     return after_merge
-
