@@ -1,14 +1,13 @@
-"""How each state of each state machine looks on a page: one tone per state, in one place.
+"""How each state of each state machine looks on a page: one tone per state.
 
 A tone is a CSS class in static/css/slrt.css (colour, border style and an icon), so that
 rejected, done and cancelled never look alike and colour is never the only signal: the
 badge always carries the state's own words and a shape-distinct icon.
-"""
 
-from slrt.cases.models import CaseStatus, NeedStatus, RecommendationStatus
-from slrt.fieldwork.models import SubmissionStatus, VisitStatus
-from slrt.referrals.models import ReferralStatus
-from slrt.updates.models import ProposalStatus
+Core knows the tones, not the machines: each app that owns a state machine registers its
+table with `register_tones` from its AppConfig.ready() (e.g. slrt/cases/tones.py), and the
+`status_badge` template tag (slrt_tags) looks it up here.
+"""
 
 # tone -> icon (decorative; the text says the state)
 ICONS = {
@@ -16,48 +15,23 @@ ICONS = {
     "rejected": "✕", "returned": "↩", "cancelled": "⊘", "conflict": "!",
 }
 
-MACHINES = {
-    "case": (CaseStatus, {
-        CaseStatus.NEW: "new", CaseStatus.IN_PROGRESS: "progress", CaseStatus.CLOSED: "done",
-    }),
-    "need": (NeedStatus, {
-        NeedStatus.OPEN: "new", NeedStatus.IN_PROGRESS: "progress", NeedStatus.HANDLED: "done",
-        NeedStatus.CLOSED: "cancelled",
-    }),
-    "recommendation": (RecommendationStatus, {
-        RecommendationStatus.DRAFT: "draft", RecommendationStatus.APPROVED: "done",
-        RecommendationStatus.REJECTED: "rejected",
-    }),
-    "referral": (ReferralStatus, {
-        ReferralStatus.DRAFT: "draft", ReferralStatus.SENT: "waiting", ReferralStatus.ACCEPTED: "progress",
-        ReferralStatus.IN_SERVICE: "progress", ReferralStatus.DONE: "done", ReferralStatus.REJECTED: "rejected",
-        ReferralStatus.RETURNED: "returned", ReferralStatus.CANCELLED: "cancelled",
-    }),
-    "visit": (VisitStatus, {
-        VisitStatus.PLANNED: "new", VisitStatus.SUBMITTED: "waiting", VisitStatus.RETURNED: "returned",
-        VisitStatus.DONE: "done", VisitStatus.CANCELLED: "cancelled",
-    }),
-    "submission": (SubmissionStatus, {
-        SubmissionStatus.REVIEW: "waiting", SubmissionStatus.CONFLICT: "conflict",
-        SubmissionStatus.INVALID: "rejected", SubmissionStatus.APPROVED: "done",
-        SubmissionStatus.RETURNED: "returned",
-    }),
-    "proposal": (ProposalStatus, {
-        ProposalStatus.DRAFT: "draft", ProposalStatus.VERIFIED: "waiting", ProposalStatus.CHECKED: "waiting",
-        ProposalStatus.AGREED: "progress", ProposalStatus.APPROVED: "progress", ProposalStatus.EXPORTED: "progress",
-        ProposalStatus.SUBMITTED: "waiting", ProposalStatus.ACCEPTED: "done", ProposalStatus.REJECTED: "rejected",
-        ProposalStatus.CANCELLED: "cancelled",
-    }),
-}
+# machine -> (its TextChoices, {state: tone}); filled by the apps at startup
+MACHINES: dict = {}
+_BY_MODEL: dict = {}  # model class -> machine
 
-_BY_MODEL = {
-    "Case": "case", "Need": "need", "Recommendation": "recommendation", "Referral": "referral",
-    "Visit": "visit", "Submission": "submission", "Proposal": "proposal",
-}
+
+def register_tones(machine: str, model, choices, tones: dict) -> None:
+    """The one registration point: `machine` names the state machine of `model`'s `status`
+    field, whose states are `choices`; `tones` gives each state its tone (a key of ICONS)."""
+    unknown = set(tones.values()) - set(ICONS)
+    if unknown:
+        raise ValueError(f"{machine}: unknown tones {sorted(unknown)}")
+    MACHINES[machine] = (choices, dict(tones))
+    _BY_MODEL[model] = machine
 
 
 def machine_of(obj) -> str:
-    return _BY_MODEL.get(type(obj).__name__, "")
+    return _BY_MODEL.get(type(obj), "")
 
 
 def badge(machine: str, state: str) -> tuple[str, str, str]:

@@ -13,3 +13,7 @@ class FieldworkConfig(AppConfig):
 
         # After the updates app's draft proposal, which this visit verifies (INSTALLED_APPS order).
         on_unregistered_resident(plan_verification_visit)
+
+        from . import tones
+
+        tones.register()  # its states' badge tones (slrt.core.status)

@@ -12,3 +12,7 @@ class ReferralsConfig(AppConfig):
         from .escalation import escalate_overdue
 
         register_job("escalation", escalate_overdue, label="escalated")
+
+        from . import tones
+
+        tones.register()  # its states' badge tones (slrt.core.status)

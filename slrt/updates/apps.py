@@ -17,3 +17,7 @@ class UpdatesConfig(AppConfig):
         on_unregistered_resident(draft_for_unregistered_resident)
         # An imported release settles the submitted proposals it contains, in the import's transaction.
         on_release_imported(settle_imported_release)
+
+        from . import tones
+
+        tones.register()  # its states' badge tones (slrt.core.status)
