@@ -1,9 +1,10 @@
-"""Template helpers: capability checks and NIK display, so templates never name roles."""
+"""Template helpers: capability checks, badges, region names and the menu, so templates never name roles.
+
+NIK and resident names are the registry's (`{% load registry_tags %}`: show_nik, show_name)."""
 
 from django import template
 
 from slrt.accounts.roles import can as _can
-from slrt.registry.nik import mask_nik
 
 register = template.Library()
 
@@ -12,14 +13,6 @@ register = template.Library()
 def can(user, capability: str) -> bool:
     """`{% if user|can:"import_registry" %}`: the same rule the views enforce."""
     return _can(user, capability)
-
-
-@register.simple_tag(takes_context=True)
-def show_nik(context, nik: str) -> str:
-    """The NIK as the current user may see it: full for roles with `see_full_nik`, masked otherwise."""
-    request = context.get("request")
-    user = getattr(request, "user", None) or context.get("user")
-    return nik if _can(user, "see_full_nik") else mask_nik(nik)
 
 
 @register.filter
@@ -65,17 +58,6 @@ def status_badge(machine_or_obj, state=None):
         '<span class="badge st-{}" data-state="{}"><span class="st-icon" aria-hidden="true">{}</span> {}</span>',
         tone, state, icon, label,
     )
-
-
-@register.simple_tag(takes_context=True)
-def show_name(context, name: str) -> str:
-    """A resident's name as the current user may see it: in full for the desk roles that serve
-    the resident (those who see the full NIK), initials for oversight roles (UU PDP)."""
-    from slrt.registry.tables import show_person_name
-
-    request = context.get("request")
-    user = getattr(request, "user", None) or context.get("user")
-    return show_person_name(user, name)
 
 
 @register.simple_tag
