@@ -22,7 +22,7 @@ urlpatterns = [
     path("usulan/", include("slrt.updates.urls")),
     path("v/<str:token>", verify_letter, name="verify_letter"),
     path("", include("slrt.fieldwork.openrosa.urls")),
-    path("", include("slrt.core.urls")),
+    path("", include("slrt.reports.urls")),
 ]
 
 # The app's own error pages (JSON under /api/); never Django's debug page, DEBUG is off.

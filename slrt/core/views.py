@@ -1,12 +1,8 @@
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from slrt.accounts.scoping import region_safe
-from slrt.registry.selectors.dashboard import dashboard
-from slrt.reports.selectors import case_summary, home_queues
 
 
 @region_safe
@@ -28,11 +24,3 @@ def healthz(request):
         status=200 if ok else 503,
     )
 
-
-@region_safe  # the dashboard selector counts through Model.objects.for_user
-@login_required
-def home(request):
-    user = request.user
-    return render(request, "core/home.html", {
-        **dashboard(user), "queues": home_queues(user), "summary": case_summary(user),
-    })
