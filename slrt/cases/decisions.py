@@ -21,6 +21,7 @@ from slrt.core.locking import ConflictError, save_versioned
 from slrt.programs.models import AgencyService, Program
 from slrt.wilayah.models import NATION_CODE, ancestor_codes
 
+from . import hooks
 from .events import log_event
 from .models import (
     Case,
@@ -92,15 +93,13 @@ def case_letters(user, case) -> list[Letter]:
 
 
 def get_letter(user, pk) -> Letter:
-    """A letter its case's staff may see, or a Surat Rujukan sent to the Mitra user's agency."""
-    from slrt.referrals.models import Referral
-
+    """A letter its case's staff may see, or one an app above cases lets the user see (referrals:
+    a Surat Rujukan sent to the Mitra user's agency, `hooks.on_letter_access`)."""
     letter = Letter.objects.select_related("case", "referral", "recommendation").filter(pk=pk).first()
     if letter is None:
         raise Http404
-    if user.role == Role.MITRA:
-        visible = letter.referral_id and Referral.objects.for_user(user).filter(pk=letter.referral_id).exists()
-    else:
+    visible = hooks.letter_access(user, letter)
+    if visible is None:
         visible = Case.objects.for_user(user).filter(pk=letter.case_id).exists()
     if not visible:
         raise Http404
@@ -372,11 +371,9 @@ def decide_recommendation(
         if approve:
             if rec.kind in LETTER_FOR_KIND:
                 issue_letter(actor, case, LETTER_FOR_KIND[rec.kind], recommendation=rec, signer=actor)
-            elif rec.kind == RecommendationKind.AGENCY:
-                # The agency service goes out as a referral; draft it so staff only have to send it.
-                from slrt.referrals.services import draft_referral_system
-
-                draft_referral_system(actor, case, rec)
+            # An agency service goes out as a referral: referrals drafts it here, so staff only
+            # have to send it.
+            hooks.recommendation_approved(actor, case, rec)
         refresh_status(case)
     return rec
 

@@ -19,6 +19,7 @@ from slrt.core.queues import Queue, by_name
 from slrt.wilayah.models import NATION_CODE, Region, level_of, normalize_code
 
 from . import tickets
+from .hooks import need_services
 from .models import Case, CaseStatus, FollowUpTask, Need, NeedStatus, Recommendation, RecommendationStatus
 
 
@@ -195,22 +196,19 @@ def public_status(ticket: str, code: str) -> list[Step] | None:
     ok = tickets.status_code_matches(ticket if case is not None else "SLRT-0000-0000-000000", code, stored)
     if case is None or not ok:
         return None
-    from slrt.referrals.models import ReferralStatus
-
     events = {}
     for kind, at in case.events.order_by("at").values_list("kind", "at"):
         events.setdefault(kind, at)
     needs = list(case.needs.all())
     recs = list(case.recommendations.all())
-    referrals = list(case.referrals.all())
+    services = need_services(case)  # the referrals of its needs
     # Verified/assessed: the first sign that someone worked on the needs after intake.
     verified = [at for kind, at in events.items() if kind in ASSESSMENT_EVENTS]
     if not verified and case.status != CaseStatus.NEW:
         verified = [case.updated_at]
     decided = [r.decided_at for r in recs if r.status == RecommendationStatus.APPROVED and r.decided_at]
-    referred = [r.sent_at for r in referrals if r.sent_at]
-    served_refs = [r for r in referrals if r.status in (ReferralStatus.IN_SERVICE, ReferralStatus.DONE)]
-    served = [r.updated_at for r in served_refs] + (
+    referred = [s.sent_at for s in services if s.sent_at]
+    served = [s.served_at for s in services if s.served_at] + (
         [events["need.status"]]
         if any(n.status == NeedStatus.HANDLED for n in needs) and "need.status" in events
         else []

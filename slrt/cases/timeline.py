@@ -1,6 +1,7 @@
 """Wording of timeline events (`CaseEvent.kind`), rendered with the event's params.
 
-Apps that log case events add their kinds here; a kind missing from the table is shown by its code.
+Apps that log case events add their kinds here, or, above cases, with `register_event_kinds` from
+their AppConfig.ready(); a kind missing from the table is shown by its code.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -15,22 +16,9 @@ EVENT_TEXT = {
         "%(failed)s kriteria %(program)s. Alasan: %(reason)s"
     ),
     "letter.issued": _("%(type)s nomor %(number)s diterbitkan."),
-    "referral.drafted": _("Draf rujukan %(number)s ke %(agency)s dibuat."),
-    "referral.send": _("Rujukan %(number)s dikirim ke lembaga."),
-    "referral.accept": _("Rujukan %(number)s diterima lembaga."),
-    "referral.reject": _("Rujukan %(number)s ditolak lembaga."),
-    "referral.start": _("Layanan rujukan %(number)s dimulai."),
-    "referral.done": _("Layanan rujukan %(number)s selesai."),
-    "referral.return": _("Rujukan %(number)s dikembalikan oleh lembaga."),
-    "referral.cancel": _("Rujukan %(number)s dibatalkan."),
     "case.proposal_drafted": _(
         "Warga belum terdaftar di registri: draf usulan #%(proposal)s dan kunjungan verifikasi #%(visit)s "
         "(tenggat %(due)s) dibuat."
-    ),
-    "case.consent_withdrawn": _(
-        "Warga menarik persetujuan berbagi data dengan lembaga rujukan. Rujukan yang belum dikirim dibatalkan: "
-        "%(cancelled)s. Rujukan yang sudah di lembaga ditandai dan lembaga serta Manajer SLRT diberi tahu: "
-        "%(flagged)s."
     ),
     "case.receipt_reprinted": _("Tanda terima dicetak ulang; kode status lama tidak berlaku."),
     "case.updated": _("Data kasus diubah."),
@@ -41,7 +29,6 @@ EVENT_TEXT = {
     "need.status": _("Status kebutuhan #%(need)s: %(old)s → %(new)s."),
     "task.added": _("Tindak lanjut #%(task)s dijadwalkan (tenggat %(due)s)."),
     "task.done": _("Tindak lanjut #%(task)s selesai."),
-    "referral.overdue": _("Rujukan %(number)s melewati batas waktu layanan (%(due)s) dan dieskalasi ke Manajer SLRT."),
     "visit.follow_up": _(
         "Kunjungan tindak lanjut #%(visit)s (rujukan %(number)s): layanan diterima warga: %(layanan)s."
     ),
@@ -50,15 +37,24 @@ EVENT_TEXT = {
 
 # Params that hold a choice code (a kind or a status) are shown with the code's label.
 CODED_PARAMS = ("type", "old", "new", "status")
+_registered_choices: list = []  # of apps above cases, e.g. referrals' ReferralStatus
+
+
+def register_event_kinds(texts: dict, *choices) -> None:
+    """An app above cases adds the wording of the event kinds it logs on a case, and the choices
+    (TextChoices) whose codes those events carry in their coded params."""
+    EVENT_TEXT.update(texts)
+    for c in choices:
+        if c not in _registered_choices:  # ready() may run again (tests)
+            _registered_choices.append(c)
 
 
 def _code_labels() -> dict:
-    from slrt.referrals.models import ReferralStatus
-
     from .models import CaseStatus, LetterKind, NeedStatus, RecommendationKind
 
     labels = {}
-    for choices in (ReferralStatus, CaseStatus, NeedStatus, LetterKind, RecommendationKind):
+    # cases' own choices last, so theirs is the label of a code both use ("selesai").
+    for choices in (*_registered_choices, CaseStatus, NeedStatus, LetterKind, RecommendationKind):
         labels.update(dict(choices.choices))
     return labels
 

@@ -1,19 +1,18 @@
 """How a case's and a need's status follow from what happened to them: the one place for it.
 
 Status is derived, not typed: a need is in progress once someone proposed or started a service
-for it and handled once a referral for it is done (or a worker marks it handled with an
-outcome); a case is new until any need moves, and closes only by an explicit close that
-`close_allowed` permits. Reopening puts a closed case back to in progress.
+for it and handled once a service for it was given, e.g. its referral is done (or a worker
+marks it handled with an outcome); a case is new until any need moves, and closes only by an
+explicit close that `close_allowed` permits. Reopening puts a closed case back to in progress.
+
+The services themselves belong to apps above cases (referrals); they tell cases about them
+through `hooks.need_services`.
 """
 
 from django.db.models import F
 
-from slrt.referrals.models import Referral, ReferralStatus
-from slrt.referrals.workflow import OPEN_STATES
-
+from .hooks import NeedService, need_services
 from .models import Case, CaseStatus, NeedStatus, RecommendationStatus
-
-OPEN_REFERRAL = OPEN_STATES
 
 # Case transitions as data: action -> (allowed from, to). Close and reopen are explicit;
 # "progress" is what `refresh_status` applies when a need moves.
@@ -25,14 +24,13 @@ CASE_TRANSITIONS = {
 FINAL_NEED = {NeedStatus.HANDLED, NeedStatus.CLOSED}
 
 
-def derived_need_status(need) -> str:
-    """The status a need should have given its referrals and recommendations."""
+def derived_need_status(need, services: list[NeedService]) -> str:
+    """The status a need should have given its services (referrals) and recommendations."""
     if need.status in FINAL_NEED:
         return need.status
-    referrals = [r.status for r in need.referrals.all()]
-    if ReferralStatus.DONE in referrals:
+    if any(s.done for s in services):
         return NeedStatus.HANDLED
-    if any(s in OPEN_REFERRAL for s in referrals) or any(
+    if any(s.open for s in services) or any(
         r.status != RecommendationStatus.REJECTED for r in need.recommendations.all()
     ):
         return NeedStatus.IN_PROGRESS
@@ -50,8 +48,12 @@ def refresh_status(case: Case) -> list[tuple[int, str, str]]:
     just closed; `case` is refreshed from the database afterwards.
     """
     changed = []
-    for need in case.needs.prefetch_related("referrals", "recommendations"):
-        status = derived_need_status(need)
+    needs = list(case.needs.prefetch_related("recommendations"))
+    services = {}
+    for service in need_services(case) if needs else ():  # no needs, nothing to ask
+        services.setdefault(service.need_id, []).append(service)
+    for need in needs:
+        status = derived_need_status(need, services.get(need.pk, []))
         if status != need.status:
             moved = (
                 type(need)
@@ -71,11 +73,8 @@ def refresh_status(case: Case) -> list[tuple[int, str, str]]:
 
 
 def open_referrals(case: Case, need=None) -> list[str]:
-    """Numbers of the case's (or one need's) referrals still open: a draft or at the agency."""
-    qs = Referral.objects.system().filter(case_id=case.pk, status__in=OPEN_REFERRAL)
-    if need is not None:
-        qs = qs.filter(need_id=need.pk)
-    return list(qs.order_by("pk").values_list("number", flat=True))
+    """Numbers of the case's (or one need's) services still open: referrals drafted or at the agency."""
+    return [s.number for s in need_services(case) if s.open and (need is None or s.need_id == need.pk)]
 
 
 def close_allowed(case: Case) -> bool:

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import region_q
 from slrt.cases.decisions import services_for
+from slrt.cases.hooks import NeedService
 from slrt.cases.models import CaseStatus
 from slrt.core.queues import Queue, by_name
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
 
 from .models import Referral, ReferralStatus
-from .workflow import AT_AGENCY, allowed_actions
+from .workflow import AT_AGENCY, OPEN_STATES, allowed_actions
 
 
 def referrals_for(
@@ -177,6 +178,40 @@ def awaits_decision(user, referral) -> bool:
         and can(user, "manage_referrals")
         and not can(user, "approve_recommendation")
     )
+
+
+# --- what cases asks of referrals (registered in `ReferralsConfig.ready()`) ----------------------
+
+SERVED = frozenset({ReferralStatus.IN_SERVICE, ReferralStatus.DONE})
+
+
+def need_services(case) -> list[NeedService]:
+    """The case's referrals as the services of its needs (`cases.hooks.on_need_services`), one query."""
+    rows = (
+        Referral.objects.system()
+        .filter(case_id=case.pk)
+        .order_by("pk")
+        .values_list("need_id", "number", "status", "sent_at", "updated_at")
+    )
+    return [
+        NeedService(
+            need_id=need_id,
+            number=number,
+            open=status in OPEN_STATES,
+            done=status == ReferralStatus.DONE,
+            sent_at=sent_at,
+            served_at=updated_at if status in SERVED else None,
+        )
+        for need_id, number, status, sent_at, updated_at in rows
+    ]
+
+
+def letter_access(user, letter) -> bool | None:
+    """A Mitra user sees exactly the Surat Rujukan of referrals sent to its agency, and no other
+    letter (`cases.hooks.on_letter_access`); everyone else is left to the case's scope."""
+    if user.role != Role.MITRA:
+        return None
+    return bool(letter.referral_id) and Referral.objects.for_user(user).filter(pk=letter.referral_id).exists()
 
 
 def referral_letter(referral):

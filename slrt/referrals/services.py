@@ -104,8 +104,11 @@ def draft_referral(actor, need, *, service=None, agency=None, note="", recommend
     return referral
 
 
-def draft_referral_system(actor, case, recommendation) -> Referral:
-    """The draft that an approved agency recommendation produces (inside the approval's transaction)."""
+def draft_referral_system(actor, case, recommendation) -> Referral | None:
+    """The draft that an approved agency recommendation produces (`cases.hooks.on_recommendation_approved`,
+    inside the approval's transaction); other kinds of recommendation produce none."""
+    if recommendation.kind != RecommendationKind.AGENCY:
+        return None
     existing = Referral.objects.system().filter(recommendation=recommendation).first()
     if existing:
         return existing
