@@ -7,6 +7,11 @@ class CasesConfig(AppConfig):
     verbose_name = _("Layanan: keluhan, kebutuhan, penetapan")
 
     def ready(self):
+        from slrt.programs.hooks import on_program_page
+
         from . import tones
+        from .decision_views import program_overrides_section
 
         tones.register()  # its states' badge tones (slrt.core.status)
+        # The programme's page shows the approvals that override its matching.
+        on_program_page(program_overrides_section)

@@ -20,6 +20,7 @@ from slrt.audit.services import record
 from slrt.core.exceptions import DeskError
 from slrt.core.http import capability_required, parse_pk, pdf_response
 from slrt.core.locking import ConflictError
+from slrt.programs.hooks import PageSection
 from slrt.programs.models import AgencyService, Program
 
 from . import decisions, letters
@@ -175,3 +176,9 @@ def verify_letter(request, token):
     response = render(request, "cases/letter_verify.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def program_overrides_section(user, program) -> PageSection:
+    """On a programme's page (`programs.hooks.on_program_page`): the approvals of it that
+    override the matching, in the viewer's scope (`Case.objects.for_user` inside)."""
+    return PageSection("cases/_program_overrides.html", {"overrides": decisions.program_overrides(user, program)})

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.cases.decisions import program_overrides
 from slrt.core.http import capability_required
 from slrt.wilayah.forms import RegionInput
 from slrt.wilayah.names import resolve_region
 
 from . import forms as f
+from . import hooks
 from .models import AgencyKind, Sector
 from .rules import OPS
 from .selectors import assessment as assessment_selectors
@@ -62,8 +62,9 @@ def program_detail(request, code):
             "program": program,
             "history": history,
             "may_edit": catalogue_services.may_edit_rule(request.user, program),
-            # Approvals against the matching in the viewer's scope (Case.objects.for_user inside).
-            "overrides": program_overrides(request.user, program),
+            # What apps above programmes show of it, in the viewer's scope (cases: the approvals
+            # against the matching).
+            "sections": hooks.program_page(request.user, program),
         },
     )
 
