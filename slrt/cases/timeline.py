@@ -29,9 +29,6 @@ EVENT_TEXT = {
     "need.status": _("Status kebutuhan #%(need)s: %(old)s → %(new)s."),
     "task.added": _("Tindak lanjut #%(task)s dijadwalkan (tenggat %(due)s)."),
     "task.done": _("Tindak lanjut #%(task)s selesai."),
-    "visit.follow_up": _(
-        "Kunjungan tindak lanjut #%(visit)s (rujukan %(number)s): layanan diterima warga: %(layanan)s."
-    ),
 }
 
 
