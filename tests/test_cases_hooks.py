@@ -11,22 +11,11 @@ from slrt.fieldwork.services import plan_verification_visit
 from slrt.notifications.models import Notification
 from slrt.updates.models import Proposal
 from slrt.updates.services import draft_for_unregistered_resident
+from tests.test_cases_services import intake
 
 pytestmark = pytest.mark.django_db
 
 DESA = "32.01.02.2001"
-
-
-def intake():
-    return services.Intake(
-        complaint_type="pengaduan",
-        channel="sekretariat",
-        needs=[{"sector": "kesehatan", "description": "Biaya rawat inap anak"}],
-        consent_given=True,
-        consent_purpose="Penanganan keluhan dan rujukan",
-        consent_share_agencies=True,
-        phone="081234567890",
-    )
 
 
 def new_resident_case(user):
