@@ -107,3 +107,43 @@ def test_seed_demo_holds_a_living_service_desk_with_every_state():
     assert cases.exclude(consent_share_withdrawn_at=None).count() == 1
     manajer = User.objects.get(username="demo-manajer")
     assert any(may_edit_rule(manajer, p) for p in Program.objects.all())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_is_all_or_nothing_and_a_rerun_completes_it(monkeypatch, regions_after_flush):
+    """A seeding that fails at its last step (the field visits) leaves nothing behind, so a second
+    run is not fooled into skipping a half demo: it seeds the proposals and visits too."""
+    from slrt.fieldwork import demo as fieldwork_demo
+    from slrt.fieldwork.models import Visit
+    from slrt.updates.models import Proposal
+
+    real = fieldwork_demo.seed_visits
+
+    def broken(**kw):
+        raise RuntimeError("the tablet fell")
+
+    monkeypatch.setattr(fieldwork_demo, "seed_visits", broken)
+    with pytest.raises(RuntimeError):
+        seed(households=600)
+    assert not Person.objects.system().exists()
+    assert not User.objects.filter(username__startswith="demo-").exists()
+    assert not Proposal.objects.system().exists() and not ImportJob.objects.exists()
+
+    monkeypatch.setattr(fieldwork_demo, "seed_visits", real)
+    seed(households=600)
+    assert Proposal.objects.system().filter(kab_code=DEMO_KAB).count() >= 6
+    assert Visit.objects.system().exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_picks_the_same_registry_rows_whatever_the_ids():
+    """The demo's cases go to residents chosen by NIK, not by database id, so the seeding is the same
+    on PostgreSQL and SQLite (ids there follow the order the importer inserted in)."""
+    from slrt.cases.models import Case
+
+    seed(households=600)
+    first_niks = sorted(
+        Person.objects.system().filter(kab_code=DEMO_KAB, is_active=True).values_list("nik", flat=True)
+    )[:4]
+    case_niks = set(Case.objects.system().filter(person__isnull=False).values_list("person__nik", flat=True))
+    assert set(first_niks) <= case_niks

@@ -1,8 +1,9 @@
 """The demo district of `make run`: regions, an SLRT secretariat, Puskesos posts, a synthetic
 registry release imported through the real importer, duplicate candidates, and one account per role.
 
-Idempotent: the release is generated and imported once (recognised by its import job), and
-accounts, secretariat and posts are found again by their keys. Running it again only resets the
+Idempotent and all-or-nothing: one transaction; the release is generated and imported once
+(recognised by its import job), and accounts, secretariat and posts are found again by their keys.
+Registry rows are picked by NIK or KK number, never by id, so PostgreSQL and SQLite seed the same demo. Running it again only resets the
 demo accounts' passwords (so the printed table is always right) and lifts their login lockouts.
 """
 
@@ -56,6 +57,7 @@ def demo_file_name(kab_code: str = DEMO_KAB, period: str = DEMO_PERIOD) -> str:
     return f"demo-{DEMO_SOURCE.lower()}-{kab_code.replace('.', '')}-{period}.csv"
 
 
+@transaction.atomic  # all or nothing: a failed seeding leaves no half demo to skip over next time
 def seed_demo(
     *, households: int = 5000, kab_code: str = DEMO_KAB, password: str = DEMO_PASSWORD, seed: int = DEMO_SEED,
     progress=None,

@@ -18,7 +18,7 @@ def seed_visits(*, fasilitator, supervisor) -> list[Visit]:
     if Visit.objects.system().filter(desa_code=desa, created_by=supervisor).exists():
         return []
     # Households the proposal demo left alone (it uses the first six of the desa).
-    households = list(Household.objects.system().filter(desa_code=desa).order_by("pk")[6:10])
+    households = list(Household.objects.system().filter(desa_code=desa).order_by("nomor_kk")[6:10])
     if len(households) < 4:
         return []
     today = timezone.localdate()

@@ -75,7 +75,7 @@ def seed_referrals(kab_code: str, *, front_office, back_office, manajer, mitra, 
         Person.objects.system()
         .filter(kab_code=kab_code, is_active=True, hubungan_keluarga__icontains="kepala")
         .select_related("household")
-        .order_by("pk")[10:24]
+        .order_by("nik")[10:24]
     )
     if len(people) < 14:
         return []
@@ -186,7 +186,7 @@ def seed_referrals(kab_code: str, *, front_office, back_office, manajer, mitra, 
             Person.objects.system()
             .filter(desa_code=koordinator.region_id, is_active=True, hubungan_keluarga__icontains="kepala")
             .exclude(pk__in=[p.pk for p in people])
-            .order_by("pk")
+            .order_by("nik")
             .first()
         )
         if in_desa is not None:

@@ -34,7 +34,7 @@ def seed_proposals(kab_code: str, *, fasilitator, supervisor, manajer, back_offi
     if Proposal.objects.system().filter(kab_code=kab_code, origin="manual").exists():
         return []
     households = list(
-        Household.objects.system().filter(desa_code=desa).prefetch_related("members").order_by("pk")[:6]
+        Household.objects.system().filter(desa_code=desa).prefetch_related("members").order_by("nomor_kk")[:6]
     )
     if len(households) < 6:
         return []
@@ -77,7 +77,7 @@ def seed_proposals(kab_code: str, *, fasilitator, supervisor, manajer, back_offi
     services.submit_batch(manajer, batch, note="Dikirim melalui SIKS-NG")
 
     # This month: one in each state before the batch.
-    head = next(m for m in households[2].members.all())
+    head = min(households[2].members.all(), key=lambda m: m.nik)
     removal = draft(fasilitator, ProposalKind.REMOVAL, {"nik": head.nik}, removal_reason=RemovalReason.DIED,
                     reason="Meninggal dunia, akta kematian dari desa")
     to_checked(removal)  # checked, waiting for the village meeting
