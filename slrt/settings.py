@@ -118,13 +118,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "slrt.accounts.passwords.MixedCharacterValidator"},
 ]
 
-# Login lockout (django-axes): five failures per username+IP lock it for 30 minutes.
+# Login lockout (django-axes), shared by the web login, the API token endpoint and ODK Collect:
+# five failures within 30 minutes lock the ACCOUNT (from whatever addresses they came) and,
+# separately, the ADDRESS they came from (whatever usernames it tried). Two separate parameters
+# in axes' list mean "username OR ip_address"; a nested list would mean the pair.
 AXES_FAILURE_LIMIT = int(os.environ.get("SLRT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Axes' own reset on success would delete the address's failures too (an attacker signing in to
+# his own account would clear his spray); slrt.accounts.lockout resets the account's only.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "slrt.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# The client address behind reverse proxies (slrt/accounts/client_ip.py): SLRT_PROXY_COUNT=0
+# (default) uses REMOTE_ADDR only, so X-Forwarded-For cannot be spoofed; N trusts the last N hops
+# of X-Forwarded-For, and SLRT_TRUSTED_PROXIES (comma-separated addresses/networks) limits that
+# to requests arriving from those proxies.
+SLRT_PROXY_COUNT = int(os.environ.get("SLRT_PROXY_COUNT", "0"))
+SLRT_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("SLRT_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "slrt.accounts.client_ip.client_ip"
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"

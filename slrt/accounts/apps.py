@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "slrt.accounts"
     verbose_name = _("Akun")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from slrt.accounts.lockout import reset_on_login
+
+        user_logged_in.connect(reset_on_login, dispatch_uid="slrt.accounts.lockout.reset_on_login")

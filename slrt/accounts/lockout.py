@@ -1,3 +1,7 @@
+"""The sign-in lock-out (django-axes), one for the web login, the API token endpoint and ODK
+Collect: failures count per account and per client address (settings: AXES_LOCKOUT_PARAMETERS);
+either reaching AXES_FAILURE_LIMIT within the cool-off refuses sign-in on all three."""
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -11,3 +15,16 @@ def lockout_response(request, response=None, credentials=None, *args, **kwargs):
             status=429,
         )
     return render(request, "accounts/locked_out.html", status=429)
+
+
+def reset_account(username: str) -> int:
+    """A successful sign-in clears the account's own failures, not those of the address it came
+    from: an address that sprayed other usernames stays locked (axes' AXES_RESET_ON_SUCCESS
+    would delete both, so it is off)."""
+    from axes.utils import reset
+
+    return reset(username=username)
+
+
+def reset_on_login(sender, request, user, **kwargs):
+    reset_account(user.get_username())

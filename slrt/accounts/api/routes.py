@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from slrt.accounts import selectors
+from slrt.accounts.lockout import reset_account
 from slrt.accounts.models import ApiToken
 from slrt.accounts.roles import Role
 from slrt.accounts.scoping import in_scope, region_safe
@@ -27,12 +28,14 @@ class TokenOut(Schema):
 @router.post("/token", auth=None, response=TokenOut)
 @region_safe  # issues a token; reads no personal data
 def issue_token(request, payload: TokenIn):
-    # authenticate() with the request lets django-axes count failures and lock out.
+    # authenticate() with the request lets django-axes count failures and refuse a locked account
+    # or address (the same lock-out as the web login and ODK Collect).
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         raise ApiError(429, "locked_out", _("Terlalu banyak percobaan gagal. Akun dikunci sementara."))
     if user is None or not user.is_active:
         raise ApiError(401, "invalid_credentials", _("Nama pengguna atau kata sandi salah."))
+    reset_account(user.get_username())
     token, raw = ApiToken.objects.issue(user, settings.SLRT_API_TOKEN_TTL_HOURS)
     record(user, "auth.token", token)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}

@@ -7,7 +7,8 @@ which Collect retries without asking the user. Each (user, nonce, nc) is accepte
 replayed request gets a fresh challenge. The record is kept in Django's cache for the nonce's
 lifetime, so with several workers set SLRT_CACHE_URL (Redis) to share it.
 
-Wrong passwords count towards the same django-axes lockout as the web login (username + IP).
+Wrong passwords count towards the same django-axes lockout as the web login and the API token
+endpoint: per account and per client address (slrt/accounts/lockout.py).
 """
 
 import base64

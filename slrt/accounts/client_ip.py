@@ -1,0 +1,43 @@
+"""The client's address, for the sign-in lock-out (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+Without a configured proxy (SLRT_PROXY_COUNT=0, the default) only REMOTE_ADDR counts: a client
+cannot pick its own address by sending X-Forwarded-For. Behind N reverse proxies that each
+append the address they received from to X-Forwarded-For (nginx `$proxy_add_x_forwarded_for`,
+Caddy by default), the client is the N-th entry from the right; entries left of it are whatever
+the client sent and are ignored. SLRT_TRUSTED_PROXIES (comma-separated addresses or networks)
+additionally limits this to requests whose REMOTE_ADDR is one of the proxies.
+"""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def _valid(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
+
+
+def _from_trusted_proxy(remote: str) -> bool:
+    networks = settings.SLRT_TRUSTED_PROXIES
+    if not networks:
+        return True
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+def client_ip(request) -> str | None:
+    remote = _valid(request.META.get("REMOTE_ADDR", "") or "")
+    count = settings.SLRT_PROXY_COUNT
+    if count <= 0 or remote is None or not _from_trusted_proxy(remote):
+        return remote
+    chain = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(chain) < count:
+        # Fewer hops than proxies: the request did not come through all of them.
+        return remote
+    return _valid(chain[-count]) or remote
