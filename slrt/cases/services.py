@@ -29,6 +29,7 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope
 from slrt.audit.services import record
 from slrt.core.locking import save_versioned
+from slrt.core.sheets import formula_message, starts_like_formula
 from slrt.notifications.services import notify
 from slrt.programs.models import Sector
 from slrt.registry.nik import check_nik
@@ -87,8 +88,11 @@ def clean_phone(raw: str) -> str:
 
 
 def _check_length(model, field: str, value: str, errors: dict, key: str | None = None) -> None:
-    """A value longer than the column is a named error, never a truncation or a database 500."""
+    """A value longer than the column is a named error, never a truncation or a database 500;
+    text that a spreadsheet would run as a formula is refused (slrt.core.sheets)."""
     model_field = model._meta.get_field(field)
+    if starts_like_formula(value):
+        errors.setdefault(key or field, []).append(formula_message(model_field.verbose_name))
     limit = model_field.max_length
     if value and limit and len(value) > limit:
         errors.setdefault(key or field, []).append(
@@ -163,6 +167,7 @@ def create_case(
             _check_length(Case, "applicant_email", email, errors, "email")
     purpose = (intake.consent_purpose or "").strip()
     _check_length(Case, "consent_purpose", purpose, errors)
+    _check_length(Case, "summary", (intake.summary or "").strip(), errors)
     errors.update(consent_errors(intake.consent_given, intake.consent_share_agencies))
     anonymous = intake.consent_given is not True
     if intake.consent_given and not purpose:
@@ -327,7 +332,7 @@ def update_case(actor, case: Case, expected_version, **values) -> Case:
             validate_email(values["applicant_email"])
         except ValidationError:
             errors["applicant_email"] = [_("Alamat email tidak sah, mis. nama@contoh.id.")]
-    for f in ("applicant_email", "applicant_address"):
+    for f in ("summary", "applicant_email", "applicant_address"):
         if f not in errors and values.get(f):
             _check_length(Case, f, values[f], errors)
     if not case.consent_given and any(

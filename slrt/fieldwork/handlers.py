@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from slrt.core.sheets import formula_error
 from slrt.registry.nik import check_nik
 from slrt.registry.search import name_key
 
@@ -58,6 +59,15 @@ def _s(value) -> str:
 
 def _add(errors, key, message):
     errors.setdefault(key, []).append(message)
+
+
+def _refuse_formulas(values, keys, errors):
+    """Free text of the tablet that a spreadsheet would run is refused, named by the form's field
+    (the registry columns are checked by the proposal's own validation; slrt.core.sheets)."""
+    for key in keys:
+        message = formula_error(values.get(key), key)
+        if message:
+            _add(errors, key, message)
 
 
 def _date(raw, errors, key, label):
@@ -286,6 +296,7 @@ def verification(actor, sub, visit, *, choices):
     if _s(values.get("minta_tinjau_desil")) == "ya" and not _s(values.get("alasan_desil")):
         _add(errors, "alasan_desil", _("Tuliskan alasan peninjauan desil."))
     members = clean_members(values.get("anggota"), errors)
+    _refuse_formulas(values, ("catatan", "alasan_desil"), errors)
     if errors:
         raise ValidationError(errors)
     note = _s(values.get("catatan"))[:2000]
@@ -561,6 +572,7 @@ def follow_up(actor, sub, visit, *, choices):
     perlu = _s(values.get("perlu_tindak_lanjut"))
     if perlu not in ("ya", "tidak"):
         _add(errors, "perlu_tindak_lanjut", _("Pilih apakah perlu tindak lanjut."))
+    _refuse_formulas(values, ("kondisi", "catatan"), errors)
     referral = visit.referral if visit is not None else None
     case_id = visit.case_id if visit is not None else None
     if case_id is None and referral is not None:

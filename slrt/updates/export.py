@@ -4,7 +4,8 @@
   record (the registry's current values overlaid with the proposed ones), so that the registry
   owner's importer, and ours (`import_registry`), read it like any release; three extra columns
   say what is proposed (`jenis_usulan`, `id_usulan`, `alasan`).
-* An SIKS-NG-style proposal sheet (XLSX) for the people who read it: one row per proposal.
+* An SIKS-NG-style proposal sheet (XLSX) for the people who read it: one row per proposal,
+  written through slrt.core.sheets so that formula-like text cannot run.
   It is ONE sheet with a "Jenis Usulan" column rather than a sheet per kind, because the
   operators work through the file in order, cite a proposal by its row number (No) and check the
   total in the title block against the row count; the per-kind counts are in the title block.
@@ -15,6 +16,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from slrt.core import sheets
 from slrt.registry.models import Person
 from slrt.wilayah.models import Region
 
@@ -107,8 +109,9 @@ def _xlsx_bytes(wb) -> bytes:
 
 
 def _as_text(cell):
-    """openpyxl stores a string starting with "=" as a formula: a name or reason typed as
-    "=HYPERLINK(...)" would run in the operator's spreadsheet. Keep it text."""
+    """openpyxl stores a string starting with "=" as a formula. The exchange file keeps values
+    exact (no quote prefix: the registry owner's importer and ours read them back), so a cell is
+    only kept a string; formula-like text is refused where it enters (slrt.core.sheets)."""
     if cell.data_type == "f":
         cell.data_type = "s"
     return cell
@@ -162,22 +165,20 @@ def siks_xlsx(batch) -> bytes:
     kab = Region.objects.filter(code=batch.region_id).values_list("name", flat=True).first() or batch.region_id
     ws.append([_("USULAN PEMUTAKHIRAN DATA KESEJAHTERAAN SOSIAL")])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("Kabupaten/Kota"), kab])
-    ws.append([_("Periode"), batch.period])
+    sheets.append_row(ws, [_("Kabupaten/Kota"), kab])
+    sheets.append_row(ws, [_("Periode"), batch.period])
     ws.append([_("Jumlah usulan"), len(rows)])
     counts = {}
     for r in rows:
         counts[r[2]] = counts.get(r[2], 0) + 1
-    ws.append([_("Per jenis"), "; ".join(f"{k}: {v}" for k, v in sorted(counts.items()))])
+    sheets.append_row(ws, [_("Per jenis"), "; ".join(f"{k}: {v}" for k, v in sorted(counts.items()))])
     ws.append([])
     ws.append(list(SIKS_COLUMNS))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     header_row = ws.max_row
     for r in rows:
-        ws.append(r)
-        for cell in ws[ws.max_row]:
-            _as_text(cell)
+        sheets.append_row(ws, r)  # a sheet for people: formula-like text neutralised
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     for col, width in zip("ABCDEFGHIJK", (5, 14, 22, 19, 19, 28, 22, 22, 40, 14, 22), strict=True):
         ws.column_dimensions[col].width = width

@@ -26,6 +26,7 @@ from slrt.audit.services import record
 from slrt.cases.models import Case
 from slrt.core.exceptions import Forbidden, FourEyes, InvalidTransition
 from slrt.core.locking import ConflictError, save_versioned
+from slrt.core.sheets import formula_message, starts_like_formula
 from slrt.core.text import required_texts
 from slrt.registry.imports.columns import normalize_header, parse_header
 from slrt.registry.imports.validate import STAGE_COLUMNS, RowValidator
@@ -389,6 +390,8 @@ def clean_proposal(actor, kind, data, *, household=None, person=None, reason="",
         data.pop("anggota")
     if len(reason or "") > MAX_TEXT:
         _need(errors, "reason", _("Alasan terlalu panjang (maksimal 2000 karakter)."))
+    if starts_like_formula(reason):
+        _need(errors, "reason", formula_message(_("alasan")))
     if kind == ProposalKind.NEW_HOUSEHOLD:
         _clean_new_household(actor, data, errors, c)
     elif kind == ProposalKind.ADD_MEMBER:

@@ -16,6 +16,7 @@ from hashlib import md5
 from django.utils.translation import gettext_lazy as _
 
 from slrt.accounts.scoping import region_columns
+from slrt.core.sheets import formula_message, starts_like_formula
 from slrt.registry.nik import MESSAGES as NIK_MESSAGES
 from slrt.registry.nik import check_nik
 from slrt.registry.search import name_key
@@ -89,6 +90,9 @@ _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})")
 _PERIOD = re.compile(r"(\d{4})-(\d{2})(?:-\d{2})?")
 _CACHE_MAX = 100_000
+# A quick screen for text that a spreadsheet would run (slrt.core.sheets.starts_like_formula
+# decides): the exchange file keeps values exact, so such text is refused where it enters.
+_MAYBE_FORMULA = re.compile("(?:^|\x1f) *[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 _SHORTEST_LIMIT = min(min(PERSON_TEXT.values()), min(HOUSEHOLD_TEXT.values()))
 
 
@@ -283,6 +287,11 @@ class RowValidator:
                                                 strict=True):
                 if len(v) > maxlen:
                     errs.append((field, v[:60], msg["too_long"] % {"max": maxlen}))
+        if _MAYBE_FORMULA.search("\x1f".join([nama, *values, *hh_values])):
+            for field, v in zip(("nama", *(f for f, _i, _m in self.person_text + self.household_text)),
+                                (nama, *values, *hh_values), strict=True):
+                if starts_like_formula(v):
+                    errs.append((field, v[:60], formula_message(field)))
         for field, i in self.rt_rw:
             v = cells[i].strip() if i is not None else ""
             if v:

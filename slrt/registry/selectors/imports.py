@@ -1,6 +1,5 @@
 """Reads for registry imports: which jobs a user may see, their progress, their error report."""
 
-import csv
 import io
 import time
 from collections.abc import Iterator
@@ -8,6 +7,7 @@ from collections.abc import Iterator
 from django.db.models import BooleanField, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 
 from slrt.accounts.roles import can
+from slrt.core import sheets
 from slrt.registry.imports.progress import STALE_AFTER_SECONDS, process_alive, read_progress
 from slrt.registry.models import ImportJob, ImportJobRegion, ImportRowError, ImportStatus
 from slrt.wilayah.models import NATION_CODE
@@ -135,7 +135,7 @@ def error_report_rows(job: ImportJob) -> Iterator[tuple[int, str, str, str, str]
 
 def write_error_report(job: ImportJob, out) -> int:
     """Write the CSV error report to a text file; returns the number of rows written."""
-    writer = csv.writer(out)
+    writer = sheets.CsvWriter(out)
     writer.writerow(REPORT_HEADER)
     n = 0
     for row in error_report_rows(job):
@@ -147,7 +147,7 @@ def write_error_report(job: ImportJob, out) -> int:
 def error_report_csv_chunks(job: ImportJob, rows_per_chunk: int = 1000) -> Iterator[str]:
     """The CSV report as text chunks for a StreamingHttpResponse (with a BOM so Excel reads UTF-8)."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = sheets.CsvWriter(buf)
     buf.write("\ufeff")
     writer.writerow(REPORT_HEADER)
     for i, row in enumerate(error_report_rows(job), 1):
