@@ -23,6 +23,7 @@ from slrt.updates import export
 from slrt.updates import services as proposals
 from slrt.updates.models import Proposal
 from tests.test_cases_api import payload
+from tests.test_fieldwork_services import field, send, verification_values  # noqa: F401 - the fixture
 from tests.test_import import HEADER, person, write_csv
 from tests.test_referrals_fixtures import api_client
 from tests.test_updates_review import approved
@@ -196,3 +197,15 @@ def test_a_tablet_complaint_refuses_a_formula_name_naming_the_form_field(make_us
     assert result.status == SubmissionStatus.INVALID
     assert "tidak boleh diawali" in " ".join(result.errors["nama"]), result.errors
     assert not Case.objects.system().exists()
+
+
+def test_a_tablet_verification_refuses_a_formula_note_and_a_formula_address(field):  # noqa: F811 - the fixture
+    from slrt.fieldwork.models import SubmissionStatus
+
+    result = send(field, verification_values(field, catatan="=1+1"), instance="uuid:note")
+    assert result.status == SubmissionStatus.INVALID
+    assert "Kolom catatan: tidak boleh diawali" in " ".join(result.errors["catatan"]), result.errors
+    result = send(field, verification_values(field, alamat="@SUM(1)"), instance="uuid:addr")
+    assert result.status != SubmissionStatus.REVIEW
+    assert "tidak boleh diawali" in str(result.errors), result.errors
+    assert not Proposal.objects.system().exists()
