@@ -35,7 +35,8 @@ def seed_cases(kab_code: str, front_office, back_office) -> list[Case]:
     if Case.objects.system().filter(kab_code=kab_code).exists():
         return []
     people = list(
-        Person.objects.system().filter(kab_code=kab_code, is_active=True).select_related("household").order_by("nik")[:4]
+        Person.objects.system().filter(kab_code=kab_code, is_active=True).select_related("household")
+        .order_by("nik")[:4]
     )
     if len(people) < 4:
         return []

@@ -3,8 +3,9 @@ registry release imported through the real importer, duplicate candidates, and o
 
 Idempotent and all-or-nothing: one transaction; the release is generated and imported once
 (recognised by its import job), and accounts, secretariat and posts are found again by their keys.
-Registry rows are picked by NIK or KK number, never by id, so PostgreSQL and SQLite seed the same demo. Running it again only resets the
-demo accounts' passwords (so the printed table is always right) and lifts their login lockouts.
+Registry rows are picked by NIK or KK number, never by id, so PostgreSQL and SQLite seed the same
+demo. Running it again only resets the demo accounts' passwords (so the printed table is always
+right) and lifts their login lockouts.
 """
 
 import logging
