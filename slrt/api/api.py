@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import REF_TEMPLATE, NinjaGenerateJsonSchema, OpenAPISchema
 
 from slrt.accounts.api.auth import BearerAuth, SessionAuth
 from slrt.accounts.api.routes import router as auth_router
 from slrt.accounts.api.routes import staff_router
 from slrt.cases.api.decisions import router as decisions_router
 from slrt.cases.api.routes import router as cases_router
+from slrt.core.api import ErrorOut, ValidationErrorOut
 from slrt.fieldwork.api.routes import router as fieldwork_router
 from slrt.programs.api.routes import router as programs_router
 from slrt.referrals.api.routes import router as referrals_router
@@ -23,8 +25,59 @@ from slrt.registry.api.routes import router as registry_router
 from slrt.updates.api.routes import router as updates_router
 from slrt.wilayah.api.routes import router as wilayah_router
 
+_ERROR_DESCRIPTIONS = {
+    400: "Permintaan ditolak (bad_request)",
+    401: "Autentikasi diperlukan, token tidak berlaku, atau kata sandi salah",
+    403: "Peran pemanggil tidak berhak (forbidden, four_eyes, ...)",
+    404: "Data tidak ditemukan, atau di luar wilayah/lembaga pemanggil",
+    409: "Konflik: version usang, peralihan status tidak sah, atau persetujuan belum ada",
+    422: "Masukan tidak valid",
+    429: "Terlalu banyak percobaan gagal; akun atau alamat dikunci sementara",
+}
+
+
+def error_statuses(operation) -> list[int]:
+    """The refusals an operation can really answer, from how it is built: every operation
+    validates its input (422, also the NUL-byte middleware); an authenticated one answers 401 and
+    403 (role); an object named in the path may be missing or out of scope (404); a write may hit a
+    stale version or a forbidden transition (409) or a desk refusal (400, 404 for an id in the body)."""
+    statuses = {422}
+    if operation.auth_callbacks:
+        statuses |= {401, 403}
+    else:  # the token endpoint (wrong password) and the public status lookup (no such ticket); both lock out
+        statuses |= {429, 401 if operation.view_func.__name__ == "issue_token" else 404}
+    if any(m.__ninja_param_source__ == "path" for m in operation.models):
+        statuses.add(404)
+    if set(operation.methods) - {"GET"} and operation.auth_callbacks:
+        statuses |= {400, 404, 409}
+    return sorted(statuses)
+
+
+class SlrtOpenAPISchema(OpenAPISchema):
+    """Ninja's document plus the error answers of every operation (`ErrorOut`, `ValidationErrorOut`)."""
+
+    def responses(self, operation):
+        result = super().responses(operation)
+        for status in error_statuses(operation):
+            if status in result:
+                continue
+            model = ValidationErrorOut if status == 422 else ErrorOut
+            schema = model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema,
+                                             mode="serialization")
+            self.add_schema_definitions({**schema.pop("$defs", {}), model.__name__: schema})
+            result[status] = {
+                "description": _ERROR_DESCRIPTIONS[status],
+                "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=model.__name__)}}},
+            }
+        return result
+
 
 class SlrtAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return SlrtOpenAPISchema(self, path_prefix)
+
     def _get_urls(self):
         offenders = [
             f"{op.view_func.__module__}.{op.view_func.__name__}"

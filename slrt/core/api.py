@@ -1,9 +1,31 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from ninja import Field, Schema
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from slrt.accounts.roles import can
 from slrt.core.locking import ConflictError
+
+
+class ErrorOut(Schema):
+    """Every refusal of the API: a machine-readable `code` and a message for people."""
+
+    code: str = Field(description="Kode mesin, mis. not_found, conflict, forbidden, invalid_transition")
+    detail: str = Field(description="Pesan untuk manusia")
+
+
+class FieldError(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: the request did not validate. `errors` lists each field (Ninja's `loc`/`msg`/`type`), or
+    maps a field name to its messages when the service refused the values."""
+
+    errors: list[FieldError] | dict[str, list[str]] | None = None
 
 
 class ApiError(HttpError):
@@ -29,3 +51,17 @@ def service_error(exc) -> ApiError:
     if isinstance(exc, ConflictError):
         return ApiError(409, "conflict", str(exc.message))
     return ApiError(exc.status, exc.code, str(exc.message))
+
+
+
+
+def documented_choices(values) -> WithJsonSchema:
+    """`status: Annotated[str | None, documented_choices(X.values)] = Query(None)`: the document lists
+    the values the server accepts, while the view keeps refusing others with its own error code
+    (`invalid_status`, ...)."""
+    return WithJsonSchema({"type": "string", "enum": list(values)})
+
+
+def documented_range(minimum: int, maximum: int, default: int) -> WithJsonSchema:
+    """`limit: Annotated[int, documented_range(1, 1000, 100)] = 100` for a bound the view checks itself."""
+    return WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum, "default": default})

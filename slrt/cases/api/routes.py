@@ -7,6 +7,7 @@ case or need carry the `version` read; a stale one answers 409 `conflict`.
 
 import datetime as dt
 from functools import wraps
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -17,7 +18,7 @@ from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.core.api import ApiError, require_capability
+from slrt.core.api import ApiError, documented_choices, require_capability
 from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
 from slrt.registry.api.schemas import person_hit
@@ -164,10 +165,12 @@ def create_case(request, payload: CaseCreate):
 @region_safe  # list_cases reads through Case.objects.for_user
 def list_cases(
     request,
-    status: str | None = Query(None, description="baru, diproses, selesai"),
-    sector: str | None = Query(None),
-    urgency: str | None = Query(None),
-    channel: str | None = Query(None),
+    status: Annotated[str | None, documented_choices(CaseStatus.values)] = Query(
+        None, description="baru, diproses, selesai"
+    ),
+    sector: str | None = Query(None, description="Sektor kebutuhan (kode sektor program)"),
+    urgency: Annotated[str | None, documented_choices(Urgency.values)] = Query(None),
+    channel: Annotated[str | None, documented_choices(Channel.values)] = Query(None),
     region: str | None = Query(None, description="Kode wilayah di dalam wilayah tugas"),
     date_from: str | None = Query(None, description="Tanggal awal, YYYY-MM-DD"),
     date_to: str | None = Query(None, description="Tanggal akhir, YYYY-MM-DD"),

@@ -4,13 +4,15 @@ Thin: parameters are checked here, reads go through the selectors (scoped), writ
 services (validated, audited).
 """
 
+from typing import Annotated
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.core.api import ApiError, require_capability
+from slrt.core.api import ApiError, documented_choices, documented_range, require_capability
 
 from ..models import AgencyKind, TargetingError
 from ..selectors import assessment as assessment_selectors
@@ -128,10 +130,10 @@ def get_run_errors(
     request,
     run_id: int,
     program: str | None = None,
-    kind: str | None = None,
+    kind: Annotated[str | None, documented_choices(TargetingError.Kind.values)] = Query(None),
     desa: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Annotated[int, documented_range(1, 1000, 100)] = 100,
+    offset: Annotated[int, documented_range(0, 1_000_000, 0)] = 0,
 ):
     require_capability(request.auth, "run_targeting")
     if kind and kind not in TargetingError.Kind.values:

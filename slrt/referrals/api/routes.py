@@ -6,6 +6,8 @@ resident did not consent to sharing, 422 `validation_error` naming each missing 
 `agency_outside_area` for an agency outside the resident's kabupaten/kota, province or nation.
 """
 
+from typing import Annotated
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -15,7 +17,7 @@ from slrt.audit.services import record
 from slrt.cases.decisions import AGENCY_OUTSIDE_AREA, get_recommendation, outside_area_message
 from slrt.cases.models import Need
 from slrt.cases.selectors import get_case
-from slrt.core.api import ApiError, require_capability, service_error
+from slrt.core.api import ApiError, documented_choices, require_capability, service_error
 from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
 from slrt.programs.models import AgencyService
@@ -28,7 +30,7 @@ from .schemas import (
     ReferralIn,
     ReferralOut,
     ReferralPage,
-    TransitionIn,
+    ReferralTransitionIn,
     referral_out,
     withdrawal_out,
 )
@@ -41,7 +43,9 @@ MAX_LIMIT = 200
 @region_safe  # referrals_for reads through Referral.objects.for_user
 def list_referrals(
     request,
-    status: str | None = Query(None, description="draf, terkirim, diterima, ditolak, dilayani, selesai, ..."),
+    status: Annotated[str | None, documented_choices(ReferralStatus.values)] = Query(
+        None, description="draf, terkirim, diterima, ditolak, dilayani, selesai, ..."
+    ),
     agency: str | None = Query(None, description="Kode lembaga"),
     sector: str | None = Query(None, description="Sektor kebutuhan"),
     overdue: bool = Query(False, description="Hanya yang melewati batas waktu"),
@@ -101,7 +105,7 @@ def create_referral(request, payload: ReferralIn):
 
 @router.post("/referrals/{referral_id}/transitions", response=ReferralOut, summary="Pindahkan status rujukan")
 @region_safe  # get_referral and the service read through for_user; out of scope is 404
-def transition_referral(request, referral_id: int, payload: TransitionIn):
+def transition_referral(request, referral_id: int, payload: ReferralTransitionIn):
     user = request.auth
     referral = selectors.get_referral(user, referral_id)
     fields = {k: getattr(payload, k) for k in ("reason", "service_given", "outcome", "service_date")}

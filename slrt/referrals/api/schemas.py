@@ -55,7 +55,7 @@ class ReferralIn(Schema):
     note: str = ""
 
 
-class TransitionIn(Schema):
+class ReferralTransitionIn(Schema):
     action: str = Field(description="send, accept, reject, start, done, return, cancel")
     version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
     reason: str | None = None

@@ -40,7 +40,9 @@ class PeoplePage(Schema):
     offset: int
 
 
-class ProgramOut(Schema):
+class ParticipationOut(Schema):
+    """One programme a person takes part in (from the registry release), not the programme catalogue."""
+
     person_id: int
     program_code: str
     since_period: str
@@ -77,7 +79,7 @@ class PersonDetail(Schema):
     is_active: bool
     merged_into_id: int | None
     last_release: str | None
-    programs: list[ProgramOut]
+    programs: list[ParticipationOut]
 
 
 class MemberOut(Schema):
@@ -129,7 +131,7 @@ class HouseholdDetail(Schema):
     luas_lantai: int | None
     aset: dict
     members: list[MemberOut]
-    programs: list[ProgramOut]
+    programs: list[ParticipationOut]
     appearances: list[AppearanceOut]
     history: list[ChangeOut]
 

@@ -5,12 +5,14 @@ version, 409 `invalid_transition` in the wrong state or for an action that only 
 or release takes, 422 `validation_error` with `errors` naming each wrong column.
 """
 
+from typing import Annotated
+
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from slrt.accounts.scoping import region_safe
 from slrt.cases.models import Case
-from slrt.core.api import ApiError, require_capability, service_error
+from slrt.core.api import ApiError, documented_choices, require_capability, service_error
 from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
 from slrt.registry.tables import show_row
@@ -66,7 +68,7 @@ class ProposalPatch(Schema):
     reason: str | None = None
 
 
-class TransitionIn(Schema):
+class ProposalTransitionIn(Schema):
     action: str
     version: int | None = None
     reason: str = ""
@@ -110,8 +112,12 @@ def proposal_out(p, user) -> dict:
 @region_safe  # proposals_for reads through Proposal.objects.for_user
 def list_proposals(
     request,
-    status: str | None = Query(None, description="draf, terverifikasi, diperiksa, disepakati, disetujui, ..."),
-    kind: str | None = Query(None, description="kk_baru, tambah_anggota, perubahan, penghapusan, tinjau_desil"),
+    status: Annotated[str | None, documented_choices(ProposalStatus.values)] = Query(
+        None, description="draf, terverifikasi, diperiksa, disepakati, disetujui, ..."
+    ),
+    kind: Annotated[str | None, documented_choices(ProposalKind.values)] = Query(
+        None, description="kk_baru, tambah_anggota, perubahan, penghapusan, tinjau_desil"
+    ),
     desa: str | None = Query(None, description="Kode desa/kelurahan"),
     q: str | None = Query(None, description="NIK, nomor KK, nama, atau nomor usulan"),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
@@ -173,7 +179,7 @@ def patch_proposal(request, proposal_id: int, payload: ProposalPatch):
 
 @router.post("/proposals/{proposal_id}/transition", response=ProposalOut, summary="Pindahkan status usulan")
 @region_safe  # get_proposal and the service read through for_user; out of scope is 404
-def transition_proposal(request, proposal_id: int, payload: TransitionIn):
+def transition_proposal(request, proposal_id: int, payload: ProposalTransitionIn):
     user = request.auth
     proposal = selectors.get_proposal(user, proposal_id, audit=False)
     try:
