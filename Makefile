@@ -18,22 +18,32 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt package.json
 
 install: $(VENV)/.installed
 
-migrate: install
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py load_regions
+# The demo's secret key: generated once, kept outside git in var/ (mode 0600) and handed to every
+# manage.py below as SLRT_SECRET_KEY, unless the environment already sets one. settings.py has
+# no fallback: manage.py run any other way without SLRT_SECRET_KEY refuses to start.
+SECRET_KEY_FILE := var/secret_key
+KEY := SLRT_SECRET_KEY="$${SLRT_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
+$(SECRET_KEY_FILE):
+	mkdir -p $(dir $@)
+	umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+
+migrate: install $(SECRET_KEY_FILE)
+	$(KEY) $(PY) manage.py migrate --noinput -v0
+	$(KEY) $(PY) manage.py load_regions
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	$(KEY) $(PY) manage.py seed_demo
 
 # Hashed, gzip- and brotli-compressed static files that whitenoise serves with DEBUG off.
-static: install
-	$(PY) manage.py collectstatic --noinput -v0
+static: install $(SECRET_KEY_FILE)
+	$(KEY) $(PY) manage.py collectstatic --noinput -v0
 
 # The scheduled jobs (overdue escalation, notification outbox) run next to the web server and
 # stop with it: the EXIT trap ends them however runserver ends (Ctrl-C included). Links in the
 # e-mails run_jobs sends point at HOST unless SLRT_PUBLIC_URL says otherwise; pages use the
 # address each request came in on.
 run: demo static
+	export $(KEY); \
 	SLRT_PUBLIC_URL=$${SLRT_PUBLIC_URL:-http://$(HOST)} $(PY) manage.py run_jobs --every 60 & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT; \
 	SLRT_ALLOWED_HOSTS=$${SLRT_ALLOWED_HOSTS:-'$(RUN_ALLOWED_HOSTS)'} $(PY) manage.py runserver $(HOST)
@@ -44,8 +54,8 @@ test: install
 test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/slrt} $(PY) -m pytest -n 2 --dist loadgroup -q
 
-bench: install
-	$(PY) -m bench
+bench: install $(SECRET_KEY_FILE)
+	$(KEY) $(PY) -m bench
 
 lint: install
 	$(VENV)/bin/ruff check .

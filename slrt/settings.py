@@ -8,13 +8,25 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SLRT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("SLRT_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# No fallback: a key everyone can read in the repository would let anyone forge sessions,
+# password-reset links, ticket and OpenRosa nonce HMACs. `make run` generates one once into
+# var/secret_key (outside git); production sets SLRT_SECRET_KEY (50+ random characters).
+SECRET_KEY = os.environ.get("SLRT_SECRET_KEY", "")
+if not SECRET_KEY.strip():
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SLRT_SECRET_KEY is not set. Set it to 50 or more random characters, e.g. "
+        "SLRT_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\", "
+        "and keep it the same across restarts (`make run` keeps its own in var/secret_key)."
+    )
 # Off unless asked for (SLRT_DEBUG=1 on a developer's machine): the debug page lists every URL
 # pattern and setting to whoever reaches a missing record, so the demo runs like production.
 DEBUG = os.environ.get("SLRT_DEBUG", "0") == "1"
@@ -29,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "slrt.core",
     "slrt.wilayah",
     "slrt.accounts",
@@ -48,6 +61,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "slrt.core.static.StaticFilesMiddleware",  # whitenoise: static files answer here, pre-compressed
+    # Every answer below (pages, API, PDFs, exports) is personal data: no-store (core.middleware).
+    "slrt.core.middleware.NoStoreMiddleware",
+    # Content-Security-Policy on every page (django-csp; the policy is CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     # Pages are gzipped. BREACH: Django masks the CSRF token afresh on every response and, since
     # 4.2, GZipMiddleware adds 0-99 random bytes to each gzip header ("Heal the Breach"), so the
     # compressed length no longer tells an attacker how much of a guessed secret matched.
@@ -146,6 +163,23 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads it to send X-CSRFToken
 CSRF_FAILURE_VIEW = "slrt.core.errors.csrf_failure"  # the app's page, not Django's English text
 
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from the app itself
+# (static/js, static/css; HTMX is served from static too), no inline script or style attribute,
+# no eval (htmx.config.allowEval is off), forms post only here, and no framing (clickjacking).
+# QR codes are inline SVG; `data:` images stay allowed for any QR a browser page might show.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -201,8 +235,25 @@ SLRT_OPENROSA_REALM = os.environ.get("SLRT_OPENROSA_REALM", "SLRT")
 # Basic authentication sends the password itself, so it is refused unless the request came
 # over TLS: directly, or through a reverse proxy that terminates TLS and sets the header below
 # (SLRT_BEHIND_TLS_PROXY=1 trusts X-Forwarded-Proto; only set it when the proxy overwrites it).
-if os.environ.get("SLRT_BEHIND_TLS_PROXY") == "1":
+# SLRT_TLS=1 is the one switch for a site served over HTTPS (README "Production environment"):
+# secure session and CSRF cookies, HSTS for a year (subdomains too), http:// redirected to
+# https://, and X-Forwarded-Proto trusted from the TLS-terminating proxy (which must overwrite it).
+SLRT_TLS = os.environ.get("SLRT_TLS") == "1"
+if SLRT_TLS or os.environ.get("SLRT_BEHIND_TLS_PROXY") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if SLRT_TLS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the proxy's local health probe speaks plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("SLRT_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading binds the district's whole registrable domain (every subdomain, for months): the
+    # domain owner's decision, not the application's. SLRT_HSTS_PRELOAD=1 once they have decided.
+    SECURE_HSTS_PRELOAD = os.environ.get("SLRT_HSTS_PRELOAD") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SLRT_OPENROSA_MAX_BYTES = int(os.environ.get("SLRT_OPENROSA_MAX_BYTES", str(20 * 1024 * 1024)))
 # A submitted proposal that this many releases after submission still do not contain is rejected.
 SLRT_PROPOSAL_RELEASES_BEFORE_REJECT = int(os.environ.get("SLRT_PROPOSAL_RELEASES_BEFORE_REJECT", "2"))

@@ -67,3 +67,28 @@ class RejectNulMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"code": "invalid_characters", "detail": message}, status=422)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer the application itself makes.
+
+    Pages of signed-in staff, every API answer, PDFs and exports carry personal data: neither
+    the browser (a shared office PC, its back button) nor any proxy on the way may keep a copy.
+    Static files never reach this middleware (whitenoise answers above it, with its own long
+    max-age). A view that really serves something public and cacheable says so explicitly with
+    `Cache-Control: public, …`; that is left as it is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        current = response.get("Cache-Control", "")
+        if "public" in current.lower():
+            return response
+        if "no-store" not in current.lower():
+            from django.utils.cache import patch_cache_control
+
+            patch_cache_control(response, no_store=True)
+        return response
