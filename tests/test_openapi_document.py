@@ -112,3 +112,10 @@ def test_the_choices_and_limits_the_server_enforces_are_in_the_document(document
     assert (limit["minimum"], limit["maximum"]) == (1, 1000)
     cases_limit = _parameter(document, "/cases", "limit")
     assert cases_limit["minimum"] == 1 and "maximum" in cases_limit
+
+
+def test_a_referral_transition_documents_its_actions(document):
+    from slrt.referrals.workflow import TRANSITIONS
+
+    action = document["components"]["schemas"]["ReferralTransitionIn"]["properties"]["action"]
+    assert action["enum"] == list(TRANSITIONS)

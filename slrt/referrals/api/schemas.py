@@ -2,13 +2,16 @@
 the agency needs (`selectors.mitra_view`): no case or need ids, masked NIK."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from slrt.accounts.roles import Role, can
+from slrt.core.api import documented_choices
 from slrt.registry.nik import mask_nik
 
 from .. import selectors
+from ..workflow import TRANSITIONS
 
 
 class ReferralOut(Schema):
@@ -56,7 +59,9 @@ class ReferralIn(Schema):
 
 
 class ReferralTransitionIn(Schema):
-    action: str = Field(description="send, accept, reject, start, done, return, cancel")
+    action: Annotated[str, documented_choices(TRANSITIONS)] = Field(
+        description="send, accept, reject, start, done, return, cancel"
+    )
     version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
     reason: str | None = None
     service_given: str | None = None
