@@ -80,7 +80,8 @@ def test_main_pages_raise_no_csp_violation(data, live_server, chromium):
         if bars.count():  # the desil bars get their width from static/js, not a style attribute
             assert page.evaluate("() => document.querySelector('.bar[data-width]').style.width").endswith("%")
         # the language switcher submits its form from static/js (no onchange attribute)
-        page.select_option("select[name=language]", "en")
+        with page.expect_navigation():  # the form's submit navigates; wait for it, not for idle
+            page.select_option("select[name=language]", "en")
         page.wait_for_load_state("networkidle")
         assert page.locator("html").get_attribute("lang") == "en"
         seen["manajer home, language switch"] = _violations(page, console)
