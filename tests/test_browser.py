@@ -58,6 +58,7 @@ def test_a_desk_officer_finds_a_resident_by_spelling_variant_and_opens_the_famil
 
     page.click("nav.mainnav >> text=Cari warga")
     page.wait_for_selector("#id_q")
+    page.wait_for_load_state("load")  # the deferred htmx must be listening before we type
     # "Muhamad" for "Mochammad": old spelling and a single m; live results, no button press.
     page.fill("#id_q", "Muhamad Ridwan")
     first = page.locator("table.results tbody tr").first
