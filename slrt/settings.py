@@ -219,9 +219,9 @@ SLRT_API_TOKEN_TTL_HOURS = int(os.environ.get("SLRT_API_TOKEN_TTL_HOURS", "12"))
 if os.environ.get("SLRT_CACHE_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["SLRT_CACHE_URL"]}}
-# Behind a reverse proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP);
-# otherwise every resident would share the proxy's address and its rate limit.
-RATELIMIT_IP_META_KEY = os.environ.get("SLRT_CLIENT_IP_HEADER") or None
+# The status page's rate limit counts the same client address as the sign-in lock-out
+# (SLRT_PROXY_COUNT, SLRT_TRUSTED_PROXIES), so behind a proxy residents do not share one limit.
+RATELIMIT_IP_META_KEY = "slrt.accounts.client_ip.rate_limit_key"
 
 # Public address printed on receipts, in letter QR codes and in messages (slrt.core.public):
 # when empty, a page uses the address its request came in on, and a background job (run_jobs)

@@ -3,6 +3,7 @@ input, constant-time check, rate-limited per client IP."""
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.urls import include, path
 
 import slrt.urls
@@ -124,6 +125,21 @@ def test_rate_limited_per_ip_with_indonesian_message(client, issued):
     # Another client IP is not affected.
     other = client.post("/status/", {"tiket": case.ticket, "kode": code}, REMOTE_ADDR="10.9.8.7")
     assert other.status_code == 200
+
+
+@override_settings(SLRT_PROXY_COUNT=1)
+def test_behind_a_proxy_the_rate_limit_counts_the_client_not_the_proxy(client, issued):
+    """Residents behind one reverse proxy do not share its limit, and one cannot escape the limit by
+    sending an X-Forwarded-For of its own (the proxy appends the address it really saw)."""
+    case, code, _ = issued
+    proxy = {"REMOTE_ADDR": "172.16.0.2"}
+    for n in range(10):
+        spoofed = f"10.0.0.{n}, 198.51.100.7"  # the proxy appended the real client last
+        wrong = {"tiket": case.ticket, "kode": "AAAAAAAA"}
+        assert client.post("/status/", wrong, HTTP_X_FORWARDED_FOR=spoofed, **proxy).status_code == 404
+    right = {"tiket": case.ticket, "kode": code}
+    assert client.post("/status/", right, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 429
+    assert client.post("/status/", right, HTTP_X_FORWARDED_FOR="198.51.100.8", **proxy).status_code == 200
 
 
 def test_status_page_get_prefills_ticket_and_needs_no_login(client, issued):

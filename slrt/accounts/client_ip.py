@@ -1,4 +1,5 @@
-"""The client's address, for the sign-in lock-out (django-axes' AXES_CLIENT_IP_CALLABLE).
+"""The client's address: for the sign-in lock-out (django-axes' AXES_CLIENT_IP_CALLABLE) and
+the status page's rate limit (django-ratelimit's RATELIMIT_IP_META_KEY).
 
 Without a configured proxy (SLRT_PROXY_COUNT=0, the default) only REMOTE_ADDR counts: a client
 cannot pick its own address by sending X-Forwarded-For. Behind N reverse proxies that each
@@ -41,3 +42,8 @@ def client_ip(request) -> str | None:
         # Fewer hops than proxies: the request did not come through all of them.
         return remote
     return _valid(chain[-count]) or remote
+
+
+def rate_limit_key(request) -> str:
+    """django-ratelimit wants a string; a request without a usable address shares one bucket."""
+    return client_ip(request) or ""
