@@ -68,3 +68,16 @@ def test_a_failing_handler_rolls_the_whole_import_back(tmp_path, extra_handler, 
     from slrt.registry.models import ImportJob
 
     assert ImportJob.objects.get().status == ImportStatus.FAILED
+
+
+def test_a_handler_registered_twice_runs_once(tmp_path, extra_handler):
+    """AppConfig.ready() may run more than once (tests); the import must not settle proposals twice."""
+    calls = []
+
+    def handler(release_import):
+        calls.append(release_import.release.pk)
+
+    extra_handler(handler)
+    hooks.on_release_imported(handler)
+    run(write_csv(tmp_path / "r.csv", [person(1)]))
+    assert len(calls) == 1

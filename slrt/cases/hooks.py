@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slrt.core.hooks import Handlers
+
 from .models import Case, Letter, Recommendation
 
 # --- a case for a resident not in the registry -------------------------------------------------
@@ -37,14 +39,12 @@ class UnregisteredResident:
     visit: Any = None  # the verification visit for that proposal (fieldwork, registered after updates)
 
 
-_unregistered_resident: list[Callable[[UnregisteredResident], None]] = []
+_unregistered_resident = Handlers()  # of Callable[[UnregisteredResident], None]
 
 
 def on_unregistered_resident(fn: Callable[[UnregisteredResident], None]):
     """Register `fn(resident)`, run by `services.create_case` inside its transaction."""
-    if fn not in _unregistered_resident:  # ready() may run again (tests); a handler runs once
-        _unregistered_resident.append(fn)
-    return fn
+    return _unregistered_resident.register(fn)
 
 
 def unregistered_resident(resident: UnregisteredResident) -> UnregisteredResident:
@@ -56,7 +56,7 @@ def unregistered_resident(resident: UnregisteredResident) -> UnregisteredResiden
 
 # --- a recommendation approved --------------------------------------------------------------------
 
-_recommendation_approved: list[Callable[[Any, Case, Recommendation], None]] = []
+_recommendation_approved = Handlers()  # of Callable[[Any, Case, Recommendation], None]
 
 
 def on_recommendation_approved(fn: Callable[[Any, Case, Recommendation], None]):
@@ -64,9 +64,7 @@ def on_recommendation_approved(fn: Callable[[Any, Case, Recommendation], None]):
     approval inside its transaction, with the case row locked, after the approval's audit,
     timeline and letter and before the case's status is refreshed (referrals drafts the referral
     of an approved agency service there)."""
-    if fn not in _recommendation_approved:
-        _recommendation_approved.append(fn)
-    return fn
+    return _recommendation_approved.register(fn)
 
 
 def recommendation_approved(actor, case: Case, recommendation: Recommendation) -> None:
@@ -94,16 +92,14 @@ class NeedService:
     served_at: dt.datetime | None = None  # when the resident was being or was served ("dilayani")
 
 
-_need_services: list[Callable[[Case], list[NeedService]]] = []
+_need_services = Handlers()  # of Callable[[Case], list[NeedService]]
 
 
 def on_need_services(fn: Callable[[Case], list[NeedService]]):
     """Register `fn(case)`, returning the services of all the case's needs in the order they were
     created. It is a read, run with one query by `workflow` inside the transaction of any write
     that may move a need (after the case row is locked) and by the public status page."""
-    if fn not in _need_services:
-        _need_services.append(fn)
-    return fn
+    return _need_services.register(fn)
 
 
 def need_services(case: Case) -> list[NeedService]:
@@ -113,16 +109,14 @@ def need_services(case: Case) -> list[NeedService]:
 
 # --- who may see a letter ------------------------------------------------------------------------
 
-_letter_access: list[Callable[[Any, Letter], bool | None]] = []
+_letter_access = Handlers()  # of Callable[[Any, Letter], bool | None]
 
 
 def on_letter_access(fn: Callable[[Any, Letter], bool | None]):
     """Register `fn(user, letter)`, asked by `decisions.get_letter` before the case's own scope:
     True or False decides, None leaves the letter to the next handler and then to the case's
     staff (referrals decides for a Mitra user: only a Surat Rujukan sent to its agency)."""
-    if fn not in _letter_access:
-        _letter_access.append(fn)
-    return fn
+    return _letter_access.register(fn)
 
 
 def letter_access(user, letter: Letter) -> bool | None:

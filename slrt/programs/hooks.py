@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from slrt.core.hooks import Handlers
+
 from .models import Program
 
 # --- a programme's page -------------------------------------------------------------------------
@@ -24,15 +26,13 @@ class PageSection:
     context: dict = field(default_factory=dict)
 
 
-_program_page: list[Callable[[Any, Program], PageSection | None]] = []
+_program_page = Handlers()  # of Callable[[Any, Program], PageSection | None]
 
 
 def on_program_page(fn: Callable[[Any, Program], PageSection | None]):
     """Register `fn(user, program)`, called by `views.program_detail` for the viewer; it reads in
     the viewer's scope and returns a section, or None to add none."""
-    if fn not in _program_page:  # ready() may run again (tests); a handler runs once
-        _program_page.append(fn)
-    return fn
+    return _program_page.register(fn)
 
 
 def program_page(user, program: Program) -> list[PageSection]:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slrt.core.hooks import Handlers
+
 from .models import ImportJob, Release
 
 # --- a registry release imported ----------------------------------------------------------------
@@ -26,7 +28,7 @@ class ReleaseImport:
 
 
 AfterMerge = Callable[[], Any]
-_release_imported: list[Callable[[ReleaseImport], AfterMerge | None]] = []
+_release_imported = Handlers()  # of Callable[[ReleaseImport], AfterMerge | None]
 
 
 def on_release_imported(fn: Callable[[ReleaseImport], AfterMerge | None]):
@@ -37,9 +39,7 @@ def on_release_imported(fn: Callable[[ReleaseImport], AfterMerge | None]):
     is as it was; the function `fn` returns, if any, is called after the merge, when the registry
     holds the release (updates reads the proposals' NIKs in the file, then settles the proposals).
     """
-    if fn not in _release_imported:  # ready() may run again (tests); a handler runs once
-        _release_imported.append(fn)
-    return fn
+    return _release_imported.register(fn)
 
 
 def release_imported(release_import: ReleaseImport) -> list[AfterMerge]:
