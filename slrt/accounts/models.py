@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from slrt.wilayah.models import Region
 
@@ -74,3 +75,61 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
 
     objects = ApiTokenQuerySet.as_manager()
+
+
+# --- Two-factor sign-in: recovery codes --------------------------------------------------------
+# django-otp's own static device keeps its codes in plain text; a leaked database would then hand
+# out a second factor for every account. This device keeps only SHA-256 hashes: each code has
+# 16 characters of a 31-letter alphabet (about 79 bits), too many to guess or to reverse.
+
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i, 8: easy to read off paper
+RECOVERY_LENGTH = 16
+
+
+def new_recovery_code() -> str:
+    raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _i in range(RECOVERY_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, RECOVERY_LENGTH, 4))
+
+
+def normalize_recovery_code(typed: str) -> str:
+    """The code as stored (hash input), or "" for anything that cannot be one."""
+    code = "".join((typed or "")[:64].split()).replace("-", "").lower()
+    if len(code) != RECOVERY_LENGTH or any(c not in RECOVERY_ALPHABET for c in code):
+        return ""
+    return code
+
+
+class RecoveryCodeDevice(Device):
+    """An account's recovery codes as one django-otp device: each code signs in once."""
+
+    class Meta(Device.Meta):
+        verbose_name = _("kode pemulihan")
+
+    def verify_token(self, token):
+        code = normalize_recovery_code(token)
+        if not code:
+            return False
+        # Callers verify inside a transaction; the row lock makes a code good for one sign-in
+        # even when two arrive at once.
+        hit = self.codes.select_for_update().filter(code_hash=_hash(code), used_at__isnull=True).first()
+        if hit is None:
+            return False
+        hit.used_at = timezone.now()
+        hit.save(update_fields=["used_at"])
+        return True
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_once_per_device")]
+
+    @staticmethod
+    def hash_of(code: str) -> str:
+        return _hash(normalize_recovery_code(code))
