@@ -25,6 +25,9 @@ class User(AbstractUser):
     # HTTP digest authentication (ODK Collect) needs MD5(username:realm:password); it is kept
     # only for that, set with the password, and useless for logging in to the web UI.
     digest_ha1 = models.CharField(max_length=32, blank=True, editable=False)
+    # Set when an Admin or Manajer resets the password (they saw it): the next sign-in leads to
+    # the change page and nothing else until the account chose its own (sessions.py).
+    must_change_password = models.BooleanField(_("wajib ganti kata sandi"), default=False)
 
     class Meta:
         verbose_name = _("pengguna")
@@ -38,6 +41,17 @@ class User(AbstractUser):
     def scope_code(self) -> str | None:
         return self.region_id
 
+    def delete(self, *args, **kwargs):
+        # Audit rows name their actor (AuditEvent.actor PROTECT); a database trigger refuses a
+        # queryset's or raw DELETE as well (slrt/audit/triggers.py).
+        raise AccountDeletionRefused(
+            "Accounts are never deleted, so audit rows keep their actor: use accounts.services.deactivate_user."
+        )
+
+
+class AccountDeletionRefused(Exception):
+    pass
+
 
 def digest_ha1(username: str, password: str) -> str:
     """HA1 of RFC 7616 (MD5, the algorithm ODK Collect speaks) for the OpenRosa realm."""
@@ -49,20 +63,39 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# "Last used" is for the account page, not an access log: written at most once a minute so a
+# busy tablet does not turn every API read into a write.
+LAST_USED_EVERY = timezone.timedelta(minutes=1)
+
+
 class ApiTokenQuerySet(models.QuerySet):
-    def issue(self, user, ttl_hours: int) -> tuple["ApiToken", str]:
+    def issue(self, user, ttl_hours: int, *, label: str = "") -> tuple["ApiToken", str]:
         raw = secrets.token_urlsafe(32)
         token = self.create(
-            user=user, key_hash=_hash(raw), expires_at=timezone.now() + timezone.timedelta(hours=ttl_hours)
+            user=user, key_hash=_hash(raw), expires_at=timezone.now() + timezone.timedelta(hours=ttl_hours),
+            label=label[:ApiToken.LABEL_LENGTH],
         )
         return token, raw
 
-    def authenticate(self, raw: str):
+    def active(self):
+        return self.filter(expires_at__gt=timezone.now())
+
+    def find(self, raw: str):
+        """The valid token `raw` stands for (unexpired, of an active account), or None."""
         token = (
             self.select_related("user", "user__region")
             .filter(key_hash=_hash(raw), expires_at__gt=timezone.now(), user__is_active=True)
             .first()
         )
+        if token is not None:
+            now = timezone.now()
+            if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+                self.filter(pk=token.pk).update(last_used_at=now)
+                token.last_used_at = now
+        return token
+
+    def authenticate(self, raw: str):
+        token = self.find(raw)
         return token.user if token else None
 
 
@@ -73,8 +106,32 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # What asked for it (the client's User-Agent, shortened), so the account page can tell the
+    # tablet's token from a script's; never the token itself.
+    label = models.CharField(max_length=120, blank=True)
+
+    LABEL_LENGTH = 120
 
     objects = ApiTokenQuerySet.as_manager()
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session of an account, for the account page's list and for ending it.
+
+    Django's session store cannot be searched by account, so sign-in adds a row here and sign-out
+    removes it (sessions.py). The session key is kept only as a SHA-256 hash: this table names
+    no key that could be replayed as a cookie."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=120, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="signed_in_session_user_seen")]
 
 
 # --- Two-factor sign-in: recovery codes --------------------------------------------------------
