@@ -268,6 +268,18 @@ SLRT_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SLRT_NOTIFY_MAX_ATTEMPTS", "8"))
 SLRT_NOTIFY_BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 DEFAULT_FROM_EMAIL = os.environ.get("SLRT_DEFAULT_FROM_EMAIL", "SLRT <slrt@localhost>")
 
+# Retention (slrt/audit/retention.py): days each kind of record is kept before it is erased or
+# anonymised, overriding the rules' defaults, e.g.
+# SLRT_RETENTION_DAYS="cases.closed_anonymous=730,cases.closed=1825,audit.detail=off".
+SLRT_RETENTION_DAYS = {}
+for _item in filter(None, (i.strip() for i in os.environ.get("SLRT_RETENTION_DAYS", "").split(","))):
+    _kind, _, _days = _item.partition("=")
+    if not _days.strip().isdigit() and _days.strip() != "off":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"SLRT_RETENTION_DAYS: '{_item}' is not kind=days or kind=off")
+    SLRT_RETENTION_DAYS[_kind.strip()] = None if _days.strip() == "off" else int(_days)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

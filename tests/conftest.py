@@ -30,6 +30,32 @@ def pytest_configure(config):
     atexit.register(shutil.rmtree, settings.STATIC_ROOT, ignore_errors=True)
     call_command("collectstatic", interactive=False, verbosity=0)
 
+    _flush_through_the_audit_gate()
+
+
+def _flush_through_the_audit_gate():
+    """The test run's one way past the append-only audit triggers (slrt/audit/triggers.py).
+
+    Transactional and live-server tests end with Django's flush (DELETE on SQLite, TRUNCATE on
+    PostgreSQL), which the triggers refuse on the audit tables and accounts_user. Here, and only
+    here, every flush runs holding the `flush` gate: a row of audit_gate inserted and deleted
+    inside the flush's own transaction (audit.gate), which the triggers let through. Production
+    never flushes; no setting or environment variable opens the gate, and a gate row left
+    committed makes verify_audit fail.
+    """
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from slrt.audit.gate import gate_open
+
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with gate_open("flush", using=self.connection.alias):  # one transaction: gate, flush, gate closed
+            flush(self, sql_list)
+
+    execute_sql_flush.__wrapped__ = flush  # the ungated flush, for the test that proves the triggers bite
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

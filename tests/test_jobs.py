@@ -1,5 +1,6 @@
-"""The scheduled jobs' registry (notifications.jobs): referrals registers its escalation, run_jobs
-runs the registered jobs before the outbox, and one failing job stops neither the others nor the round."""
+"""The scheduled jobs' registry (notifications.jobs): referrals registers its escalation and
+notifications the audit sealing, run_jobs runs the registered jobs before the outbox, and one
+failing job stops neither the others nor the round."""
 
 import io
 import logging
@@ -8,15 +9,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from slrt.audit.sealing import seal_pending
 from slrt.notifications import jobs
 from slrt.referrals.escalation import escalate_overdue
 
 pytestmark = pytest.mark.django_db
 
 
-def test_referrals_registers_the_escalation():
+def test_referrals_registers_the_escalation_and_notifications_the_audit_sealing():
     assert [(j.name, j.run, j.label) for j in jobs.registered_jobs()] == [
-        ("escalation", escalate_overdue, "escalated")
+        ("escalation", escalate_overdue, "escalated"), ("audit_seal", seal_pending, "sealed"),
     ]
 
 

@@ -1,15 +1,15 @@
 """Writes for accounts."""
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from slrt.audit.services import record
 from slrt.wilayah.models import Level, Region, normalize_code
 
-from .models import User
-from .roles import ALLOWED_LEVELS, Role
+from .models import ApiToken, User
+from .roles import ALLOWED_LEVELS, Role, can
 
 
 @transaction.atomic
@@ -50,4 +50,28 @@ def create_user(
     user.is_active = True
     user.save()
     record(actor, "user.create", user, region_code=region.code, detail={"role": role})
+    return user
+
+
+# --- Accounts are deactivated, never deleted -----------------------------------------------------
+
+
+@transaction.atomic
+def deactivate_user(actor, user: User) -> User:
+    """Close an account for good: no sign-in, its API tokens revoked; the row stays.
+
+    Accounts are never deleted (User.delete refuses, and a database trigger refuses any DELETE),
+    so every audit row keeps its actor. `actor` None is the command line (deactivate_user).
+    """
+    if actor is not None and not can(actor, "manage_users"):
+        raise PermissionDenied
+    user = User.objects.select_for_update().get(pk=user.pk)
+    was_active = user.is_active
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    # An inactive account's sessions already answer as signed out (ModelBackend.get_user); its
+    # tokens already fail (ApiToken.authenticate); they are removed so no later reactivation revives them.
+    revoked, _kinds = ApiToken.objects.filter(user=user).delete()
+    record(actor, "user.deactivate", user, region_code=user.region_id or "",
+           detail={"was_active": was_active, "tokens_revoked": revoked})
     return user

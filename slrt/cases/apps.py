@@ -13,5 +13,9 @@ class CasesConfig(AppConfig):
         from .decision_views import program_overrides_section
 
         tones.register()  # its states' badge tones (slrt.core.status)
+
+        from . import retention
+
+        retention.register()  # closed cases' retention rules (slrt.audit.retention)
         # The programme's page shows the approvals that override its matching.
         on_program_page(program_overrides_section)

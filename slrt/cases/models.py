@@ -85,6 +85,8 @@ class Case(ScopedModel, Versioned):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by the retention rules (cases.retention): personal fields and free text are gone.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(ScopedModel.Meta):
         ordering = ["-created_at"]

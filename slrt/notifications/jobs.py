@@ -1,7 +1,8 @@
 """The scheduled jobs that `manage.py run_jobs` runs every round, before the outbox.
 
 notifications sits below the apps whose jobs these are (referrals' escalation), so they register
-here in their AppConfig.ready(); jobs run in registration order, which is the order of
+here in their AppConfig.ready(); audit sits below notifications, so notifications registers its
+sealing (`audit.sealing.seal_pending`) itself; jobs run in registration order, which is the order of
 INSTALLED_APPS. The outbox is notifications' own job and runs last in each round, so what the
 other jobs queued is sent in the same round. A task queue taking over from run_jobs can take its
 list from here.

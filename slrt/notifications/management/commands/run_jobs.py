@@ -1,5 +1,5 @@
-"""The scheduled jobs: the registered ones (`notifications.jobs`: overdue referral escalation),
-then the outbox; once or in a loop.
+"""The scheduled jobs: the registered ones (`notifications.jobs`: overdue referral escalation,
+audit sealing), then the outbox; once or in a loop.
 
 `make run` starts it next to the web server. In production run it as its own service (systemd,
 a container) with `--every 60`; running two at once is safe (see `notifications.sending`).
