@@ -43,6 +43,7 @@ from .models import Case, CaseStatus, Channel, ComplaintType, FollowUpTask, Need
 
 MAX_NEEDS = 20
 MAX_TEXT = 2000  # free text of a need: long enough for any story, short enough to read
+MAX_SUMMARY = 4000  # the complaint in the resident's words (the intake form's limit too)
 PHONE = re.compile(r"^\+?\d{8,15}$")
 PHONE_NOISE = re.compile(r"[\s\-().]")
 
@@ -87,13 +88,14 @@ def clean_phone(raw: str) -> str:
     return PHONE_NOISE.sub("", raw or "")
 
 
-def _check_length(model, field: str, value: str, errors: dict, key: str | None = None) -> None:
-    """A value longer than the column is a named error, never a truncation or a database 500;
-    text that a spreadsheet would run as a formula is refused (slrt.core.sheets)."""
+def _check_length(model, field: str, value: str, errors: dict, key: str | None = None, limit: int | None = None):
+    """A value longer than the column (or `limit`, for a TextField) is a named error, never a
+    truncation or a database 500; text that a spreadsheet would run as a formula is refused
+    (slrt.core.sheets)."""
     model_field = model._meta.get_field(field)
     if starts_like_formula(value):
         errors.setdefault(key or field, []).append(formula_message(model_field.verbose_name))
-    limit = model_field.max_length
+    limit = model_field.max_length or limit
     if value and limit and len(value) > limit:
         errors.setdefault(key or field, []).append(
             _("%(field)s terlalu panjang: %(length)d karakter, paling banyak %(limit)d.")
@@ -167,7 +169,7 @@ def create_case(
             _check_length(Case, "applicant_email", email, errors, "email")
     purpose = (intake.consent_purpose or "").strip()
     _check_length(Case, "consent_purpose", purpose, errors)
-    _check_length(Case, "summary", (intake.summary or "").strip(), errors)
+    _check_length(Case, "summary", (intake.summary or "").strip(), errors, limit=MAX_SUMMARY)
     errors.update(consent_errors(intake.consent_given, intake.consent_share_agencies))
     anonymous = intake.consent_given is not True
     if intake.consent_given and not purpose:
@@ -334,7 +336,7 @@ def update_case(actor, case: Case, expected_version, **values) -> Case:
             errors["applicant_email"] = [_("Alamat email tidak sah, mis. nama@contoh.id.")]
     for f in ("summary", "applicant_email", "applicant_address"):
         if f not in errors and values.get(f):
-            _check_length(Case, f, values[f], errors)
+            _check_length(Case, f, values[f], errors, limit=MAX_SUMMARY)
     if not case.consent_given and any(
         values.get(f) for f in ("applicant_phone", "applicant_email", "applicant_address")
     ):
@@ -412,13 +414,14 @@ def edit_need(actor, need: Need, expected_version, *, sector: str, description: 
 
 
 NEED_FINAL_CHOICES = (NeedStatus.HANDLED, NeedStatus.CLOSED)
+NEED_SETTABLE = (*NEED_FINAL_CHOICES, NeedStatus.OPEN)  # "diproses" follows from the case's work
 
 
 def set_need_status(actor, need: Need, expected_version, *, status: str, outcome: str) -> Need:
     """Mark a need handled (with its outcome) or closed (with the reason), or open it again."""
     _require(actor, "assess_case", "close_case")
     outcome = (outcome or "").strip()
-    if status not in (*NEED_FINAL_CHOICES, NeedStatus.OPEN):
+    if status not in NEED_SETTABLE:
         raise ValidationError({"status": [_("Pilih status: tertangani, ditutup dengan alasan, atau terbuka lagi.")]})
     if status == NeedStatus.HANDLED and not outcome:
         raise ValidationError({"outcome": [_("Tuliskan hasil penanganan kebutuhan ini.")]})
@@ -502,6 +505,10 @@ def complete_task(actor, task: FollowUpTask, *, result: str) -> FollowUpTask:
     result = (result or "").strip()
     if not result:
         raise ValidationError({"result": [_("Tuliskan hasil tindak lanjut.")]})
+    errors = {}
+    _check_length(FollowUpTask, "result", result, errors, limit=MAX_TEXT)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         _lock_open_case(actor, task.case_id)
         # Conditional update: two people finishing the same task cannot both succeed.
@@ -525,6 +532,10 @@ def open_need_labels(case: Case) -> list[str]:
 
 def close_case(actor, case: Case, expected_version, *, reason: str = "") -> Case:
     _require(actor, "close_case")
+    errors = {}
+    _check_length(Case, "close_reason", (reason or "").strip(), errors, "reason", limit=MAX_TEXT)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         locked = _lock_case(actor, case.pk)
         if locked.status == CaseStatus.CLOSED:
@@ -570,6 +581,10 @@ def reopen_case(actor, case: Case, expected_version, *, reason: str) -> Case:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Tuliskan alasan kasus dibuka kembali.")]})
+    errors = {}
+    _check_length(Case, "reopen_reason", reason, errors, "reason", limit=MAX_TEXT)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         locked = _lock_case(actor, case.pk)
         if locked.status != CaseStatus.CLOSED:

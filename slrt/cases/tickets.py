@@ -28,6 +28,8 @@ STATUS_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 STATUS_CODE_LENGTH = 8
 SEARCH_TOKEN_SALT = "slrt.cases.intake-search"  # noqa: S105 - a signing namespace, not a secret
 SEARCH_TOKEN_MAX_AGE = 2 * 60 * 60  # an intake conversation, not a day
+SEARCH_TOKEN_MAX_LENGTH = 200  # an issued token is about 70 characters; a longer one is not read at all
+STATUS_CODE_MAX_LENGTH = 16  # the code with the separators people type ("ACDE-FGHJ", spaces)
 
 
 def next_number(kind: str, kab_code: str, year: int) -> int:
@@ -82,7 +84,7 @@ def issue_search_token(user, by: str) -> str:
 
 
 def search_token_valid(user, token: str | None) -> bool:
-    if not token:
+    if not token or len(token) > SEARCH_TOKEN_MAX_LENGTH:
         return False
     try:
         data = signing.loads(token, salt=SEARCH_TOKEN_SALT, max_age=SEARCH_TOKEN_MAX_AGE)

@@ -1,4 +1,4 @@
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import HttpError
@@ -53,13 +53,33 @@ def service_error(exc) -> ApiError:
     return ApiError(exc.status, exc.code, str(exc.message))
 
 
-
-
 def documented_choices(values) -> WithJsonSchema:
     """`status: Annotated[str | None, documented_choices(X.values)] = Query(None)`: the document lists
     the values the server accepts, while the view keeps refusing others with its own error code
     (`invalid_status`, ...)."""
     return WithJsonSchema({"type": "string", "enum": list(values)})
+
+
+def documented_text(model=None, name: str | None = None, *, max_length: int | None = None, choices=None,
+                    pattern: str | None = None) -> WithJsonSchema:
+    """A request body's string as its service checks it, for `Annotated[str, documented_text(...)]`:
+    the values of `model.name`'s `choices` (with "" when the column may be blank) or else its
+    `max_length`, unless given here (a TextField's limit is the service's, e.g. MAX_TEXT); a
+    `pattern` where the service insists on a form (NIK, region code). Like documented_choices it
+    only documents: the service refuses other values with its own 422 naming the field, in Bahasa
+    Indonesia, so web forms, tablets and the API get the same answer."""
+    field = model._meta.get_field(name) if model is not None else None
+    if choices is None and field is not None and field.choices:
+        choices = [*([""] if field.blank else []), *(value for value, _label in field.flatchoices)]
+    if choices is not None:
+        return WithJsonSchema({"type": "string", "enum": [str(c) for c in choices]})
+    limit = max_length or (field.max_length if field is not None else None)
+    if limit is None:
+        raise ImproperlyConfigured(f"documented_text needs a max_length for {model}.{name}")
+    schema = {"type": "string", "maxLength": limit}
+    if pattern:
+        schema["pattern"] = pattern
+    return WithJsonSchema(schema)
 
 
 def documented_range(minimum: int, maximum: int, default: int) -> WithJsonSchema:

@@ -227,6 +227,11 @@ def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="
         instance_id = f"api:{actor.pk}:{instance_id}"
     if not instance_id or len(instance_id) > Submission._meta.get_field("instance_id").max_length:
         raise ValidationError({"instance_id": [_("ID kiriman (instanceID) tidak ada atau terlalu panjang.")]})
+    form_version = str(form_version or "")
+    limit = Submission._meta.get_field("form_version").max_length
+    if len(form_version) > limit:  # refused, never cut: the version decides how the form is read
+        raise ValidationError({"form_version": [_("%(field)s terlalu panjang (maksimal %(max)d karakter).")
+                                                % {"field": "form_version", "max": limit}]})
     values = dict(values or {})
     base = dict(base or {})
     attachments = list(attachments or ())
@@ -244,7 +249,7 @@ def receive(actor, *, form_id, form_version="", instance_id, values, base, xml="
             return _duplicate(actor, existing, form_id, attachments)
 
         sub = existing or Submission(instance_id=instance_id, submitted_by=actor)
-        sub.form_id, sub.form_version, sub.source = form_id, str(form_version or "")[:40], source
+        sub.form_id, sub.form_version, sub.source = form_id, form_version, source
         sub.values, sub.base, sub.xml = values, base, xml or ""
         sub.conflicts, sub.errors, sub.result = [], {}, {}
         visit, errors = resolve_visit(actor, form_id, values)

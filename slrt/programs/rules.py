@@ -104,6 +104,7 @@ OPS = {
     "not_in": gettext_lazy("bukan salah satu dari"),
 }
 NUMBER_OPS = ("eq", "lte", "gte", "between")
+VALUE_MAX_LENGTH = 1000  # one text value of a criterion (a number, or choices separated by commas)
 
 
 def norm(text: str | None) -> str:
@@ -253,6 +254,10 @@ class Field:
 
     # validation: returns an error message or None, and the cleaned value
     def clean(self, op, value):
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, str) and len(v) > VALUE_MAX_LENGTH for v in texts):
+            return _("%(field)s terlalu panjang (maksimal %(max)d karakter).").rstrip(".") % {
+                "field": "value", "max": VALUE_MAX_LENGTH}, None
         if self.kind in ("number", "range"):
             values = value if op == "between" else [value]
             if op == "between" and (not isinstance(value, list | tuple) or len(value) != 2):

@@ -64,6 +64,7 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 FIELD_LABELS = {"reason": _("Alasan")}
+USER_ACTIONS = tuple(name for name, t in TRANSITIONS.items() if t.via == BY_USER)  # what `transition` takes
 
 
 def allowed_actions(role: str, status: str, *, own_draft: bool = False) -> list[str]:

@@ -6,6 +6,7 @@ recommendation was already decided, 422 `validation_error` naming each field.
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,12 +15,13 @@ from ninja import Field, Router, Schema
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.cases import decisions, letters
-from slrt.cases.models import Need, RecommendationStatus
+from slrt.cases.models import Need, Recommendation, RecommendationStatus
 from slrt.cases.selectors import get_case
-from slrt.core.api import ApiError, service_error
+from slrt.core.api import ApiError, documented_text, service_error
 from slrt.core.exceptions import DeskError
 from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
+from slrt.core.text import MAX_TEXT
 from slrt.programs.models import AgencyService, Program
 
 router = Router(tags=["penetapan"])
@@ -27,21 +29,21 @@ router = Router(tags=["penetapan"])
 
 class RecommendationIn(Schema):
     need_id: int
-    kind: str = Field(description="program, lembaga, or puskesos")
+    kind: Annotated[str, documented_text(Recommendation, "kind")] = Field(description="program, lembaga, or puskesos")
     program_id: int | None = None
     service_id: int | None = None
-    note: str = ""
+    note: Annotated[str, documented_text(max_length=MAX_TEXT)] = ""
 
 
 class DecisionIn(Schema):
     version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
-    note: str = ""
+    note: Annotated[str, documented_text(max_length=MAX_TEXT)] = ""
     override: bool = Field(
         False,
         description="Approve a programme that the matching marks not eligible (see `eligibility`); "
         "requires override_reason",
     )
-    override_reason: str = ""
+    override_reason: Annotated[str, documented_text(max_length=MAX_TEXT)] = ""
 
 
 class CriterionOut(Schema):

@@ -25,7 +25,7 @@ from slrt.registry.api.schemas import person_hit
 from slrt.registry.selectors.people import clean_number, get_person, search_people
 
 from .. import receipt, selectors, services, tickets
-from ..models import CaseStatus, Channel, Urgency
+from ..models import Case, CaseStatus, Channel, Urgency
 from ..views import public_rate_limited
 from .schemas import (
     CaseCreate,
@@ -397,7 +397,8 @@ def public_status(request, payload: PublicStatusIn):
             "too_many_requests",
             _("Terlalu banyak percobaan dari perangkat ini. Tunggu satu menit, lalu coba lagi."),
         )
-    if len(payload.ticket) > 32 or len(payload.code) > 16:
+    ticket_max = Case._meta.get_field("ticket").max_length
+    if len(payload.ticket) > ticket_max or len(payload.code) > tickets.STATUS_CODE_MAX_LENGTH:
         raise Http404
     steps = selectors.public_status(payload.ticket, payload.code)
     if steps is None:

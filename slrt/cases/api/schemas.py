@@ -5,26 +5,42 @@ status shape holds steps and dates only.
 """
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from slrt.accounts.roles import can
+from slrt.core.api import documented_text
 from slrt.registry.api.schemas import PersonHit
 from slrt.registry.nik import mask_nik
 
+from ..models import Case, FollowUpTask, Need
+from ..services import MAX_SUMMARY, MAX_TEXT, NEED_SETTABLE
+from ..tickets import SEARCH_TOKEN_MAX_LENGTH, STATUS_CODE_MAX_LENGTH
+
+Text = Annotated[str, documented_text(max_length=MAX_TEXT)]
+Summary = Annotated[str, documented_text(max_length=MAX_SUMMARY)]
+Urgency = Annotated[str, documented_text(Case, "urgency")]
+Sector = Annotated[str, documented_text(Need, "sector")]
+# The server also accepts a dotted or spaced NIK and an undotted desa code; these are the plain forms.
+DESA_CODE = r"^([0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{10})$"
+NIK = r"^([0-9]{16})?$"
+
 
 class NeedIn(Schema):
-    sector: str = Field(
+    sector: Sector = Field(
         description="kesehatan, pendidikan, sosial_ekonomi, pangan, energi, pertanian, perikanan, perumahan, adminduk"
     )
-    description: str
+    description: Text
 
 
 class NewPersonIn(Schema):
-    name: str
-    desa_code: str = Field(description="Kode desa/kelurahan Kemendagri, mis. 32.04.01.2001")
-    nik: str = ""
-    address: str = ""
+    name: Annotated[str, documented_text(Case, "applicant_name")]
+    desa_code: Annotated[str, documented_text(max_length=13, pattern=DESA_CODE)] = Field(
+        description="Kode desa/kelurahan Kemendagri, mis. 32.04.01.2001"
+    )
+    nik: Annotated[str, documented_text(max_length=16, pattern=NIK)] = ""
+    address: Annotated[str, documented_text(Case, "applicant_address")] = ""
 
 
 class ConsentIn(Schema):
@@ -38,7 +54,7 @@ class ConsentIn(Schema):
         description="Warga setuju datanya dibagikan ke lembaga rujukan? Tanpa ini rujukan tidak dapat dikirim; "
         "harus false bila given false"
     )
-    purpose: str = ""
+    purpose: Annotated[str, documented_text(Case, "consent_purpose")] = ""
 
 
 class CaseCreate(Schema):
@@ -48,52 +64,58 @@ class CaseCreate(Schema):
         description="Warga yang belum ada di registri: perlu search_token dari /cases/intake-search, "
         "atau NIK (server mencarinya sendiri)",
     )
-    search_token: str | None = None
-    complaint_type: str = Field(description="pertanyaan, saran, atau pengaduan")
-    channel: str = Field(description="sekretariat, puskesos, kunjungan, telepon, whatsapp, web")
-    urgency: str = "biasa"
-    summary: str = ""
-    phone: str = ""
-    email: str = ""
+    search_token: Annotated[str, documented_text(max_length=SEARCH_TOKEN_MAX_LENGTH)] | None = None
+    complaint_type: Annotated[str, documented_text(Case, "complaint_type")] = Field(
+        description="pertanyaan, saran, atau pengaduan"
+    )
+    channel: Annotated[str, documented_text(Case, "channel")] = Field(
+        description="sekretariat, puskesos, kunjungan, telepon, whatsapp, web"
+    )
+    urgency: Urgency = "biasa"
+    summary: Summary = ""
+    phone: Annotated[str, documented_text(Case, "applicant_phone")] = ""
+    email: Annotated[str, documented_text(Case, "applicant_email")] = ""
     needs: list[NeedIn]
     consent: ConsentIn
 
 
 class CaseUpdate(Schema):
     version: int
-    urgency: str | None = None
-    summary: str | None = None
-    applicant_phone: str | None = None
-    applicant_email: str | None = None
-    applicant_address: str | None = None
+    urgency: Urgency | None = None
+    summary: Summary | None = None
+    applicant_phone: Annotated[str, documented_text(Case, "applicant_phone")] | None = None
+    applicant_email: Annotated[str, documented_text(Case, "applicant_email")] | None = None
+    applicant_address: Annotated[str, documented_text(Case, "applicant_address")] | None = None
 
 
 class NeedEdit(Schema):
     version: int
-    sector: str
-    description: str
+    sector: Sector
+    description: Text
 
 
 class NeedStatusIn(Schema):
     version: int
-    status: str = Field(description="tertangani, ditutup, atau terbuka")
-    outcome: str = ""
+    status: Annotated[str, documented_text(choices=NEED_SETTABLE)] = Field(
+        description="tertangani, ditutup, atau terbuka"
+    )
+    outcome: Text = ""
 
 
 class TaskIn(Schema):
-    title: str
+    title: Annotated[str, documented_text(FollowUpTask, "title")]
     due_date: dt.date
     assigned_to_id: int | None = None
     need_id: int | None = None
 
 
 class TaskDoneIn(Schema):
-    result: str
+    result: Text
 
 
 class VersionedReason(Schema):
     version: int
-    reason: str = ""
+    reason: Text = ""
 
 
 class NeedOut(Schema):
@@ -190,7 +212,9 @@ class IntakeSearchOut(Schema):
 
 
 class ReceiptIn(Schema):
-    status_code: str = Field(description="Kode status dari jawaban POST /cases atau dari cetak ulang")
+    status_code: Annotated[str, documented_text(max_length=STATUS_CODE_MAX_LENGTH)] = Field(
+        description="Kode status dari jawaban POST /cases atau dari cetak ulang"
+    )
 
 
 class ReceiptReprintOut(Schema):
@@ -199,8 +223,10 @@ class ReceiptReprintOut(Schema):
 
 
 class PublicStatusIn(Schema):
-    ticket: str
-    code: str
+    """A longer ticket or code than any issued answers 404 like a wrong one (nothing to tell apart)."""
+
+    ticket: Annotated[str, documented_text(Case, "ticket")]
+    code: Annotated[str, documented_text(max_length=STATUS_CODE_MAX_LENGTH)]
 
 
 class StepOut(Schema):

@@ -8,6 +8,7 @@ so a retried push creates nothing twice and the conflict rule is the same.
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,18 +20,23 @@ from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.core.api import ApiError, require_capability, service_error
+from slrt.core.api import ApiError, documented_text, require_capability, service_error
 from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
+from slrt.core.text import MAX_TEXT
 from slrt.registry.tables import show_row
 
-from .. import selectors, services
-from ..models import SubmissionSource, VisitKind
+from .. import selectors, services, workflow
+from ..conflicts import CHOICES
+from ..formdefs import FORMS
+from ..models import Submission, SubmissionSource, Visit, VisitKind
 
 router = Router(tags=["lapangan"])
 CURSOR_SALT = "slrt.fieldwork.sync"
 MAX_PULL = 500
 MAX_PUSH = 50
+# The key is stored as "api:<user id>:<key>" in Submission.instance_id (100): 64 leaves room for any id.
+IDEMPOTENCY_KEY_MAX = 64
 KINDS = ("visits", "proposals", "submissions")
 
 
@@ -126,9 +132,9 @@ def sync_pull(request, cursor: str = Query("", description="Kursor dari tarikan 
 
 
 class PushItem(Schema):
-    idempotency_key: str
-    form_id: str
-    form_version: str = ""
+    idempotency_key: Annotated[str, documented_text(max_length=IDEMPOTENCY_KEY_MAX)]
+    form_id: Annotated[str, documented_text(choices=list(FORMS))]
+    form_version: Annotated[str, documented_text(Submission, "form_version")] = ""
     values: dict
     base: dict = {}
 
@@ -148,6 +154,12 @@ def sync_push(request, payload: PushIn):
     for item in payload.items:
         entry = {"idempotency_key": item.idempotency_key, "status": "", "submission": None, "errors": {},
                  "conflicts": [], "duplicate": False}
+        if len(item.idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            entry.update(status="invalid", errors={"idempotency_key": [
+                _("%(field)s terlalu panjang (maksimal %(max)d karakter).")
+                % {"field": "idempotency_key", "max": IDEMPOTENCY_KEY_MAX}]})
+            results.append(entry)
+            continue
         try:
             r = services.receive(user, form_id=item.form_id, form_version=item.form_version,
                                  instance_id=item.idempotency_key, values=item.values, base=item.base,
@@ -178,10 +190,10 @@ def list_visits(request, mine: bool = False, status: str | None = None, kind: st
 
 
 class VisitIn(Schema):
-    kind: str
+    kind: Annotated[str, documented_text(Visit, "kind")]
     assigned_to: int
     due_date: dt.date
-    note: str = ""
+    note: Annotated[str, documented_text(max_length=MAX_TEXT)] = ""
     household_id: int | None = None
     person_id: int | None = None
     case_id: int | None = None
@@ -232,8 +244,8 @@ def submission_detail(request, submission_id: int):
 
 
 class ReviewIn(Schema):
-    action: str
-    note: str = ""
+    action: Annotated[str, documented_text(choices=workflow.REVIEW_ACTIONS)]
+    note: Annotated[str, documented_text(max_length=MAX_TEXT)] = ""
 
 
 @router.post("/submissions/{submission_id}/review", summary="Setujui atau kembalikan kiriman")
@@ -250,7 +262,7 @@ def review(request, submission_id: int, payload: ReviewIn):
 
 
 class ResolveIn(Schema):
-    choices: dict[str, str]
+    choices: dict[str, Annotated[str, documented_text(choices=CHOICES)]]
 
 
 @router.post("/submissions/{submission_id}/resolve", summary="Pilih data server atau kiriman untuk tiap konflik")

@@ -1,6 +1,15 @@
 """API shapes of programmes, agencies, assessments and targeting runs."""
 
+from typing import Annotated
+
 from ninja import Field, Schema
+
+from slrt.core.api import documented_text
+
+from ..models import EligibilityRule
+from ..rules import FIELDS, OPS, VALUE_MAX_LENGTH
+
+RuleText = Annotated[str, documented_text(max_length=VALUE_MAX_LENGTH)]
 
 
 class Criterion(Schema):
@@ -23,14 +32,14 @@ class RuleVersionOut(RuleOut):
 
 
 class RuleCriterionIn(Schema):
-    field: str
-    op: str
-    value: int | bool | list[int] | list[str] | str
+    field: Annotated[str, documented_text(choices=list(FIELDS))]
+    op: Annotated[str, documented_text(choices=list(OPS))]
+    value: int | bool | list[int] | list[RuleText] | RuleText
 
 
 class RuleIn(Schema):
     criteria: list[RuleCriterionIn]
-    note: str = ""
+    note: Annotated[str, documented_text(EligibilityRule, "note")] = ""
     based_on: int = Field(
         description="Versi aturan yang sedang berlaku saat penyunting mulai; versi lain berarti konflik"
     )
@@ -116,7 +125,9 @@ class AssessmentOut(Schema):
 
 
 class RunIn(Schema):
-    region: str = Field(description="Kode kabupaten/kota, mis. 32.04")
+    region: Annotated[str, documented_text(max_length=5, pattern=r"^[0-9]{2}\.[0-9]{2}$")] = Field(
+        description="Kode kabupaten/kota, mis. 32.04"
+    )
 
 
 class ProgramFigures(Schema):

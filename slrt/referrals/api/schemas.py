@@ -7,11 +7,14 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from slrt.accounts.roles import Role, can
-from slrt.core.api import documented_choices
+from slrt.core.api import documented_choices, documented_text
 from slrt.registry.nik import mask_nik
 
 from .. import selectors
+from ..services import MAX_TEXT
 from ..workflow import TRANSITIONS
+
+Text = Annotated[str, documented_text(max_length=MAX_TEXT)]
 
 
 class ReferralOut(Schema):
@@ -55,7 +58,7 @@ class ReferralIn(Schema):
     need_id: int
     service_id: int | None = None
     recommendation_id: int | None = None
-    note: str = ""
+    note: Text = ""
 
 
 class ReferralTransitionIn(Schema):
@@ -63,9 +66,9 @@ class ReferralTransitionIn(Schema):
         description="send, accept, reject, start, done, return, cancel"
     )
     version: int = Field(description="The `version` the caller read; a stale one answers 409 conflict")
-    reason: str | None = None
-    service_given: str | None = None
-    outcome: str | None = None
+    reason: Text | None = None
+    service_given: Text | None = None
+    outcome: Text | None = None
     service_date: dt.date | None = None
 
 
@@ -113,7 +116,7 @@ def referral_out(referral, user) -> dict:
 
 class ConsentWithdrawIn(Schema):
     version: int = Field(description="The case `version` the caller read; a stale one answers 409 conflict")
-    reason: str = Field(description="How and why the resident withdrew (kept on the case, not on the timeline)")
+    reason: Text = Field(description="How and why the resident withdrew (kept on the case, not on the timeline)")
 
 
 class ReferralRef(Schema):

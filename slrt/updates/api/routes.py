@@ -8,20 +8,22 @@ or release takes, 422 `validation_error` with `errors` naming each wrong column.
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from slrt.accounts.scoping import region_safe
 from slrt.cases.models import Case
-from slrt.core.api import ApiError, documented_choices, require_capability, service_error
+from slrt.core.api import ApiError, documented_choices, documented_text, require_capability, service_error
 from slrt.core.exceptions import DeskError
 from slrt.core.locking import ConflictError
 from slrt.registry.tables import show_row
 
 from .. import selectors, services
-from ..models import ProposalKind, ProposalOrigin, ProposalStatus
+from ..models import Proposal, ProposalKind, ProposalOrigin, ProposalStatus
+from ..workflow import USER_ACTIONS
 
 router = Router(tags=["usulan"])
 MAX_LIMIT = 200
+Reason = Annotated[str, documented_text(max_length=services.MAX_TEXT)]
 
 
 class ProposalOut(Schema):
@@ -55,23 +57,26 @@ class ProposalPage(Schema):
 
 
 class ProposalIn(Schema):
-    kind: str
+    kind: Annotated[str, documented_text(Proposal, "kind")]
     data: dict = {}
-    reason: str = ""
-    removal_reason: str = ""
+    reason: Reason = ""
+    removal_reason: Annotated[str, documented_text(Proposal, "removal_reason")] = ""
     case_id: int | None = None
 
 
 class ProposalPatch(Schema):
     version: int
     data: dict
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class ProposalTransitionIn(Schema):
-    action: str
+    action: Annotated[str, documented_choices(USER_ACTIONS)] = Field(
+        description="Tindakan petugas; agree, export, submit, accept dan reject terjadi lewat musyawarah, berkas "
+        "usulan bulanan, atau rilis registri (409 invalid_transition di sini)"
+    )
     version: int | None = None
-    reason: str = ""
+    reason: Reason = ""
 
 
 class BatchOut(Schema):
