@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "slrt.notifications",
     "slrt.updates",
     "slrt.fieldwork",
+    "slrt.privacy",
     "slrt.reports",
     "slrt.demo",
     "slrt.api",

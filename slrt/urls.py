@@ -20,6 +20,7 @@ urlpatterns = [
     path("status/", include("slrt.cases.public_urls")),
     path("lapangan/", include("slrt.fieldwork.urls")),
     path("usulan/", include("slrt.updates.urls")),
+    path("privasi/", include("slrt.privacy.urls")),
     path("v/<str:token>", verify_letter, name="verify_letter"),
     path("", include("slrt.fieldwork.openrosa.urls")),
     path("", include("slrt.reports.urls")),

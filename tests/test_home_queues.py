@@ -18,15 +18,15 @@ from slrt.accounts.roles import Role
 
 ROW_ATTRS = {
     "data-case-id", "data-referral-id", "data-visit-id", "data-submission-id", "data-notification-id",
-    "data-candidate-id",
+    "data-candidate-id", "data-request-id",
 }
 
 # The queue each role's home must start with (in this order); see reports.selectors.HOME_QUEUES.
 EXPECTED_QUEUES = {
-    Role.FRONT_OFFICE: ["hari_ini", "menunggu_asesmen"],
-    Role.BACK_OFFICE: ["menunggu_asesmen", "tindak_lanjut", "terlambat"],
-    Role.MANAJER: ["menunggu_keputusan", "draf_langsung", "terlambat", "konflik", "gagal"],
-    Role.KOORDINATOR_PUSKESOS: ["menunggu_keputusan", "draf_langsung", "terlambat", "tindak_lanjut"],
+    Role.FRONT_OFFICE: ["hari_ini", "menunggu_asesmen", "terbuka"],
+    Role.BACK_OFFICE: ["menunggu_asesmen", "tindak_lanjut", "terlambat", "terbuka"],
+    Role.MANAJER: ["menunggu_keputusan", "draf_langsung", "terlambat", "konflik", "gagal", "lewat_tenggat"],
+    Role.KOORDINATOR_PUSKESOS: ["menunggu_keputusan", "draf_langsung", "terlambat", "tindak_lanjut", "terbuka"],
     Role.FASILITATOR: ["terlambat", "saya", "hari_ini"],
     Role.SUPERVISOR: ["menunggu_tinjauan", "konflik"],
     Role.MITRA: ["baru", "terlambat"],

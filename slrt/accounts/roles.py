@@ -85,6 +85,12 @@ CAPABILITIES: dict[str, set[str]] = {
     # Dinas Sosial of the kabupaten/kota (the SLRT secretariat's Manajer) approves and sends.
     "approve_proposal": {Role.ADMIN, Role.MANAJER},
     "export_proposals": {Role.ADMIN, Role.MANAJER},
+    # The resident's own data (UU PDP art. 32, issue 11): the desk receives a request, verifies
+    # identity and hands over the copy or makes the correction; Dinas Sosial and Admin oversee.
+    "serve_data_requests": {Role.MANAJER, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS},
+    "view_data_requests": {
+        Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS,
+    },
 }
 
 

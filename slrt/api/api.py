@@ -19,6 +19,7 @@ from slrt.cases.api.decisions import router as decisions_router
 from slrt.cases.api.routes import router as cases_router
 from slrt.core.api import ErrorOut, ValidationErrorOut
 from slrt.fieldwork.api.routes import router as fieldwork_router
+from slrt.privacy.api.routes import router as privacy_router
 from slrt.programs.api.routes import router as programs_router
 from slrt.referrals.api.routes import router as referrals_router
 from slrt.registry.api.routes import router as registry_router
@@ -113,6 +114,7 @@ api.add_router("/", decisions_router)
 api.add_router("/", referrals_router)
 api.add_router("/", fieldwork_router)
 api.add_router("/", updates_router)
+api.add_router("/", privacy_router)
 
 
 def error(request, status: int, code: str, detail, **extra):

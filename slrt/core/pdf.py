@@ -18,6 +18,17 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 
 
 @dataclass
+class Section:
+    """A titled table after the paragraphs (the copy of a resident's data has many): the first row
+    is the header, repeated on each page; `empty` is printed when there are no other rows."""
+
+    heading: str
+    rows: list[list[str]] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)  # fractions of the page width, one per column
+    empty: str = ""
+
+
+@dataclass
 class Document:
     office: str  # e.g. "Dinas Sosial Kabupaten Bandung"
     office_lines: list[str]  # address, phone
@@ -32,6 +43,7 @@ class Document:
     qr_url: str = ""
     qr_caption: str = ""
     small: bool = False  # A5 receipt instead of an A4 letter
+    sections: list[Section] = field(default_factory=list)
 
 
 def qr_png(url: str, scale: int = 4) -> bytes:
@@ -82,6 +94,8 @@ def render(doc: Document) -> bytes:
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
         story += [table, Spacer(1, 4 * mm)]
     story += [Paragraph(escape(p), body) for p in doc.paragraphs]
+    for section in doc.sections:
+        story += _section(section, pdf.width, styles)
     tail = []
     if doc.qr_url:
         size = 28 * mm
@@ -104,3 +118,21 @@ def render(doc: Document) -> bytes:
         story += [Spacer(1, 8 * mm), Table(tail, colWidths=widths, style=[("VALIGN", (0, 0), (-1, -1), "TOP")])]
     pdf.build(story)
     return out.getvalue()
+
+
+def _section(section: Section, width: float, styles) -> list:
+    small = styles["BodyText"].clone("section-cell", fontSize=8, leading=10)
+    out = [Spacer(1, 3 * mm), Paragraph(escape(section.heading), styles["Heading4"])]
+    if len(section.rows) <= 1:
+        return out + [Paragraph(escape(section.empty or "—"), styles["BodyText"])]
+    n = len(section.rows[0])
+    widths = [width * f for f in section.widths] if len(section.widths) == n else [width / n] * n
+    rows = [[Paragraph(f"<b>{escape(c)}</b>" if i == 0 else escape(c), small) for c in row]
+            for i, row in enumerate(section.rows)]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ]))
+    return out + [table]

@@ -7,19 +7,22 @@ from slrt.cases.models import CaseStatus
 from slrt.cases.selectors import CASE_QUEUES, CaseFilters, list_cases
 from slrt.fieldwork.selectors import SUBMISSION_QUEUES, VISIT_QUEUES
 from slrt.notifications.selectors import NOTIFICATION_QUEUES
+from slrt.privacy.selectors import PRIVACY_QUEUES
 from slrt.referrals.selectors import INBOX_QUEUES, REFERRAL_QUEUES
 
 # Each role's home starts with its own work: (queue registry, queue name), in the order shown.
 # The registries live in each app's selectors; the card's number is `queue.count(user)` and its
 # link opens the list with `?antrian=`, which starts from the very same queryset.
 HOME_QUEUES: dict[str, list[tuple[dict, str]]] = {
-    Role.FRONT_OFFICE: [(CASE_QUEUES, "hari_ini"), (CASE_QUEUES, "menunggu_asesmen")],
+    Role.FRONT_OFFICE: [(CASE_QUEUES, "hari_ini"), (CASE_QUEUES, "menunggu_asesmen"), (PRIVACY_QUEUES, "terbuka")],
     Role.BACK_OFFICE: [(CASE_QUEUES, "menunggu_asesmen"), (CASE_QUEUES, "tindak_lanjut"),
-                       (REFERRAL_QUEUES, "terlambat")],
+                       (REFERRAL_QUEUES, "terlambat"), (PRIVACY_QUEUES, "terbuka")],
     Role.MANAJER: [(CASE_QUEUES, "menunggu_keputusan"), (REFERRAL_QUEUES, "draf_langsung"),
-                   (REFERRAL_QUEUES, "terlambat"), (SUBMISSION_QUEUES, "konflik"), (NOTIFICATION_QUEUES, "gagal")],
+                   (REFERRAL_QUEUES, "terlambat"), (SUBMISSION_QUEUES, "konflik"), (NOTIFICATION_QUEUES, "gagal"),
+                   (PRIVACY_QUEUES, "lewat_tenggat")],
     Role.KOORDINATOR_PUSKESOS: [(CASE_QUEUES, "menunggu_keputusan"), (REFERRAL_QUEUES, "draf_langsung"),
-                                (REFERRAL_QUEUES, "terlambat"), (CASE_QUEUES, "tindak_lanjut")],
+                                (REFERRAL_QUEUES, "terlambat"), (CASE_QUEUES, "tindak_lanjut"),
+                                (PRIVACY_QUEUES, "terbuka")],
     Role.FASILITATOR: [(VISIT_QUEUES, "terlambat"), (VISIT_QUEUES, "saya"), (CASE_QUEUES, "hari_ini")],
     Role.SUPERVISOR: [(SUBMISSION_QUEUES, "menunggu_tinjauan"), (SUBMISSION_QUEUES, "konflik")],
     Role.MITRA: [(INBOX_QUEUES, "baru"), (INBOX_QUEUES, "terlambat")],
