@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "person.view": gettext_lazy("membuka data warga"),
     "person.export": gettext_lazy("mencetak salinan data pribadi"),
     "household.view": gettext_lazy("membuka profil keluarga"),
+    "person.search": gettext_lazy("mencari warga; data ini tampil di hasilnya"),
     "household.assess": gettext_lazy("membuka asesmen program keluarga"),
     "case.view": gettext_lazy("membuka kasus"),
     "case.create": gettext_lazy("mencatat kasus"),
@@ -67,7 +68,9 @@ def _who(user) -> str:
 
 
 def _object_label(event, names: dict) -> str:
-    return names.get((event.object_type, event.object_id), event.object_type or "—")
+    if not event.object_type:  # a list or a search that showed the person
+        return _("daftar/hasil pencarian")
+    return names.get((event.object_type, event.object_id), event.object_type)
 
 
 def copy_document(actor, r) -> Document:

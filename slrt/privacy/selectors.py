@@ -5,6 +5,7 @@ Everything starts from `Model.objects.for_user(user)`: a request outside the cal
 cases, referrals and proposals in its region) plus every audit event about those records.
 """
 
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -117,9 +118,27 @@ def _objects_q(label: str, objs) -> Q:
     return Q(object_type=label, object_id__in=ids) if ids else Q(pk__in=[])
 
 
+# The `detail` key under which a list or search audits the ids of the people it showed (issue 11,
+# point 7): such an event is an access to each of them, so the person's copy lists it too.
+SHOWN_KEY = "people"
+
+
+def _shown_q(person) -> Q:
+    if connection.vendor == "postgresql":  # jsonb containment: {"people": [..., pk, ...]}
+        return Q(**{f"detail__{SHOWN_KEY}__contains": [person.pk]})
+    # SQLite has no JSON containment lookup: read the shown ids of such events (a data request is a
+    # rare read; PostgreSQL, the production database, filters in the query).
+    ids = [pk for pk, shown in AuditEvent.objects.filter(detail__has_key=SHOWN_KEY)
+           .values_list("pk", f"detail__{SHOWN_KEY}").iterator()
+           if isinstance(shown, list) and person.pk in shown]
+    return Q(pk__in=ids)
+
+
 def access_log(person, *, cases=(), referrals=(), proposals=(), requests=()):
-    """Every audit event about the person and their records, oldest first: who saw or changed what."""
-    q = (_objects_q(Person._meta.label_lower, [person])
+    """Every audit event about the person and their records, oldest first: who saw or changed what,
+    including the lists and searches that showed the person."""
+    q = (_shown_q(person)
+         | _objects_q(Person._meta.label_lower, [person])
          | _objects_q(person.household._meta.label_lower, [person.household])
          | _objects_q(Case._meta.label_lower, cases)
          | _objects_q(Referral._meta.label_lower, referrals)
