@@ -1,6 +1,6 @@
-"""The scheduled jobs' registry (notifications.jobs): referrals registers its escalation and
-notifications the audit sealing, run_jobs runs the registered jobs before the outbox, and one
-failing job stops neither the others nor the round."""
+"""The scheduled jobs' registry (notifications.jobs): referrals registers its escalation,
+notifications the audit sealing and privacy the data requests' deadline warning, run_jobs runs
+the registered jobs before the outbox, and one failing job stops neither the others nor the round."""
 
 import io
 import logging
@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from slrt.audit.sealing import seal_pending
 from slrt.notifications import jobs
+from slrt.privacy.reminders import warn_near_deadline
 from slrt.referrals.escalation import escalate_overdue
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_referrals_registers_the_escalation_and_notifications_the_audit_sealing():
     assert [(j.name, j.run, j.label) for j in jobs.registered_jobs()] == [
         ("escalation", escalate_overdue, "escalated"), ("audit_seal", seal_pending, "sealed"),
+        ("data_request_due", warn_near_deadline, "data_requests_due"),
     ]
 
 

@@ -266,3 +266,28 @@ def test_a_list_or_search_that_showed_the_person_is_in_the_access_log_and_others
     text = " ".join(" ".join(p.extract_text().split())
                     for p in PdfReader(io.BytesIO(services.issue_copy(fo, r, r.version))).pages)
     assert "Rahmat (Back office)" in text and "daftar/hasil pencarian" in text
+
+
+def test_the_manajer_is_emailed_once_when_an_open_request_nears_its_deadline(make_user, fo, person):
+    from slrt.notifications.models import Notification
+    from slrt.privacy.reminders import WARN_BEFORE, warn_near_deadline
+
+    manajer = make_user("manajer", "32.01")
+    manajer.email = "manajer@dinsos.example"
+    manajer.save()
+    other = make_user("manajer", "32.02")  # another kabupaten's Manajer is not told
+    other.email = "other@dinsos.example"
+    other.save()
+    now = timezone.now()
+    near = services.receive(fo, person=person, kind="akses", channel="surat",
+                            received_at=now - workflow.DEADLINE + WARN_BEFORE - dt.timedelta(minutes=5))
+    services.receive(fo, person=person, kind="akses")  # 72 hours left: not yet
+    served = services.receive(fo, person=person, kind="akses", channel="surat",
+                              received_at=now - dt.timedelta(hours=70))
+    services.transition(fo, served, "withdraw", served.version, reason="Tidak jadi")
+    assert warn_near_deadline() == 1
+    assert warn_near_deadline() == 0  # once
+    rows = list(Notification.objects.filter(event="data_request.due"))
+    assert [(n.recipient, n.object_id) for n in rows] == [("manajer@dinsos.example", str(near.pk))]
+    assert near.reference in rows[0].body and person.nama not in rows[0].body and person.nik not in rows[0].body
+    assert AuditEvent.objects.filter(action="data_request.due_warned", object_id=str(near.pk)).count() == 1

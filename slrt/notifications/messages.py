@@ -25,6 +25,19 @@ def _resident(case):
         yield ChannelKind.EMAIL, case.applicant_email
 
 
+def _manajers(kab_code):
+    """The e-mail addresses of the active Manajer SLRT accounts of a kabupaten/kota, once each."""
+    from slrt.accounts.models import User
+    from slrt.accounts.roles import Role
+
+    seen = set()
+    for email in (User.objects.filter(role=Role.MANAJER, region_id=kab_code, is_active=True).exclude(email="")
+                  .order_by("id").values_list("email", flat=True)):
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            yield email
+
+
 def _manajer_and_agency(referral):
     """The Manajer SLRT of the referral's kabupaten/kota, and the agency that holds it."""
     from slrt.accounts.models import User
@@ -60,6 +73,18 @@ def _messages(event: str, obj, context: dict):
         ) % {"ticket": case.ticket, "url": public_url()}
         for channel, to in _resident(case):
             yield channel, to, _("Tiket %(ticket)s") % {"ticket": case.ticket}, body
+        return
+    if event == "data_request.due":
+        # A resident's data request (UU PDP art. 32) nearing its 3×24-hour deadline: the number and
+        # the deadline only, never who asked.
+        deadline = timezone.localtime(obj.deadline_at)
+        params = {"reference": obj.reference, "deadline": formats.date_format(deadline, "d-m-Y H:i")}
+        body = _(
+            "Permintaan data pribadi %(reference)s harus dijawab paling lambat %(deadline)s (UU 27/2022, "
+            "3×24 jam) dan belum dipenuhi. Mohon ditindaklanjuti.\n\n%(url)s/privasi/%(pk)s/"
+        ) % {**params, "url": public_url(), "pk": obj.pk}
+        for to in _manajers(obj.kab_code):
+            yield ChannelKind.EMAIL, to, _("Permintaan data pribadi mendekati tenggat: %(reference)s") % params, body
         return
     referral = obj
     case = referral.case

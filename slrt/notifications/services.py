@@ -13,7 +13,8 @@ from slrt.audit.services import record
 from .models import Notification, OutboxStatus
 from .recipients import InvalidRecipient, normalise
 
-EVENTS = ("case.created", "referral.accepted", "referral.done", "referral.overdue", "referral.consent_withdrawn")
+EVENTS = ("case.created", "referral.accepted", "referral.done", "referral.overdue", "referral.consent_withdrawn",
+          "data_request.due")
 
 
 class RetryRefused(Exception):

@@ -7,6 +7,11 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Data pribadi warga (UU PDP)")
 
     def ready(self):
+        from slrt.notifications.jobs import register_job
+
         from . import tones
+        from .reminders import warn_near_deadline
+
+        register_job("data_request_due", warn_near_deadline, label="data_requests_due")
 
         tones.register()  # its states' badge tones (slrt.core.status)

@@ -85,6 +85,8 @@ class DataRequest(ScopedModel, Versioned):
     # (the PDF itself is not kept: it would be one more store of everything about the person).
     copy_sha256 = models.CharField(max_length=64, blank=True)
     copies_issued = models.PositiveSmallIntegerField(default=0)
+    # When the Manajer was told the deadline is near (privacy.reminders), so it is said once.
+    due_warned_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
