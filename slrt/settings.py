@@ -209,6 +209,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploaded registry files can be large; they are streamed to disk, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Registry import limits: web upload size, cell/row/column bounds, XLSX unzipped size and ratio,
+# imports at once. Each default, and why (the size of a real district export), is in
+# slrt/registry/imports/limits.py; set any of them in the environment, e.g. SLRT_IMPORT_MAX_BYTES.
+for _name in ("SLRT_IMPORT_MAX_BYTES", "SLRT_IMPORT_MAX_CELL_CHARS", "SLRT_IMPORT_MAX_ROW_CHARS",
+              "SLRT_IMPORT_MAX_COLUMNS", "SLRT_IMPORT_MAX_PROGRAM_COLUMNS", "SLRT_IMPORT_XLSX_MAX_ROWS",
+              "SLRT_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", "SLRT_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES",
+              "SLRT_IMPORT_XLSX_MAX_RATIO", "SLRT_IMPORT_MAX_CONCURRENT"):
+    if os.environ.get(_name):
+        globals()[_name] = int(os.environ[_name])
 
 EMAIL_BACKEND = os.environ.get("SLRT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
