@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from slrt.accounts.scoping import in_scope
@@ -14,6 +13,7 @@ from slrt.wilayah.models import Level, normalize_code
 from slrt.wilayah.names import is_code, resolve_region
 from slrt.wilayah.selectors import get_region
 
+from .imports.limits import limits, megabytes
 from .models import Source
 
 _DIGITS16 = re.compile(r"^\d{16}$")
@@ -103,7 +103,7 @@ ALLOWED_IMPORT_EXTENSIONS = (".csv", ".xlsx")
 
 
 def max_import_bytes() -> int:
-    return int(getattr(settings, "SLRT_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
+    return limits().upload_bytes
 
 
 class ImportUploadForm(forms.Form):
@@ -136,7 +136,7 @@ class ImportUploadForm(forms.Form):
         if upload.size > limit:
             raise forms.ValidationError(
                 _("Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB."),
-                params={"size": upload.size // (1024 * 1024), "limit": limit // (1024 * 1024)},
+                params={"size": megabytes(upload.size), "limit": megabytes(limit)},
             )
         if suffix == ".xlsx":
             # An XLSX is a ZIP archive: a renamed file of another type is caught here, not mid-import.

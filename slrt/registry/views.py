@@ -14,12 +14,13 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
-from slrt.core.http import capability_required, is_htmx
+from slrt.core.http import capability_required, is_htmx, reads_own_body
 from slrt.wilayah.selectors import get_region
 
 from . import dedup, tables
@@ -119,11 +120,28 @@ def household_detail(request, pk):
 @login_required
 @capability_required("view_imports")
 @require_http_methods(["GET", "POST"])
+@reads_own_body  # an upload is refused before its body is read (size, busy server); the form refuses NUL
+@csrf_exempt  # the CSRF check runs in _import_list, once the upload limit is in place
 def import_list(request):
+    refusal = None
+    if request.method == "POST" and can(request.user, "import_registry"):
+        refusal = import_services.upload_refusal(request)
+        if not refusal:
+            # Counts the file's bytes as they arrive and stops the upload past the limit, even
+            # when the client sent no Content-Length.
+            request.upload_handlers.insert(0, import_services.UploadLimit(request))
+    return _import_list(request, refusal)
+
+
+@csrf_protect
+def _import_list(request, refusal):
     can_import = can(request.user, "import_registry")
     if request.method == "POST" and not can_import:
         raise PermissionDenied
-    if request.method == "POST":
+    form = ImportUploadForm() if can_import else None
+    if request.method == "POST" and not refusal:
+        refusal = import_services.upload_refusal(request, after_upload=True)
+    if request.method == "POST" and not refusal:
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -141,10 +159,12 @@ def import_list(request):
                 import_services.start_import_in_background(job)
                 messages.success(request, _("Berkas diterima; impor sedang berjalan."))
                 return redirect("registry:import_detail", pk=job.pk)
-    else:
-        form = ImportUploadForm() if can_import else None
     jobs = import_selectors.jobs_for_user(request.user)[:50]
-    return render(request, "registry/import_list.html", {"form": form, "jobs": jobs})
+    context = {"form": form, "jobs": jobs, "refusal": refusal, "limits": import_services.upload_limits()}
+    response = render(request, "registry/import_list.html", context, status=refusal.status if refusal else 200)
+    if refusal and refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _job(request, pk):

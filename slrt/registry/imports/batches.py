@@ -15,7 +15,6 @@ import pickle
 import tempfile
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from itertools import islice
 
 from django.conf import settings
 from django.utils import translation
@@ -26,6 +25,9 @@ from .worker import Batch, init_worker, validate_batch, work
 __all__ = ["Batch", "validated_batches", "worker_count", "refuse_inside_worker"]
 
 BATCH_ROWS = 2_000
+# A batch also ends at this many characters of cell text: rows are bounded (limits.row_chars),
+# but 2,000 rows at that bound would hold far more than a real batch (~0.5 M characters).
+BATCH_CHARS = 4_000_000
 # Below this size the workers' start-up (a second or two each) costs more than it saves.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
@@ -58,9 +60,23 @@ def refuse_inside_worker() -> None:
                            "`if __name__ == '__main__':`")
 
 
+def _raw_batches(rows):
+    batch, chars = [], 0
+    for item in rows:
+        batch.append(item)
+        cells = item[1]
+        if type(cells) is list:
+            chars += sum(map(len, cells))
+        if len(batch) >= BATCH_ROWS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
 def validated_batches(source, *, spec, desa_codes, scope: str, today, workers: int):
     """Yield a Batch per BATCH_ROWS rows of `source.rows`, in file order."""
-    raw_batches = iter(lambda: list(islice(source.rows, BATCH_ROWS)), [])
+    raw_batches = _raw_batches(source.rows)
     if workers <= 0:
         validator = RowValidator(spec, desa_codes=desa_codes, scope=scope, today=today)
         for raw in raw_batches:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from .limits import limits, thousands
+
 REQUIRED = ("nik", "nomor_kk", "nama", "kode_wilayah")
 
 # Person text columns of the file and the longest value the model holds.
@@ -101,6 +103,15 @@ def parse_header(raw_header: list) -> FileSpec:
             programs.append((name[len(PROGRAM_PREFIX):].upper(), i))
         else:
             extras.append((name[:60], i))
+    lim = limits()
+    if len(programs) > lim.program_columns:
+        raise HeaderError(
+            _("Berkas ini memiliki %(n)s kolom program_*; paling banyak %(max)s. Satu kolom per program bantuan "
+              "(mis. program_pkh, program_bpnt).") % {"n": thousands(len(programs)), "max": lim.program_columns}
+        )
+    if len(header) > lim.columns:
+        raise HeaderError(_("Berkas ini memiliki %(n)s kolom; paling banyak %(max)s.")
+                          % {"n": thousands(len(header)), "max": thousands(lim.columns)})
     missing = [c for c in REQUIRED if c not in index]
     if missing:
         raise HeaderError(

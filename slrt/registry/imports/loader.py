@@ -307,14 +307,16 @@ class Loader:
         if scope:
             # A Manajer imports for their own region only: an existing person or KK recorded
             # elsewhere is not theirs to change (rows for other villages were refused earlier).
+            # The row is refused exactly as a row for another village is (column, value as the
+            # validator shows it, message): the report must not tell that the NIK exists elsewhere.
             self.execute(
-                f"INSERT INTO {REJECT} (line, col, value, reason) SELECT s.line, 'nik', s.nik, %s "
+                f"INSERT INTO {REJECT} (line, col, value, reason) SELECT s.line, 'kode_wilayah', s.desa_code, %s "
                 f"FROM {STAGE} s JOIN {_table(Person)} p ON p.nik = s.nik WHERE p.{scope_column} <> %s",
                 [messages["nik_out_of_scope"], scope],
             )
             self._drop_rejected()
             self.execute(
-                f"INSERT INTO {REJECT} (line, col, value, reason) SELECT s.line, 'nomor_kk', s.nomor_kk, %s "
+                f"INSERT INTO {REJECT} (line, col, value, reason) SELECT s.line, 'kode_wilayah', s.desa_code, %s "
                 f"FROM {STAGE} s JOIN {_table(Household)} h ON h.nomor_kk = s.nomor_kk WHERE h.{scope_column} <> %s",
                 [messages["kk_out_of_scope"], scope],
             )

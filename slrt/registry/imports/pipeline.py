@@ -19,6 +19,7 @@ from .batches import validated_batches, worker_count
 from .loader import Loader, scope_column
 from .progress import ProgressFile
 from .reader import ImportFileError, open_rows
+from .validate import MSG
 
 
 def sql_messages() -> dict[str, str]:
@@ -27,8 +28,10 @@ def sql_messages() -> dict[str, str]:
         % {"line": "{line}"},
         "kk_conflict": _("Nomor KK ini di baris %(line)s tercatat di desa %(code)s; satu KK harus berada di "
                          "satu desa.") % {"line": "{line}", "code": "{code}"},
-        "nik_out_of_scope": _("NIK ini terdaftar di wilayah di luar kewenangan akun yang menjalankan impor."),
-        "kk_out_of_scope": _("Nomor KK ini terdaftar di wilayah di luar kewenangan akun yang menjalankan impor."),
+        # The plain scope refusal of a row (validate.MSG), word for word: saying "this NIK is
+        # registered elsewhere" would tell a district which NIKs exist in other districts.
+        "nik_out_of_scope": str(MSG["region_scope"]),
+        "kk_out_of_scope": str(MSG["region_scope"]),
     }
 
 

@@ -1,32 +1,39 @@
 """Stream the rows of an exchange file (CSV or XLSX) without holding the file in memory.
 
-What kind of file it is comes from its first bytes, not its name: a PDF or a binary renamed
-`.csv` gets a clear message instead of a thousand rejected rows.
+What kind of file it is comes from its first bytes, not its name: a PDF, a binary or a UTF-16
+text renamed `.csv` gets a clear message instead of a thousand rejected rows.
 
-A CSV row whose bytes are not valid UTF-8 (or that holds a NUL character) is handed on as
-`None` so the row (not the file) is rejected: the text is decoded with `surrogateescape`,
-which turns every invalid byte into a lone surrogate that no valid text contains.
+A row that cannot be used is handed on as a `RowProblem` so the row (not the file) is rejected
+with the real reason: bytes that are not valid UTF-8 (decoded with `surrogateescape`, which
+turns every invalid byte into a lone surrogate that no valid text contains), a NUL character,
+a field longer than a spreadsheet cell can be, a row longer than any real one. Memory stays
+bounded whatever the file holds: CSV lines are read with a length limit, XLSX through
+`xlsx.Workbook` (see there), and the limits come from `limits`.
 """
 
 import csv
-import datetime as dt
 import io
 import os
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from . import xlsx
 from .columns import HeaderError, header_score, parse_header
+from .limits import Limits, limits, thousands
 
 DELIMITERS = (",", ";", "|", "\t")
-# Invalid bytes (as lone surrogates) and NUL, which no database text column accepts.
-_UNUSABLE = re.compile("[\udc80-\udcff\x00]")
+# Invalid bytes (as lone surrogates), NUL (which no database text column accepts) and the
+# marker of a line cut at the row limit.
+_UNUSABLE = re.compile("[\udc00\udc80-\udcff\x00]")
 _SNIFF_BYTES = 64 * 1024
-# A broken quote can make one "field" swallow the rest of the file; stop it at a sane size.
-csv.field_size_limit(1024 * 1024)
+# Put in place of the rest of a line longer than the row limit: a lone surrogate that decoding
+# never produces (surrogateescape yields only U+DC80-U+DCFF).
+_CUT = "\udc00"
+# Control bytes that text never holds (tab, line breaks and ESC aside).
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13, 27))
 
 
 class ImportFileError(Exception):
@@ -37,14 +44,35 @@ class ImportFileError(Exception):
         self.message = message
 
 
+class RowProblem:
+    """Why a row cannot be read at all: `code` names a message of `validate.MSG`; `column` is the
+    position of the offending cell when known."""
+
+    __slots__ = ("code", "column")
+
+    def __init__(self, code: str, column: int | None = None):
+        self.code = code
+        self.column = column
+
+    def __reduce__(self):  # sent to validation workers
+        return (RowProblem, (self.code, self.column))
+
+    def __eq__(self, other):
+        return isinstance(other, RowProblem) and (self.code, self.column) == (other.code, other.column)
+
+    def __repr__(self):
+        return f"RowProblem({self.code!r}, {self.column!r})"
+
+
 @dataclass
 class RowSource:
     kind: str  # "csv" or "xlsx"
     spec: object  # columns.FileSpec
-    rows: Iterator[tuple[int, list[str] | None]]  # (line in the file, cells) ; None: undecodable row
+    rows: Iterator[tuple[int, "list[str] | RowProblem"]]  # (line in the file, cells or why not)
     bytes_total: int
     _fh: object
     delimiter: str = ""
+    _book: object = None  # the xlsx.Workbook of an XLSX source
 
     def bytes_read(self) -> int:
         try:
@@ -53,10 +81,13 @@ class RowSource:
             return self.bytes_total
 
     def close(self):
+        if self._book is not None:
+            self._book.close()
         self._fh.close()
 
 
-def open_rows(path) -> RowSource:
+def open_rows(path, lim: Limits | None = None) -> RowSource:
+    lim = lim or limits()
     try:
         size = os.path.getsize(path)
         fh = open(path, "rb")  # noqa: SIM115 - closed by RowSource.close()
@@ -67,8 +98,8 @@ def open_rows(path) -> RowSource:
         _refuse_unusable(head)
         fh.seek(0)
         if head.startswith(b"PK\x03\x04"):
-            return _open_xlsx(fh, size)
-        return _open_csv(fh, head, size)
+            return _open_xlsx(fh, size, lim)
+        return _open_csv(fh, head, size, lim)
     except BaseException:
         fh.close()
         raise
@@ -87,14 +118,32 @@ def _refuse_unusable(head: bytes) -> None:
         raise ImportFileError(_("Berkas CSV ini berpengodean UTF-16. Simpan ulang sebagai CSV UTF-8."))
     if head.startswith(b"PK\x03\x04"):
         return
-    if b"\x00" in head:
+    first_line = head.split(b"\n", 1)[0]
+    if b"\x00" in first_line and _looks_utf16(head):
+        raise ImportFileError(
+            _("Berkas CSV ini berpengodean UTF-16 (tanpa penanda BOM). Simpan ulang sebagai CSV UTF-8.")
+        )
+    # Text has no control bytes; a stray NUL further down rejects its row, not the file.
+    if b"\x00" in first_line or len(head.translate(None, _BINARY_BYTES)) < 0.9 * len(head):
         raise ImportFileError(_("Berkas ini bukan CSV maupun XLSX (berisi data biner)."))
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL in every other byte."""
+    sample = head[: len(head) // 2 * 2][:4096]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    for text, zeros in ((even, odd), (odd, even)):  # little-endian, big-endian
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) <= 0.1 * len(text):
+            return True
+    return False
 
 
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _open_csv(fh, head: bytes, size: int) -> RowSource:
+def _open_csv(fh, head: bytes, size: int, lim: Limits) -> RowSource:
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         first_text = first.decode("utf-8-sig")
@@ -104,16 +153,45 @@ def _open_csv(fh, head: bytes, size: int) -> RowSource:
         )
     delimiter = _sniff_delimiter(first_text)
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text, delimiter=delimiter)
+    # The field limit is process-wide in the csv module; every reader here uses the same one.
+    csv.field_size_limit(lim.cell_chars)
+    reader = csv.reader(_bounded_lines(text, lim.row_chars), delimiter=delimiter)
     try:
         raw_header = next(reader)
-    except (StopIteration, csv.Error):
+    except StopIteration:
         raise ImportFileError(_("Berkas kosong: tidak ada baris judul kolom maupun data."))
+    except csv.Error:
+        raise ImportFileError(_header_too_long(lim))
+    if _CUT in "".join(raw_header):
+        raise ImportFileError(_header_too_long(lim))
     try:
         spec = parse_header(raw_header)
     except HeaderError as e:
         raise ImportFileError(str(e))
     return RowSource("csv", spec, _csv_rows(reader), size, fh, delimiter)
+
+
+def _header_too_long(lim: Limits) -> str:
+    return _("Baris judul kolom terlalu panjang (lebih dari %(max)s karakter): ini bukan berkas pertukaran data "
+             "registri.") % {"max": thousands(lim.row_chars)}
+
+
+def _bounded_lines(text, limit: int) -> Iterator[str]:
+    """The physical lines of `text`, each at most `limit` characters: the rest of a longer line is
+    skipped and replaced by the _CUT marker, so a file without line breaks never fills memory."""
+    readline = text.readline
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        if len(line) < limit or line[-1] in "\r\n":
+            yield line
+            continue
+        while True:  # skip to the end of this line
+            rest = readline(limit)
+            if not rest or rest[-1] in "\r\n":
+                break
+        yield line + _CUT + "\n"
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -127,7 +205,7 @@ def _sniff_delimiter(first_line: str) -> str:
     return best
 
 
-def _csv_rows(reader) -> Iterator[tuple[int, list[str] | None]]:
+def _csv_rows(reader) -> Iterator[tuple[int, "list[str] | RowProblem"]]:
     prev = reader.line_num
     search = _UNUSABLE.search
     while True:
@@ -135,75 +213,58 @@ def _csv_rows(reader) -> Iterator[tuple[int, list[str] | None]]:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error:
-            # A malformed row (e.g. a stray NUL or an endless quoted field): reject it, go on.
-            yield prev + 1, None
+        except csv.Error as e:
+            # A field past the cell limit (often an endless quoted field): reject the row, go on.
+            yield prev + 1, RowProblem("field_too_long" if "field limit" in str(e) else "malformed")
             prev = reader.line_num
             continue
         start, prev = prev + 1, reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
-        if search("\x1f".join(row)):
-            yield start, None
+        joined = "\x1f".join(row)
+        if search(joined):
+            yield start, _csv_problem(joined)
             continue
         yield start, row
+
+
+def _csv_problem(joined: str) -> RowProblem:
+    if _CUT in joined:
+        return RowProblem("row_too_long")
+    if "\x00" in joined:
+        return RowProblem("nul")
+    return RowProblem("encoding")
 
 
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def _open_xlsx(fh, size: int) -> RowSource:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
+def _open_xlsx(fh, size: int, lim: Limits) -> RowSource:
     try:
-        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        raw_header = None
-        line = 0
-        for cells in rows:
-            line += 1
-            if any(c not in (None, "") for c in cells):
-                raw_header = [_cell_text(c) for c in cells]
-                break
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, TypeError, OSError):
-        raise ImportFileError(_("Berkas ini bukan XLSX yang sah (rusak, atau berkas ZIP/Office lain)."))
-    if raw_header is None:
+        book = xlsx.Workbook(fh, lim)
+        rows = book.rows()
+        header = next(rows, None)
+    except xlsx.XlsxRefused as e:
+        raise ImportFileError(e.message)
+    if header is None:
         raise ImportFileError(_("Berkas kosong: tidak ada baris judul kolom maupun data."))
+    if header.too_long_at is not None or header.row_too_long:
+        raise ImportFileError(_header_too_long(lim))
     try:
-        spec = parse_header(raw_header)
+        spec = parse_header(header.cells)
     except HeaderError as e:
         raise ImportFileError(str(e))
-    return RowSource("xlsx", spec, _xlsx_rows(rows, line), size, fh)
+    return RowSource("xlsx", spec, _xlsx_rows(rows, spec.width), size, fh, _book=book)
 
 
-def _xlsx_rows(rows, header_line: int) -> Iterator[tuple[int, list[str] | None]]:
-    line = header_line
-    for cells in rows:
-        line += 1
-        if not cells:
-            continue
-        values = [_cell_text(c) for c in cells]
-        if not any(values):
-            continue
-        yield line, values
-
-
-def _cell_text(value) -> str:
-    """A spreadsheet cell as the text a CSV would have held."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def _xlsx_rows(rows, width: int) -> Iterator[tuple[int, "list[str] | RowProblem"]]:
+    try:
+        for row in rows:
+            if row.too_long_at is not None and row.too_long_at < width:
+                yield row.number, RowProblem("field_too_long", row.too_long_at)
+            elif row.row_too_long:
+                yield row.number, RowProblem("row_too_long")
+            elif any(row.cells):
+                yield row.number, row.cells
+    except xlsx.XlsxRefused as e:
+        raise ImportFileError(e.message)

@@ -22,6 +22,8 @@ from slrt.registry.nik import check_nik
 from slrt.registry.search import name_key
 
 from .columns import HOUSEHOLD_FIELDS, HOUSEHOLD_TEXT, PERSON_FIELDS, PERSON_TEXT, FileSpec
+from .limits import limits, thousands
+from .reader import RowProblem
 
 # The staging table, in order. `p0`, `p1`, ... (one per programme column) follow.
 STAGE_COLUMNS = (
@@ -59,15 +61,24 @@ assert tuple(c for c, _t in STAGE_COLUMNS[9:20]) == PERSON_FIELDS
 assert tuple(c for c, _t in STAGE_COLUMNS[22:27]) == HOUSEHOLD_FIELDS
 
 MSG = {
-    "encoding": _("Baris ini berisi karakter yang bukan UTF-8 yang sah (pengodean rusak) atau karakter NUL; "
-                  "simpan berkas sebagai CSV UTF-8."),
+    "encoding": _("Baris ini berisi karakter yang bukan UTF-8 yang sah (pengodean rusak); simpan berkas sebagai "
+                  "CSV UTF-8."),
+    "nul": _("Baris ini berisi karakter NUL (bita 0), yang tidak boleh ada dalam teks; baris ini dilewati."),
+    "field_too_long": _("Isian terlalu panjang: lebih dari %(max)s karakter dalam satu sel (batas sel Excel); "
+                        "baris ini dilewati."),
+    "row_too_long": _("Baris terlalu panjang: lebih dari %(max)s karakter; baris ini dilewati."),
+    "malformed": _("Baris ini tidak dapat dibaca sebagai CSV (tanda kutip atau pemisah rusak)."),
     "required": _("Wajib diisi."),
     "name_letters": _("Nama harus memuat huruf."),
     "kk": _("Nomor KK harus terdiri dari 16 digit angka."),
     "region_format": _("Kode wilayah harus kode desa/kelurahan Kemendagri 10 digit (mis. 3201012001 atau "
                        "32.01.01.2001)."),
     "region_unknown": _("Kode desa/kelurahan tidak ada di data wilayah Kemendagri."),
-    "region_scope": _("Kode wilayah di luar wilayah kewenangan akun yang menjalankan impor."),
+    # One message for every scope refusal: the row's own village outside the importer's region,
+    # or a NIK/KK that the registry holds outside it (pipeline.sql_messages), so that an import
+    # never tells which NIKs exist in other districts.
+    "region_scope": _("Di luar wilayah kewenangan akun yang menjalankan impor: baris ini hanya dapat diimpor oleh "
+                      "akun yang berwenang atas wilayah datanya."),
     "date": _("Tanggal tidak sah; gunakan format YYYY-MM-DD atau DD-MM-YYYY."),
     "date_future": _("Tanggal lahir ada di masa depan."),
     "date_old": _("Tanggal lahir sebelum tahun 1900."),
@@ -105,6 +116,15 @@ def _digits16(raw: str) -> str | None:
     return s
 
 
+def region_code(raw: str) -> str:
+    """'3201011001' or '32.01.01.1001' -> '32.01.01.1001' (the caller knows it is a valid code)."""
+    s = raw.strip()
+    if _DOTTED_DESA.fullmatch(s):
+        return s
+    d = _SEPARATORS.sub("", s)
+    return f"{d[0:2]}.{d[2:4]}.{d[4:6]}.{d[6:10]}"
+
+
 def _hash(text: str) -> str:
     return md5(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
@@ -121,6 +141,9 @@ class RowValidator:
         self.scope = scope
         self.today = today or dt.date.today()
         self.msg = {k: str(v) for k, v in MSG.items()}
+        lim = limits()
+        self.msg["field_too_long"] %= {"max": thousands(lim.cell_chars)}
+        self.msg["row_too_long"] %= {"max": thousands(lim.row_chars)}
         self.nik_msg = {k: str(v) for k, v in NIK_MESSAGES.items()}
         self.errors: list[tuple] = []
         self.rejected = 0
@@ -219,13 +242,15 @@ class RowValidator:
 
     # -- the row ------------------------------------------------------------------------------
 
-    def reject_undecodable(self, line: int) -> None:
-        self.errors.append((line, "", "", self.msg["encoding"], False))
+    def reject_unreadable(self, line: int, problem: RowProblem) -> None:
+        header = self.spec.header
+        column = header[problem.column] if problem.column is not None and problem.column < len(header) else ""
+        self.errors.append((line, column, "", self.msg[problem.code], False))
         self.rejected += 1
 
-    def __call__(self, line: int, cells: list[str] | None):
-        if cells is None:
-            self.reject_undecodable(line)
+    def __call__(self, line: int, cells: "list[str] | RowProblem"):
+        if type(cells) is not list:
+            self.reject_unreadable(line, cells)
             return None
         if len(cells) < self.spec.width:
             cells = cells + [""] * (self.spec.width - len(cells))
@@ -247,7 +272,10 @@ class RowValidator:
         wil_raw = cells[self.i_wil]
         region = self._region_cache.get(wil_raw) or (self._region(wil_raw) if wil_raw.strip() else msg["required"])
         if type(region) is str:
-            errs.append(("kode_wilayah", wil_raw.strip(), region))
+            # A scope refusal names the village as the SQL scope check does (dotted code), so the
+            # two cannot be told apart in the report.
+            shown = region_code(wil_raw) if region == msg["region_scope"] else wil_raw.strip()
+            errs.append(("kode_wilayah", shown, region))
             region = ("", "", "", "")
 
         tgl = None

@@ -19,10 +19,12 @@ import subprocess
 import sys
 import threading
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +33,10 @@ from slrt.accounts.roles import can
 from slrt.audit.services import record
 from slrt.registry.imports import pipeline
 from slrt.registry.imports.batches import refuse_inside_worker
+from slrt.registry.imports.limits import limits, megabytes, thousands
 from slrt.registry.imports.progress import ProgressFile, imports_dir
 from slrt.registry.imports.reader import ImportFileError
+from slrt.registry.imports.slots import ImportsBusy, busy_message, free_slots, import_slot
 from slrt.registry.models import ImportJob, ImportJobRegion, ImportRowError, ImportStatus, Source
 from slrt.registry.selectors.imports import is_stale
 
@@ -83,6 +87,69 @@ def store_upload(uploaded_file) -> Path:
     return target
 
 
+# Multipart framing and the form's other fields around the file.
+_MULTIPART_SLACK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class UploadRefusal:
+    message: str
+    status: int  # 413 too large, 503 busy
+    retry_after: int = 0
+
+
+def upload_limits() -> dict:
+    """What the upload page tells about the limits."""
+    lim = limits()
+    return {"upload_mb": megabytes(lim.upload_bytes), "concurrent": lim.concurrent,
+            "xlsx_rows": thousands(lim.xlsx_rows), "columns": thousands(lim.columns),
+            "cell_chars": thousands(lim.cell_chars)}
+
+
+def _too_large(limit: int) -> UploadRefusal:
+    return UploadRefusal(
+        _("Berkas terlalu besar; batas unggah di web %(limit)s MB. Bagi berkas per kecamatan, atau minta admin "
+          "mengimpornya dengan perintah import_registry di server.") % {"limit": megabytes(limit)}, 413)
+
+
+def upload_refusal(request, *, after_upload: bool = False) -> UploadRefusal | None:
+    """Why an upload is refused before its file is stored: larger than the limit (by its
+    Content-Length before the body is read; by what UploadLimit counted after), or every import
+    slot of this server taken (a glance: the import itself takes its slot when it starts)."""
+    lim = limits()
+    if after_upload:
+        request.FILES  # noqa: B018 - parses the body (through UploadLimit) if the CSRF check did not
+        return _too_large(lim.upload_bytes) if getattr(request, "_slrt_upload_too_large", False) else None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > lim.upload_bytes + _MULTIPART_SLACK:
+        return _too_large(lim.upload_bytes)
+    if free_slots() == 0:
+        return UploadRefusal(busy_message(lim.concurrent), 503, retry_after=120)
+    return None
+
+
+class UploadLimit(FileUploadHandler):
+    """Stops an upload once its file passes the limit; the page then says so (upload_refusal)."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.limit = limits().upload_bytes
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request._slrt_upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
 def run_import(job: ImportJob, *, progress=None) -> ImportJob:
     """Run the import of `job` in this process; returns the finished job.
 
@@ -95,6 +162,18 @@ def run_import(job: ImportJob, *, progress=None) -> ImportJob:
         raise ImportJobError(_("Impor ini sudah selesai; jalankan impor baru untuk berkas ini."))
     if job.status == ImportStatus.RUNNING and not is_stale(job):
         raise ImportJobError(_("Impor ini sedang berjalan di proses lain."))
+    # A slot of the per-server cap on imports running at once, held until the import ends.
+    try:
+        with import_slot():
+            return _run_claimed(job, progress)
+    except ImportsBusy as e:
+        ImportJob.objects.filter(pk=job.pk).exclude(status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(), message=e.message)
+        ProgressFile(job.pk, callback=progress).write(phase="failed", message=e.message)
+        raise ImportJobError(e.message) from e
+
+
+def _run_claimed(job: ImportJob, progress) -> ImportJob:
     tracker = ProgressFile(job.pk, callback=progress)
     now = timezone.now()
     # Claimed only if nobody claimed it since we looked (two processes taking over one job).
