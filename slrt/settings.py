@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in sessions: an ended one is signed out, "last seen" kept, a reset password changed first.
+    "slrt.accounts.sessions.SessionTrackingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Deny-by-default: a view must declare itself region-safe (slrt.accounts.scoping).
     "slrt.accounts.middleware.RegionSafeViewMiddleware",

@@ -14,3 +14,45 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = _("Isi kata sandi.")
         # Django's PasswordInput drops the typed value; the username stays as typed.
         self.fields["password"].widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+
+
+# --- The account page: password change and the Admin/Manajer reset -------------------------------
+
+PASSWORD_MAX = 256  # long passphrases fit; an unbounded field would let one request hash megabytes
+
+
+def _password_field(label, autocomplete, required_message, help_text=""):
+    return forms.CharField(
+        label=label, max_length=PASSWORD_MAX, strip=False, help_text=help_text,
+        error_messages={"required": required_message,
+                        "max_length": _("Kata sandi paling banyak %(limit_value)d karakter.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    """Current password, then the new one twice; the policy itself is checked by
+    services.change_password (AUTH_PASSWORD_VALIDATORS)."""
+
+    current_password = _password_field(_("Kata sandi saat ini"), "current-password", _("Isi kata sandi saat ini."))
+    new_password1 = _password_field(_("Kata sandi baru"), "new-password", _("Isi kata sandi baru."))
+    new_password2 = _password_field(_("Ulangi kata sandi baru"), "new-password", _("Ulangi kata sandi baru."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth.password_validation import password_validators_help_texts
+
+        self.policy = password_validators_help_texts()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password2") and data["new_password1"] != data["new_password2"]:
+            self.add_error("new_password2", _("Kedua isian kata sandi baru tidak sama."))
+        return data
+
+
+class ResetPasswordForm(forms.Form):
+    """Admin or Manajer: give an account in scope a temporary password."""
+
+    username = forms.CharField(label=_("Nama pengguna"), max_length=150,
+                               error_messages={"required": _("Isi nama pengguna akun yang kata sandinya direset.")})

@@ -1,9 +1,10 @@
-"""Reads of staff accounts (no resident data): who may be given a task or a visit in a desa."""
+"""Reads of staff accounts (no resident data): who may be given a task or a visit in a desa, whose
+password an Admin or Manajer may reset, and an account's own API tokens."""
 
 from slrt.wilayah.models import NATION_CODE, ancestor_codes
 
-from .models import User
-from .roles import STAFF_ROLES, can
+from .models import ApiToken, User
+from .roles import STAFF_ROLES, Role, can
 from .scoping import in_scope
 
 # Who may ask: those who assign follow-up tasks (case desk) or home visits (field work).
@@ -27,3 +28,33 @@ def staff_covering(user, region_code: str, *, role: str = ""):
     if role:
         qs = qs.filter(role=role)
     return qs.select_related("region").order_by("role", "username")
+
+
+# --- The account page: one's own tokens and sessions, and whose password one may reset ---------
+
+# A Manajer runs the district's desk and may reset its staff and partner agencies, never an
+# account with the same or a wider reach (Admin, Dinsos, another Manajer): one district officer
+# must not be able to take over such an account. An Admin may reset anyone inside its scope.
+RESETTABLE_BY = {
+    Role.ADMIN: set(Role),
+    Role.MANAJER: set(Role) - {Role.ADMIN, Role.DINSOS, Role.MANAJER},
+}
+
+
+def may_reset_others(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in RESETTABLE_BY)
+
+
+def may_reset_password(actor, target) -> bool:
+    """Deny unless: the actor is an active Admin or Manajer, the target another active account of
+    a role the actor may reset, whose region lies inside the actor's scope."""
+    if not may_reset_others(actor) or target is None or not target.is_active or actor.pk == target.pk:
+        return False
+    if target.role not in RESETTABLE_BY[actor.role] or not target.region_id:
+        return False
+    return in_scope(actor, target.region_id)
+
+
+def active_tokens(user):
+    """The account's unexpired API tokens, newest first (only hashes are stored: no token shown)."""
+    return ApiToken.objects.active().filter(user=user).order_by("-created_at")

@@ -45,8 +45,10 @@ def error_statuses(operation) -> list[int]:
     statuses = {422}
     if operation.auth_callbacks:
         statuses |= {401, 403}
-    else:  # the token endpoint (wrong password) and the public status lookup (no such ticket); both lock out
-        statuses |= {429, 401 if operation.view_func.__name__ == "issue_token" else 404}
+    elif operation.view_func.__name__ == "issue_token":  # wrong password (401), locked out (429), the
+        statuses |= {401, 403, 429}  # account must first change a reset password or enrol (403)
+    else:  # the public status lookup: no such ticket; locks out too
+        statuses |= {404, 429}
     if any(m.__ninja_param_source__ == "path" for m in operation.models):
         statuses.add(404)
     if set(operation.methods) - {"GET"} and operation.auth_callbacks:

@@ -6,10 +6,12 @@ from slrt.accounts.models import ApiToken
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
-        user = ApiToken.objects.authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = ApiToken.objects.find(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found  # POST /auth/logout revokes the token that made the call
+        return found.user
 
 
 class SessionAuth(NinjaSessionAuth):

@@ -3,11 +3,13 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from slrt.accounts import selectors
+from slrt.accounts import selectors, services
+from slrt.accounts.api.auth import BearerAuth
 from slrt.accounts.lockout import reset_account
 from slrt.accounts.models import ApiToken
 from slrt.accounts.roles import Role
 from slrt.accounts.scoping import in_scope, region_safe
+from slrt.accounts.sessions import request_user_agent
 from slrt.audit.services import record
 from slrt.core.api import ApiError
 from slrt.wilayah.models import Region
@@ -35,10 +37,22 @@ def issue_token(request, payload: TokenIn):
         raise ApiError(429, "locked_out", _("Terlalu banyak percobaan gagal. Akun dikunci sementara."))
     if user is None or not user.is_active:
         raise ApiError(401, "invalid_credentials", _("Nama pengguna atau kata sandi salah."))
+    if user.must_change_password:  # a temporary password from a reset: the web change page first
+        raise ApiError(403, "password_change_required", _(
+            "Kata sandi akun ini direset. Masuk ke web SLRT dan ganti kata sandi sebelum meminta token."))
     reset_account(user.get_username())
-    token, raw = ApiToken.objects.issue(user, settings.SLRT_API_TOKEN_TTL_HOURS)
+    token, raw = ApiToken.objects.issue(user, settings.SLRT_API_TOKEN_TTL_HOURS, label=request_user_agent(request))
     record(user, "auth.token", token)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+@router.post("/logout", auth=BearerAuth(), response={204: None}, summary="Cabut token pemanggil")
+@region_safe  # ends the caller's own token; reads no personal data
+def logout(request):
+    """The token sent in `Authorization: Bearer` stops working at once (a later call with it
+    answers 401). Other tokens of the account stay valid; the web account page ends those."""
+    services.logout_token(request.api_token)
+    return 204, None
 
 
 # --- staff: the ids a task or visit assignment needs ----------------------------------------------
