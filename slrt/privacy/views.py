@@ -22,7 +22,7 @@ from slrt.registry.tables import show_number
 
 from . import selectors, services
 from .forms import CASE_FIELD_LABELS, CaseCorrectionForm, FilterForm, ProposalCorrectionForm, ReceiveForm, VerifyForm
-from .models import RequestChannel
+from .models import RequestChannel, RequestKind, RequestStatus
 from .workflow import FIELD_LABELS, SIMPLE_ACTIONS, TRANSITIONS
 
 PAGE_SIZE = 25
@@ -85,7 +85,8 @@ def _detail(request, r, *, forms=None, message="", status=200):
         "proposal_form": forms.get("propose_correction") or ProposalCorrectionForm(),
         "simple_actions": [(name, TRANSITIONS[name]) for name in SIMPLE_ACTIONS if name in actions],
         "typed": forms.get("typed") or {}, "errors": forms.get("errors") or {}, "field_labels": FIELD_LABELS,
-        "may_reprint": can(user, "serve_data_requests") and r.kind == "akses" and r.status == "dipenuhi",
+        "may_reprint": (can(user, "serve_data_requests") and r.kind == RequestKind.ACCESS
+                        and r.status == RequestStatus.FULFILLED),
     }
     if "correct_case" in actions:
         cases = list(selectors.person_cases(user, r.person))
