@@ -292,13 +292,28 @@ for _item in filter(None, (i.strip() for i in os.environ.get("SLRT_RETENTION_DAY
         raise ImproperlyConfigured(f"SLRT_RETENTION_DAYS: '{_item}' is not kind=days or kind=off")
     SLRT_RETENTION_DAYS[_kind.strip()] = None if _days.strip() == "off" else int(_days)
 
+# Personal data never goes to logs: our code logs ids and counts only, axes is told not to log
+# usernames in full (AXES_VERBOSE=False), and every handler scrubs query-string values and
+# 16-digit numbers from every line (slrt.core.logs), runserver's access log included: its
+# `django.server` logger and Django's own loggers are re-pointed at these handlers (Django's
+# defaults would keep their own, unfiltered ones). SLRT_LOG_FILE also appends to that file (the
+# test run uses it for the leak scan of scripts/scan_test_logs.py).
+_LOG_HANDLERS = {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}}
+if os.environ.get("SLRT_LOG_FILE"):
+    _LOG_HANDLERS["file"] = {
+        "class": "logging.FileHandler", "filename": os.environ["SLRT_LOG_FILE"], "formatter": "plain",
+        "filters": ["scrub"], "delay": True,
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "slrt.core.logs.ScrubPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    # Personal data never goes to logs: our code logs ids and counts only, and axes is told
-    # not to log usernames in full (AXES_VERBOSE=False).
-    "root": {"handlers": ["console"], "level": os.environ.get("SLRT_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "handlers": _LOG_HANDLERS,
+    "root": {"handlers": list(_LOG_HANDLERS), "level": os.environ.get("SLRT_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

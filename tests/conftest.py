@@ -8,6 +8,7 @@ import pytest
 from slrt.accounts.services import create_user
 from slrt.registry.models import Household, Person
 from slrt.wilayah.services import load_regions
+from tests import leakscan
 
 PASSWORD = "Sandi-Uji-2026"
 
@@ -32,6 +33,9 @@ def pytest_configure(config):
 
     _flush_through_the_audit_gate()
 
+    # One log file per worker and the test data's personal values, for the leak scan of .ci/run.
+    leakscan.configure(config)
+
 
 def _flush_through_the_audit_gate():
     """The test run's one way past the append-only audit triggers (slrt/audit/triggers.py).
@@ -55,6 +59,16 @@ def _flush_through_the_audit_gate():
 
     execute_sql_flush.__wrapped__ = flush  # the ungated flush, for the test that proves the triggers bite
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    leakscan.collect(item)
+
+
+def pytest_sessionfinish(session):
+    leakscan.finish(session.config)
 
 
 @pytest.fixture(scope="session")
