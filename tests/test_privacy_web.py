@@ -149,3 +149,34 @@ def test_another_region_gets_404_and_oversight_gets_no_forms(client, make_user, 
     assert client.post(reverse("privacy:copy", args=[r.pk]), {"version": r.version}).status_code == 403
     _login(client, make_user("fasilitator", DESA))
     assert client.get(reverse("privacy:list")).status_code == 403
+
+
+OWN = {1: "32", 2: "32.01", 3: "32.01.02", 4: DESA}
+SIBLING = {1: "33", 2: "32.02", 3: "32.01.03", 4: "32.01.02.2002"}
+
+
+@pytest.mark.parametrize("where", ["own", "sibling"])
+@pytest.mark.parametrize("role", ["admin", "dinsos", "manajer", "supervisor", "fasilitator", "front_office",
+                                  "back_office", "koordinator_puskesos", "mitra"])
+def test_every_role_sees_a_request_only_inside_its_region_and_with_the_capability(client, make_user, person,
+                                                                                   role, where):
+    """The scope matrix of data requests: page and API, each role at its narrowest level, in the
+    person's region and in the neighbouring one."""
+    from slrt.accounts.roles import ALLOWED_LEVELS, can
+    from tests.conftest import PASSWORD
+
+    r = services.receive(make_user("front_office", "32.01"), person=person, kind="akses")
+    level = max(ALLOWED_LEVELS[role])
+    user = make_user(role, (OWN if where == "own" else SIBLING)[level])
+    sees = can(user, "view_data_requests") and where == "own"
+    page = _login(client, user).get(reverse("privacy:detail", args=[r.pk])).status_code
+    assert page == (200 if sees else 404 if can(user, "view_data_requests") else 403), (role, where, page)
+    token = client.post("/api/v1/auth/token", {"username": user.username, "password": PASSWORD},
+                        content_type="application/json").json()["token"]
+    api = client.get(f"/api/v1/data-requests/{r.pk}", headers={"Authorization": f"Bearer {token}"}).status_code
+    assert api == (200 if sees else 404), (role, where, api)
+    listed = client.get("/api/v1/data-requests", headers={"Authorization": f"Bearer {token}"})
+    if can(user, "view_data_requests"):
+        assert [i["id"] for i in listed.json()["items"]] == ([r.pk] if sees else [])
+    else:
+        assert listed.status_code == 403
