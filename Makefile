@@ -27,12 +27,17 @@ $(SECRET_KEY_FILE):
 	mkdir -p $(dir $@)
 	umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
 
+# The demo requires two-factor sign-in of no role, so the printed accounts sign in with their
+# password (production's default is admin,dinsos,manajer; README "Two-factor sign-in"). A value
+# set in the environment, even empty, is kept: SLRT_2FA_ROLES=admin make run tries it out.
+DEMO_2FA := SLRT_2FA_ROLES="$${SLRT_2FA_ROLES-}"
+
 migrate: install $(SECRET_KEY_FILE)
 	$(KEY) $(PY) manage.py migrate --noinput -v0
 	$(KEY) $(PY) manage.py load_regions
 
 demo: migrate
-	$(KEY) $(PY) manage.py seed_demo
+	$(KEY) $(DEMO_2FA) $(PY) manage.py seed_demo
 
 # Hashed, gzip- and brotli-compressed static files that whitenoise serves with DEBUG off.
 static: install $(SECRET_KEY_FILE)
@@ -43,7 +48,7 @@ static: install $(SECRET_KEY_FILE)
 # e-mails run_jobs sends point at HOST unless SLRT_PUBLIC_URL says otherwise; pages use the
 # address each request came in on.
 run: demo static
-	export $(KEY); \
+	export $(KEY) $(DEMO_2FA); \
 	SLRT_PUBLIC_URL=$${SLRT_PUBLIC_URL:-http://$(HOST)} $(PY) manage.py run_jobs --every 60 & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT; \
 	SLRT_ALLOWED_HOSTS=$${SLRT_ALLOWED_HOSTS:-'$(RUN_ALLOWED_HOSTS)'} $(PY) manage.py runserver $(HOST)

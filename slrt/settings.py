@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    # Two-factor sign-in: TOTP devices (slrt.accounts adds the recovery-code device).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "slrt.core",
     "slrt.wilayah",
     "slrt.accounts",
@@ -79,6 +82,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(): whether this session passed the second step (django-otp) …
+    "django_otp.middleware.OTPMiddleware",
+    # … and the rule on it: an enrolled account must have, a required role must enrol first.
+    "slrt.accounts.middleware.TwoFactorMiddleware",
     # Signed-in sessions: an ended one is signed out, "last seen" kept, a reset password changed first.
     "slrt.accounts.sessions.SessionTrackingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -157,6 +164,17 @@ AXES_VERBOSE = False
 SLRT_PROXY_COUNT = int(os.environ.get("SLRT_PROXY_COUNT", "0"))
 SLRT_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("SLRT_TRUSTED_PROXIES", "").split(",") if p.strip()]
 AXES_CLIENT_IP_CALLABLE = "slrt.accounts.client_ip.client_ip"
+
+# Two-factor sign-in (README "Two-factor sign-in"): offered to every account; required, before
+# anything else, of the roles named here (comma-separated role codes; empty: none). Production
+# default Admin, Dinsos, Manajer; `make run`/`make demo` set it empty so the printed demo accounts
+# sign in with a password; the tests run with it empty and override it where they test the rule.
+SLRT_2FA_ROLES = [r.strip() for r in os.environ.get("SLRT_2FA_ROLES", "admin,dinsos,manajer").split(",")
+                  if r.strip()]
+OTP_TOTP_ISSUER = "SLRT"  # the name authenticator apps show next to the account
+# One 30-second step either side of the server's clock (each device's tolerance=1), never more:
+# without SYNC, django-otp does not move its window along with a drifting phone.
+OTP_TOTP_SYNC = False
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"

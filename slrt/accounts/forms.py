@@ -56,3 +56,43 @@ class ResetPasswordForm(forms.Form):
 
     username = forms.CharField(label=_("Nama pengguna"), max_length=150,
                                error_messages={"required": _("Isi nama pengguna akun yang kata sandinya direset.")})
+
+
+class OtpCodeForm(forms.Form):
+    """The six digits an authenticator app shows (second sign-in step, enrolment, turning off)."""
+
+    code = forms.CharField(
+        label=_("Kode dari aplikasi autentikator"), max_length=12,
+        error_messages={"required": _("Isi kode 6 angka dari aplikasi autentikator.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError(_("Kode terdiri atas 6 angka."))
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the recovery codes shown at enrolment (xxxx-xxxx-xxxx-xxxx)."""
+
+    code = forms.CharField(
+        label=_("Kode pemulihan"), max_length=40,
+        error_messages={"required": _("Isi salah satu kode pemulihan Anda.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        from .models import normalize_recovery_code
+
+        if not normalize_recovery_code(self.cleaned_data["code"]):
+            raise forms.ValidationError(_("Kode pemulihan terdiri atas 16 huruf dan angka, mis. abcd-efgh-jkmn-pqrs."))
+        return self.cleaned_data["code"]
+
+
+class ResetTwoFactorForm(forms.Form):
+    """Admin or Manajer: clear the second factor of an account in scope (a lost phone)."""
+
+    username = forms.CharField(label=_("Nama pengguna"), max_length=150,
+                               error_messages={"required": _("Isi nama pengguna akun yang akan direset.")})

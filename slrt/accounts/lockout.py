@@ -28,3 +28,19 @@ def reset_account(username: str) -> int:
 
 def reset_on_login(sender, request, user, **kwargs):
     reset_account(user.get_username())
+
+
+def count_failure(request, username: str) -> bool:
+    """Count a failed second step (wrong or replayed code) like a wrong password; True if the
+    account or address is now locked. Without this a stolen password would allow endless guesses
+    of the six digits."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.user_login_failed(__name__, {"username": username}, request)
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def is_locked(request, username: str) -> bool:
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, {"username": username})

@@ -4,11 +4,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from slrt.audit.services import record
 from slrt.wilayah.models import Level, Region, normalize_code
 
-from .models import ApiToken, User
+from . import twofactor
+from .models import ApiToken, RecoveryCode, RecoveryCodeDevice, User, new_recovery_code
 from .roles import ALLOWED_LEVELS, Role, can
 
 
@@ -214,3 +216,114 @@ def end_other_sessions(user, *, current_key: str) -> int:
     count = sessions.end_sessions(user, keep_key=current_key)
     record(user, "auth.session_end_others", user, region_code=_account_region(user), detail={"sessions": count})
     return count
+
+
+# --- Two-factor sign-in (twofactor.py has the rules and reads) -----------------------------------
+
+
+def _scope(user) -> str:
+    return user.region_id or ""
+
+
+@transaction.atomic
+def start_totp_enrolment(user) -> TOTPDevice:
+    """The authenticator being set up: a new secret, or the same one again on a reload."""
+    device = twofactor.totp_device(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=twofactor.TOTP_NAME, confirmed=False, tolerance=1)
+        record(user, "otp.enrol_start", device, region_code=_scope(user))
+    return device
+
+
+def _new_recovery_codes(user) -> tuple[RecoveryCodeDevice, list[str]]:
+    """Replace the account's recovery codes; the plain codes exist only in the answer shown once."""
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=twofactor.RECOVERY_NAME, confirmed=True)
+    codes: set[str] = set()
+    while len(codes) < twofactor.RECOVERY_CODE_COUNT:
+        codes.add(new_recovery_code())
+    RecoveryCode.objects.bulk_create([RecoveryCode(device=device, code_hash=RecoveryCode.hash_of(c)) for c in codes])
+    return device, sorted(codes)
+
+
+def confirm_totp_enrolment(user, code: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm the authenticator being set up with its first code; None if the code is wrong.
+
+    On success the account's earlier authenticator (re-enrolment after a lost phone) and
+    recovery codes are replaced, and the new recovery codes are returned to be shown once."""
+    with transaction.atomic():
+        device = (TOTPDevice.objects.select_for_update()
+                  .filter(user=user, confirmed=False).order_by("-id").first())
+        if device is None or not device.verify_token(code):
+            return None  # committed: django-otp's failure throttle stays counted
+        replaced, _kinds = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _recovery, codes = _new_recovery_codes(user)
+        record(user, "otp.enrol", device, region_code=_scope(user),
+               detail={"replaced": replaced, "recovery_codes": len(codes)})
+    return device, codes
+
+
+def verify_second_factor(user, code: str, *, kind: str):
+    """The device that accepts `code` at sign-in (kind "totp" or "recovery"), or None.
+
+    Each code counts once: django-otp remembers the TOTP step last accepted (a replay in the
+    same 30 seconds is refused), a recovery code is marked used. The device row is locked, so
+    two requests with the same code cannot both pass. Failures are counted by the caller
+    (lockout.count_failure), as for a wrong password."""
+    model = TOTPDevice if kind == "totp" else RecoveryCodeDevice
+    with transaction.atomic():
+        device = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("-id").first()
+        if device is None or not device.verify_token(code):
+            return None
+        detail = {"kind": kind}
+        if kind == "recovery":
+            detail["left"] = device.remaining()
+        record(user, "otp.verify", device, region_code=_scope(user), detail=detail)
+    return device
+
+
+@transaction.atomic
+def regenerate_recovery_codes(user) -> tuple[RecoveryCodeDevice, list[str]]:
+    if not twofactor.is_enrolled(user):
+        raise ValidationError(_("Aktifkan verifikasi dua langkah dulu."))
+    device, codes = _new_recovery_codes(user)
+    record(user, "otp.recovery_codes", device, region_code=_scope(user), detail={"count": len(codes)})
+    return device, codes
+
+
+def _clear_devices(user) -> int:
+    """Remove the account's authenticator(s) and recovery codes; the number of devices removed."""
+    devices = [TOTPDevice.objects.filter(user=user), RecoveryCodeDevice.objects.filter(user=user)]
+    count = sum(qs.count() for qs in devices)
+    for qs in devices:
+        qs.delete()
+    return count
+
+
+def disable_two_factor(user, code: str) -> None:
+    """Turn the second factor off (only for roles that need not use it), confirmed by a current code."""
+    if twofactor.required_for(user):
+        raise ValidationError(_("Peran Anda wajib memakai verifikasi dua langkah; tidak dapat dimatikan."))
+    if verify_second_factor(user, code, kind="totp") is None:
+        raise ValidationError({"code": _("Kode salah atau sudah dipakai. Masukkan kode yang tampil sekarang.")})
+    with transaction.atomic():
+        removed = _clear_devices(user)
+        record(user, "otp.disable", user, region_code=_scope(user), detail={"devices": removed})
+
+
+@transaction.atomic
+def reset_two_factor(actor, target) -> dict:
+    """Admin or Manajer clears another account's second factor (a lost phone, twofactor.may_reset).
+
+    The phone may hold a signed-in session or an API token: both end, so whoever has it must sign
+    in again with the password, and an account of a required role has to enrol anew first."""
+    from . import sessions
+
+    if not twofactor.may_reset(actor, target):
+        raise PermissionDenied(_("Anda tidak dapat mereset verifikasi dua langkah akun ini."))
+    removed = _clear_devices(target)
+    detail = {"devices": removed, "tokens": _revoke_tokens(target), "sessions": sessions.end_sessions(target)}
+    record(actor, "otp.reset", target, region_code=_scope(target), detail=detail)
+    return detail

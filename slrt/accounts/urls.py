@@ -1,14 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from slrt.accounts import account_views
-from slrt.accounts.forms import LoginForm
+from slrt.accounts import account_views, twofactor_views
 from slrt.accounts.scoping import region_safe
 
 app_name = "accounts"
 urlpatterns = [
-    path("masuk/", region_safe(auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                                          authentication_form=LoginForm)), name="login"),
+    # Password, then (for an account with an authenticator) the code: twofactor_views.
+    path("masuk/", twofactor_views.SignInView.as_view(), name="login"),
+    path("masuk/kode/", twofactor_views.SecondStepView.as_view(), name="otp_verify"),
+    path("masuk/pemulihan/", twofactor_views.RecoveryStepView.as_view(), name="otp_recover"),
+    path("dua-langkah/", twofactor_views.TwoFactorView.as_view(), name="two_factor"),
+    path("dua-langkah/daftar/", twofactor_views.EnrolView.as_view(), name="otp_enrol"),
+    path("dua-langkah/reset/", twofactor_views.ResetTwoFactorView.as_view(), name="otp_reset"),
     path("keluar/", region_safe(auth_views.LogoutView.as_view()), name="logout"),
     # The account page: password, sessions, API tokens (account_views).
     path("", account_views.AccountView.as_view(), name="account"),

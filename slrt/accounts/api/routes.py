@@ -3,9 +3,9 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from slrt.accounts import selectors, services
+from slrt.accounts import selectors, services, twofactor
 from slrt.accounts.api.auth import BearerAuth
-from slrt.accounts.lockout import reset_account
+from slrt.accounts.lockout import count_failure, reset_account
 from slrt.accounts.models import ApiToken
 from slrt.accounts.roles import Role
 from slrt.accounts.scoping import in_scope, region_safe
@@ -20,6 +20,11 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = Field(
+        None, max_length=12,
+        description="Kode 6 angka dari aplikasi autentikator; wajib bagi akun yang memakai verifikasi dua langkah",
+    )
+
 
 
 class TokenOut(Schema):
@@ -40,9 +45,10 @@ def issue_token(request, payload: TokenIn):
     if user.must_change_password:  # a temporary password from a reset: the web change page first
         raise ApiError(403, "password_change_required", _(
             "Kata sandi akun ini direset. Masuk ke web SLRT dan ganti kata sandi sebelum meminta token."))
+    second_factor = _second_factor(request, user, payload.otp)
     reset_account(user.get_username())
     token, raw = ApiToken.objects.issue(user, settings.SLRT_API_TOKEN_TTL_HOURS, label=request_user_agent(request))
-    record(user, "auth.token", token)
+    record(user, "auth.token", token, detail={"otp": second_factor})
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 
@@ -53,6 +59,28 @@ def logout(request):
     answers 401). Other tokens of the account stay valid; the web account page ends those."""
     services.logout_token(request.api_token)
     return 204, None
+
+
+def _second_factor(request, user, otp: str | None) -> bool:
+    """An account with an authenticator sends its code as `otp`; one of a required role without
+    one is told to enrol on the web first. A wrong or replayed code counts as a failed sign-in
+    (the lock-out), and the account's failures are not reset before the code passed. Recovery
+    codes are for the web's recovery page, which then leads to re-enrolment, not for tokens."""
+    if not twofactor.is_enrolled(user):
+        if twofactor.required_for(user):
+            raise ApiError(403, "otp_enrolment_required", twofactor.enrol_first_message())
+        return False
+    code = "".join((otp or "").split())
+    if not code:
+        raise ApiError(401, "otp_required", _("Akun ini memakai verifikasi dua langkah: kirim kode 6 angka dari "
+                                              "aplikasi autentikator di kolom otp."))
+    if not (len(code) == 6 and code.isascii() and code.isdigit()) or \
+            services.verify_second_factor(user, code, kind="totp") is None:
+        if count_failure(request, user.get_username()):
+            raise ApiError(429, "locked_out", _("Terlalu banyak percobaan gagal. Akun dikunci sementara."))
+        raise ApiError(401, "otp_invalid", _("Kode verifikasi dua langkah salah atau sudah dipakai; tunggu kode "
+                                             "berikutnya di aplikasi autentikator."))
+    return True
 
 
 # --- staff: the ids a task or visit assignment needs ----------------------------------------------

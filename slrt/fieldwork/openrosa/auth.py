@@ -191,7 +191,19 @@ def authenticate(request):
     scheme, _sep, rest = header.partition(" ")
     scheme = scheme.lower()
     if scheme == "digest":
-        return _digest(request, rest)
+        return _second_factor_free(_digest(request, rest))
     if scheme == "basic":
-        return _basic(request, rest.strip())
+        return _second_factor_free(_basic(request, rest.strip()))
     raise AuthFailure(_("Autentikasi diperlukan."))
+
+
+def _second_factor_free(user):
+    """ODK Collect can send only a password. A role that must sign in with a second factor
+    (SLRT_2FA_ROLES) gets no way in with the password alone, so Collect is refused for it; the
+    other accounts keep Collect even when they have enrolled, since the field forms need it."""
+    from slrt.accounts.twofactor import required_for
+
+    if required_for(user):
+        raise AuthFailure(_("Peran akun ini wajib verifikasi dua langkah, yang tidak dapat dipakai ODK Collect. "
+                            "Gunakan akun petugas lapangan."), status=403)
+    return user

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -47,4 +48,8 @@ class Command(BaseCommand):
             out(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
             if n == 0:
                 out(rule)
+        if settings.SLRT_2FA_ROLES:
+            out(self.style.WARNING(
+                f"SLRT_2FA_ROLES={','.join(settings.SLRT_2FA_ROLES)}: akun peran itu diminta mendaftarkan aplikasi "
+                "autentikator saat pertama masuk (make run mengosongkannya untuk demo)."))
         out(f"\nSelesai dalam {time.monotonic() - started:.0f} detik.")
