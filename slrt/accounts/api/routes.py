@@ -26,7 +26,6 @@ class TokenIn(Schema):
     )
 
 
-
 class TokenOut(Schema):
     token: str
     expires_at: str
@@ -52,15 +51,6 @@ def issue_token(request, payload: TokenIn):
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 
-@router.post("/logout", auth=BearerAuth(), response={204: None}, summary="Cabut token pemanggil")
-@region_safe  # ends the caller's own token; reads no personal data
-def logout(request):
-    """The token sent in `Authorization: Bearer` stops working at once (a later call with it
-    answers 401). Other tokens of the account stay valid; the web account page ends those."""
-    services.logout_token(request.api_token)
-    return 204, None
-
-
 def _second_factor(request, user, otp: str | None) -> bool:
     """An account with an authenticator sends its code as `otp`; one of a required role without
     one is told to enrol on the web first. A wrong or replayed code counts as a failed sign-in
@@ -81,6 +71,15 @@ def _second_factor(request, user, otp: str | None) -> bool:
         raise ApiError(401, "otp_invalid", _("Kode verifikasi dua langkah salah atau sudah dipakai; tunggu kode "
                                              "berikutnya di aplikasi autentikator."))
     return True
+
+
+@router.post("/logout", auth=BearerAuth(), response={204: None}, summary="Cabut token pemanggil")
+@region_safe  # ends the caller's own token; reads no personal data
+def logout(request):
+    """The token sent in `Authorization: Bearer` stops working at once (a later call with it
+    answers 401). Other tokens of the account stay valid; the web account page ends those."""
+    services.logout_token(request.api_token)
+    return 204, None
 
 
 # --- staff: the ids a task or visit assignment needs ----------------------------------------------
