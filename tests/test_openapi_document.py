@@ -160,6 +160,21 @@ def _body_property(document, schema_name, *path):
     return schema
 
 
+def test_every_string_of_every_request_body_has_a_documented_bound(document):
+    """A client (or a fuzzer) reading the document knows each text field's limit, choices or form:
+    maxLength, enum or pattern; a date is bounded by its format."""
+    strings, unbounded = 0, []
+    for operation, schema in _request_bodies(document):
+        for where, leaf in _leaves(document, schema, operation):
+            if leaf.get("type") != "string":
+                continue
+            strings += 1
+            if not ({"maxLength", "enum", "pattern"} & set(leaf) or leaf.get("format") in ("date", "date-time")):
+                unbounded.append(where)
+    assert strings > 60  # the walk reached the bodies' strings (nested needs, consent, criteria, items)
+    assert not unbounded, unbounded
+
+
 def test_a_proposal_transition_documents_the_actions_a_person_takes(document):
     from slrt.updates.workflow import BY_USER, TRANSITIONS
 
@@ -284,3 +299,14 @@ def test_a_pushed_form_version_over_its_limit_is_refused_by_name_not_cut(documen
         "form_id": item["properties"]["form_id"]["enum"][0], "values": {},
     }]})
     assert key_too_long.json()["items"][0]["errors"].keys() == {"idempotency_key"}
+
+
+def test_a_token_request_over_its_documented_limits_is_422_naming_the_field(document, client, make_user):
+    user = make_user("manajer", "32.01")
+    token_in = document["components"]["schemas"]["TokenIn"]["properties"]
+    for field, value in (("username", "u" * (token_in["username"]["maxLength"] + 1)),
+                         ("password", "p" * (token_in["password"]["maxLength"] + 1))):
+        body = {"username": user.username, "password": "salah", field: value}
+        answer = client.post("/api/v1/auth/token", body, content_type="application/json")
+        assert answer.status_code == 422, field
+        assert [e["loc"][-1] for e in answer.json()["errors"]] == [field]

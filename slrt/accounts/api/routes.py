@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 from slrt.accounts import selectors, services, twofactor
 from slrt.accounts.api.auth import BearerAuth
 from slrt.accounts.lockout import count_failure, reset_account
-from slrt.accounts.models import ApiToken
+from slrt.accounts.models import ApiToken, User
 from slrt.accounts.roles import Role
 from slrt.accounts.scoping import in_scope, region_safe
 from slrt.accounts.sessions import request_user_agent
@@ -18,8 +18,9 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    # Checked here (422 naming the field): a megabyte password would otherwise be hashed first.
+    username: str = Field(max_length=User._meta.get_field("username").max_length)
+    password: str = Field(max_length=4096)
     otp: str | None = Field(
         None, max_length=12,
         description="Kode 6 angka dari aplikasi autentikator; wajib bagi akun yang memakai verifikasi dua langkah",
