@@ -68,7 +68,8 @@ def collect(item) -> None:
                 _values["nik"].add(nik)
                 _values["name"].update(v for v in (nama, ibu) if v)
             _values["nik"].update(Household.objects.system().values_list("nomor_kk", flat=True).iterator())
-            for nik, name, phone in Case.objects.system().values_list("applicant_nik", "applicant_name", "applicant_phone"):
+            applicants = Case.objects.system().values_list("applicant_nik", "applicant_name", "applicant_phone")
+            for nik, name, phone in applicants:
                 _values["nik"].update([nik] if nik else [])
                 _values["name"].update([name] if name else [])
                 _values["phone"].update([phone] if phone else [])

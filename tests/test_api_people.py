@@ -236,9 +236,11 @@ def test_each_detail_read_writes_an_audit_event(api, manajer, family):
 
 def test_searches_are_logged_without_the_search_terms(api, manajer, family):
     head, _wife = family
-    api(manajer)("/api/v1/people", nik=head.nik)
+    found = api(manajer)("/api/v1/people", nik=head.nik).json()
     event = AuditEvent.objects.get(action="person.search")
-    assert event.actor == manajer and event.detail == {"by": ["nik"], "count": 1}
+    # Who was shown, by id (the answer's ids), never the terms.
+    shown = {"people": [p["id"] for p in found["items"]], "households": [p["household_id"] for p in found["items"]]}
+    assert event.actor == manajer and event.detail == {"by": ["nik"], "count": 1, **shown}
     assert head.nik not in str(event.detail)
 
 

@@ -13,3 +13,31 @@ def record(actor, action: str, obj=None, *, region_code: str = "", detail: dict 
         region_code=region_code or getattr(obj, "desa_code", "") or "",
         detail=detail or {},
     )
+
+
+SHOWN_LIMIT = 500  # ids per kind in one row; a page shows at most a few hundred rows
+
+
+def shown_ids(rows, attr: str = "pk") -> list[int]:
+    """The distinct ids `attr` of `rows` in the order shown, empty values dropped."""
+    seen: dict = {}
+    for row in rows:
+        value = row.get(attr) if isinstance(row, dict) else getattr(row, attr, None)
+        if value is not None and value != "":
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def record_shown(actor, action: str, *, count: int, region_code: str = "", detail: dict | None = None,
+                 **shown: list) -> AuditEvent:
+    """One audit row for one page of a list or search that showed people (UU PDP: who saw whom).
+
+    `shown` names each kind of record the page showed with its ids, e.g. `people=[...]`,
+    `cases=[...]`: ids only, as `shown_ids` gives them, never names or NIKs. `count` is the
+    number of rows of the page.
+    """
+    payload = dict(detail or {})
+    payload["count"] = count
+    for kind, ids in shown.items():
+        payload[kind] = list(ids)[:SHOWN_LIMIT]
+    return record(actor, action, region_code=region_code, detail=payload)

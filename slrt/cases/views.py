@@ -24,7 +24,7 @@ from django_ratelimit.core import is_ratelimited
 from slrt.accounts.models import User
 from slrt.accounts.roles import STAFF_ROLES, can
 from slrt.accounts.scoping import region_safe
-from slrt.audit.services import record
+from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.http import capability_required, is_htmx
 from slrt.core.locking import ConflictError
 from slrt.registry import tables as registry_tables
@@ -82,8 +82,9 @@ def intake_search(request):
         searched = True
         # The signed token is the server's proof that this user searched before registering someone new.
         token = tickets.issue_search_token(request.user, by)
-        record(request.user, "person.search", region_code=c["region"].code if c["region"] else "",
-               detail={"by": how or [by], "count": len(rows), "for": "intake"})
+        record_shown(request.user, "person.search", count=len(rows),
+                     region_code=c["region"].code if c["region"] else "", detail={"by": how or [by], "for": "intake"},
+                     people=shown_ids(people), households=shown_ids(people, "household_id"))
     context = {"form": form, "rows": rows, "searched": searched, "token": token, "page": page, "has_more": has_more}
     if is_htmx(request) and request.headers.get("HX-Target") == "intake-results":
         return render(request, "cases/_intake_results.html", context)
@@ -282,6 +283,9 @@ def case_list(request):
         )
         qs = selectors.list_cases(request.user, filters).select_related("secretariat", "puskesos")
         page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))
+        shown = list(page_obj.object_list)
+        record_shown(request.user, "case.list", count=len(shown), region_code=c.get("desa", ""),
+                     cases=shown_ids(shown), people=shown_ids(shown, "person_id"))
     context = {"form": form, "page_obj": page_obj, "may_intake": can(request.user, "intake_case")}
     if is_htmx(request) and request.headers.get("HX-Target") == "case-results":
         return render(request, "cases/_case_rows.html", context)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_q
-from slrt.audit.services import record
+from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.queues import Queue, by_name
 
 from .formdefs import VERIFICATION_BASE
@@ -221,3 +221,11 @@ __all__ = [
     "task_list",
     "visit_snapshot",
 ]
+
+
+def record_visits_shown(user, visits, *, action: str = "visit.list"):
+    """One audit row for a page of visits: the visits and whom they are about (ids only)."""
+    visits = list(visits)
+    return record_shown(user, action, count=len(visits), visits=shown_ids(visits),
+                        people=shown_ids(visits, "person_id"), households=shown_ids(visits, "household_id"),
+                        cases=shown_ids(visits, "case_id"))

@@ -112,6 +112,7 @@ def _rows(visits):
 @require_GET
 def tasks(request):
     visits = list(selectors.task_list(request.user))
+    selectors.record_visits_shown(request.user, visits, action="visit.tasks")
     context = {
         "rows": _rows(visits),
         "server_url": request.build_absolute_uri("/"),
@@ -137,6 +138,7 @@ def visit_list(request):
     queue = queue_from(selectors.VISIT_QUEUES, request)
     visits = selectors.visits_for(request.user, status=status, region=region or None, queue=queue)
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("hal"))
+    selectors.record_visits_shown(request.user, page)
     return render(request, "fieldwork/visit_list.html", {
         "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
         "queue": queue, "queues": [q for q in selectors.VISIT_QUEUES.values() if can(request.user, q.capability)],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.accounts.roles import Role, can
 from slrt.accounts.scoping import region_q
+from slrt.audit.services import record_shown, shown_ids
 from slrt.cases.decisions import services_for
 from slrt.cases.hooks import NeedService
 from slrt.cases.models import CaseStatus
@@ -254,3 +255,11 @@ def withdrawal_message(result) -> str:
     if not (result.cancelled or result.flagged):
         parts.append(_("Kasus ini belum memiliki rujukan."))
     return " ".join(parts)
+
+
+def record_referrals_shown(user, referrals, *, action: str = "referral.list"):
+    """One audit row for a page of referrals: the referrals, their cases and the cases' people (ids)."""
+    referrals = list(referrals)
+    cases = [r.case for r in referrals]
+    return record_shown(user, action, count=len(referrals), referrals=shown_ids(referrals),
+                        cases=shown_ids(cases), people=shown_ids(cases, "person_id"))

@@ -51,6 +51,7 @@ def referral_list(request):
     )
     page = _page(request, selectors.referrals_for(request.user, **form.filters()))
     rows = [(r, selectors.is_overdue(r)) for r in page]
+    selectors.record_referrals_shown(request.user, page)
     return render(request, "referrals/referral_list.html", {"form": form, "page": page, "rows": rows})
 
 
@@ -62,6 +63,7 @@ def inbox(request):
     form = ReferralFilterForm(request.GET or None, inbox=True, queues=list(selectors.INBOX_QUEUES.values()))
     page = _page(request, selectors.referrals_for(request.user, **form.filters()))
     rows = [selectors.mitra_view(r) for r in page]
+    selectors.record_referrals_shown(request.user, page, action="referral.inbox")
     return render(request, "referrals/inbox.html", {"form": form, "page": page, "rows": rows})
 
 

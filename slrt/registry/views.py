@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.audit.services import record
+from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.http import capability_required, is_htmx, reads_own_body
 from slrt.wilayah.selectors import get_region
 
@@ -63,8 +63,9 @@ def search(request):
         region = c["region"].code if c["region"] else None
         people, has_more, by = search_page(request.user, c, page=page, page_size=PAGE_SIZE)
         searched = True
-        # The access log says how the search was made and how many were shown, never the terms.
-        record(request.user, "person.search", region_code=region or "", detail={"by": by, "count": len(people)})
+        # The access log says how the search was made and whom it showed (ids), never the terms.
+        record_shown(request.user, "person.search", count=len(people), region_code=region or "",
+                     detail={"by": by}, people=shown_ids(people), households=shown_ids(people, "household_id"))
     context = {
         "form": form,
         "rows": tables.person_rows(request.user, people),

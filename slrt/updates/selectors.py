@@ -5,7 +5,7 @@ from django.http import Http404
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope, region_q
-from slrt.audit.services import record
+from slrt.audit.services import record, record_shown, shown_ids
 from slrt.wilayah.models import NATION_CODE, Level, Region, level_of
 
 from .models import Proposal, ProposalBatch, ProposalStatus, Reconciliation, VillageMeeting
@@ -152,7 +152,10 @@ def scoped_totals(user, recon, rows=None) -> dict[str, int]:
     return {k: sum(r.get(k, 0) for r in rows) for k in ("accepted", "pending", "rejected")}
 
 
-def audit_search(user, count: int) -> None:
-    """A proposal search by NIK, KK or name looks people up: audited like the registry search
-    (the count only; the search text may be a NIK)."""
-    record(user, "proposal.search", region_code=user.region_id or "", detail={"count": count})
+def audit_shown(user, proposals, *, total: int, searched: bool) -> None:
+    """A page of proposals names people (NIK, name): one audit row with the ids it showed, like the
+    registry search; a search by NIK, KK or name is `proposal.search` (never the search text)."""
+    proposals = list(proposals)
+    record_shown(user, "proposal.search" if searched else "proposal.list", count=len(proposals),
+                 region_code=user.region_id or "", detail={"total": total}, proposals=shown_ids(proposals),
+                 people=shown_ids(proposals, "person_id"), households=shown_ids(proposals, "household_id"))

@@ -46,8 +46,7 @@ def proposal_list(request):
     form = ProposalFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     page = Paginator(selectors.proposals_for(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("hal"))
-    if filters.get("q"):
-        selectors.audit_search(request.user, page.paginator.count)
+    selectors.audit_shown(request.user, page, total=page.paginator.count, searched=bool(filters.get("q")))
     counts = selectors.status_counts(request.user, **filters)
     status_rows = [(value, label, counts[value]) for value, label in ProposalStatus.choices]
     return render(request, "updates/proposal_list.html", {

@@ -17,7 +17,7 @@ from ninja import Query, Router
 from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.audit.services import record
+from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.api import ApiError, documented_choices, require_capability
 from slrt.core.http import pdf_response
 from slrt.core.locking import ConflictError
@@ -116,7 +116,8 @@ def intake_search(
         raise ApiError(422, "missing_query", _("Isi salah satu: nik, kk, atau q (nama)."))
     people = search_people(user, nik=nik_digits or None, nomor_kk=kk_digits or None, q=name or None, limit=20)
     by = [k for k, v in (("nik", nik_digits), ("kk", kk_digits), ("nama", name)) if v]
-    record(user, "person.search", detail={"by": by, "count": len(people), "for": "intake"})
+    record_shown(user, "person.search", count=len(people), detail={"by": by, "for": "intake"},
+                 people=shown_ids(people), households=shown_ids(people, "household_id"))
     full = can(user, "see_full_nik")
     return {
         "items": [person_hit(p, full=full) for p in people],
@@ -225,6 +226,8 @@ def list_cases(
     )
     qs = selectors.list_cases(user, filters)
     items = list(qs[offset : offset + limit])
+    record_shown(user, "case.list", count=len(items), region_code=code, cases=shown_ids(items),
+                 people=shown_ids(items, "person_id"))
     return {"items": [case_summary(c) for c in items], "count": len(items), "limit": limit, "offset": offset}
 
 
@@ -288,7 +291,11 @@ def need_status(request, case_id: int, need_id: int, payload: NeedStatusIn):
 @region_safe  # get_case reads through Case.objects.for_user
 def list_tasks(request, case_id: int):
     case = _case(request.auth, case_id)
-    return [task_out(t) for t in case.tasks.all()]
+    tasks = list(case.tasks.all())
+    # The tasks name the case's person: one row saying whose case's tasks were shown.
+    record_shown(request.auth, "task.list", count=len(tasks), region_code=case.desa_code, cases=[case.pk],
+                 people=shown_ids([case], "person_id"), tasks=shown_ids(tasks))
+    return [task_out(t) for t in tasks]
 
 
 @router.post("/cases/{case_id}/tasks", response={201: TaskOut}, summary="Tambah tindak lanjut")

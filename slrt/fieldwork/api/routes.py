@@ -186,7 +186,9 @@ def list_visits(request, mine: bool = False, status: str | None = None, kind: st
     user = request.auth
     require_capability(user, "view_registry")
     qs = selectors.visits_for(user, mine=mine, status=status, kind=kind)
-    return {"count": qs.count(), "items": [visit_out(v, user) for v in qs[offset: offset + limit]]}
+    items = list(qs[offset: offset + limit])
+    selectors.record_visits_shown(user, items)
+    return {"count": qs.count(), "items": [visit_out(v, user) for v in items]}
 
 
 class VisitIn(Schema):

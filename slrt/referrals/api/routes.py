@@ -65,6 +65,7 @@ def list_referrals(
             raise ApiError(422, "invalid_date", _("Tanggal tidak valid (format TTTT-BB-HH)."))
     qs = selectors.referrals_for(user, status=status, agency=agency, sector=sector, overdue=overdue, **dates)
     items = list(qs[offset : offset + limit])
+    selectors.record_referrals_shown(user, items)
     return {"count": qs.count(), "items": [referral_out(r, user) for r in items]}
 
 

@@ -12,7 +12,7 @@ from ninja import Query, Router
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
-from slrt.audit.services import record
+from slrt.audit.services import record_shown, shown_ids
 from slrt.core.api import ApiError
 from slrt.registry.search import name_key
 from slrt.registry.selectors.people import clean_number, get_person, household_profile, search_people
@@ -94,8 +94,9 @@ def list_people(
         limit=page_size, offset=skip,
     )
     by = [key for key, value in (("nik", nik_digits), ("kk", kk_digits), ("nama", name)) if value]
-    # The access log says how the search was made and how many were shown, never the terms.
-    record(user, "person.search", region_code=region_code or "", detail={"by": by, "count": len(people)})
+    # The access log says how the search was made and whom it showed (ids), never the terms.
+    record_shown(user, "person.search", count=len(people), region_code=region_code or "", detail={"by": by},
+                 people=shown_ids(people), households=shown_ids(people, "household_id"))
     full = can(user, "see_full_nik")
     return {
         "items": [person_hit(p, full=full) for p in people],

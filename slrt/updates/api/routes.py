@@ -137,10 +137,10 @@ def list_proposals(
     filters = {"status": status, "kind": kind, "desa": desa, "q": q}
     qs = selectors.proposals_for(user, **filters).select_related("outcome_release")
     count = qs.count()
-    if q:
-        selectors.audit_search(user, count)
+    items = list(qs[offset:offset + limit])
+    selectors.audit_shown(user, items, total=count, searched=bool(q))
     return {"count": count, "counts": selectors.status_counts(user, **filters),
-            "items": [proposal_out(p, user) for p in qs[offset:offset + limit]]}
+            "items": [proposal_out(p, user) for p in items]}
 
 
 @router.get("/proposals/{proposal_id}", response=ProposalOut, summary="Satu usulan")
