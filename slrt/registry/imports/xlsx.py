@@ -265,8 +265,10 @@ class Workbook:
         state = {"collect": False, "rph": 0, "len": 0, "long": False}
         parts: list[str] = []
 
+        kind = _SHEET_NAMES.get
+
         def start(name, attrs):
-            local = _local(name)
+            local = kind(name)
             if local == "t" and not state["rph"]:
                 state["collect"] = True
             elif local == "rPh":
@@ -276,7 +278,7 @@ class Workbook:
                 state["len"], state["long"] = 0, False
 
         def end(name):
-            local = _local(name)
+            local = kind(name)
             if local == "t":
                 state["collect"] = False
             elif local == "rPh":
@@ -417,9 +419,10 @@ class Workbook:
 
 _MAIN_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",  # transitional
                     "http://purl.oclc.org/ooxml/spreadsheetml/main")  # strict
-_SHEET_NAMES = {f"{ns} {local}": local for ns in _MAIN_NAMESPACES + ("",)
-                for local in ("c", "v", "t", "is", "rPh", "row", "sheetData")}
-_SHEET_NAMES.update({local: local for local in ("c", "v", "t", "is", "rPh", "row", "sheetData")})
+_LOCALS = ("c", "v", "t", "is", "rPh", "row", "sheetData", "si")
+_SHEET_NAMES = {f"{ns} {local}": local for ns in _MAIN_NAMESPACES
+                for local in _LOCALS}
+_SHEET_NAMES.update({local: local for local in _LOCALS})
 
 
 class _SheetState:
