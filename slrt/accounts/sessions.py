@@ -18,6 +18,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db.models.functions import SHA256
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -121,6 +122,15 @@ def active(user):
 # --- Ending ------------------------------------------------------------------------------------
 
 
+class _Sha256Hex(SHA256):
+    """SHA-256 as lowercase hex. Django's PostgreSQL form calls pgcrypto's DIGEST(), an extension
+    the database need not have; PostgreSQL 11+ has sha256(bytea) built in."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
 def delete_from_store(hashes) -> int:
     """Delete the stored sessions whose keys hash to `hashes` (database engines; elsewhere the
     middleware ends them at their next request). The hash is computed by the database, so no
@@ -129,10 +139,9 @@ def delete_from_store(hashes) -> int:
     if not hashes or settings.SESSION_ENGINE not in DB_ENGINES:
         return 0
     from django.contrib.sessions.models import Session
-    from django.db.models.functions import SHA256
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = list(Session.objects.filter(expire_date__gt=timezone.now()).annotate(h=SHA256("session_key"))
+    keys = list(Session.objects.filter(expire_date__gt=timezone.now()).annotate(h=_Sha256Hex("session_key"))
                 .filter(h__in=hashes).values_list("session_key", flat=True))
     for key in keys:
         store(session_key=key).delete()  # cached_db: the cached copy too
