@@ -58,12 +58,13 @@ def _change(client, current=PASSWORD, new=NEW_PASSWORD, again=None):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_role_reaches_its_account_page_from_the_menu(role, make_user):
+def test_every_role_reaches_its_account_page_from_the_user_box(role, make_user):
     region = {Role.DINSOS: "32", Role.MANAJER: "32.01", Role.SUPERVISOR: "32.01.02", Role.MITRA: "32.01"}.get(
         role, "32.01.02.2001")
     client = _browser(make_user(role, region))
     home = client.get("/").content.decode()
-    assert re.search(r'<nav class="mainnav".*href="/akun/"[^>]*>Akun saya</a>', home, re.S), role
+    menu = re.search(r'<details class="account-menu">(.*?)</details>', home, re.S).group(1)
+    assert '<a href="/akun/">Akun saya</a>' in menu and 'action="/akun/keluar/"' in menu, role
     page = client.get("/akun/")
     assert page.status_code == 200 and "Ganti kata sandi" in page.content.decode()
 

@@ -20,6 +20,7 @@ from tests.conftest import PASSWORD
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 8
 BUDGET_SECONDS = 90
+ENDS_THE_TOKEN = "/auth/logout"
 
 
 def test_every_operation_answers_as_its_document_says(regions_after_flush, live_server, make_user, make_person):
@@ -35,6 +36,9 @@ def test_every_operation_answers_as_its_document_says(regions_after_flush, live_
     failures, tried = [], []
     deadline = time.monotonic() + BUDGET_SECONDS
     operations = [result.ok() for result in schema.get_all_operations()]
+    # Logging out revokes the one token every operation uses: run it last, or the rest would only
+    # ever see 401.
+    operations.sort(key=lambda operation: operation.path.endswith(ENDS_THE_TOKEN))
     assert len(operations) >= 50
     for operation in operations:
         if time.monotonic() > deadline:

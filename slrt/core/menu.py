@@ -25,7 +25,8 @@ class Item:
     unless: tuple = ()
 
 
-# The desk's daily work first, then the registry, then administration, then one's own account.
+# The desk's daily work first, then the registry, then administration. One's own account (every
+# role) is in the user box of base.html, next to signing out.
 MENU = (
     Item(_("Beranda"), "core:home", ns="core"),
     Item(_("Layanan"), "cases:list", ("view_cases",), ns="cases"),
@@ -42,8 +43,6 @@ MENU = (
     Item(_("Notifikasi"), "notifications:outbox", ("view_outbox",), ns="notifications"),
     Item(_("Kop surat"), "wilayah:desks", ("manage_letterhead",), ns="wilayah", names=("desk",)),
     Item(_("Wilayah"), "wilayah:index", ("view_regions",), ns="wilayah", exclude=("desk",)),
-    # Every account: password, sessions, API tokens (and two-factor sign-in, linked from there).
-    Item(_("Akun saya"), "accounts:account", ns="accounts", exclude=("login",)),
 )
 
 
