@@ -251,17 +251,19 @@ def test_a_list_or_search_that_showed_the_person_is_in_the_access_log_and_others
         make_user, fo, person, make_person):
     """Lists and searches audit the ids of the people they showed (`detail["people"]`, point 7):
     the copy names each such access to this person, and none that showed only someone else."""
-    from slrt.audit.services import record
-
     searcher = make_user("back_office", "32.01")
     searcher.first_name = "Rahmat"
     searcher.save()
     other = make_person(DESA, nama="Budi")
-    record(searcher, "person.search", detail={"by": ["nama"], "count": 2, "people": [other.pk, person.pk]})
-    record(fo, "referral.list", detail={"count": 1, "people": [other.pk]})
+    from slrt.audit.services import record_shown
+
+    case = _case(fo, person)
+    record_shown(searcher, "person.search", count=2, detail={"by": ["nama"]}, people=[other.pk, person.pk])
+    record_shown(searcher, "case.list", count=1, cases=[case.pk])
+    record_shown(fo, "referral.list", count=1, people=[other.pk])
     r = _verified(fo, person)
-    log = selectors.access_log(person, requests=[r])
-    assert [e.action for e in log if e.actor == searcher] == ["person.search"]
+    log = selectors.access_log(person, cases=[case], requests=[r])
+    assert [e.action for e in log if e.actor == searcher] == ["person.search", "case.list"]
     assert not [e for e in log if e.action == "referral.list"]
     text = " ".join(" ".join(p.extract_text().split())
                     for p in PdfReader(io.BytesIO(services.issue_copy(fo, r, r.version))).pages)

@@ -118,26 +118,36 @@ def _objects_q(label: str, objs) -> Q:
     return Q(object_type=label, object_id__in=ids) if ids else Q(pk__in=[])
 
 
-# The `detail` key under which a list or search audits the ids of the people it showed (issue 11,
-# point 7): such an event is an access to each of them, so the person's copy lists it too.
-SHOWN_KEY = "people"
+# Lists and searches audit the ids of what each page showed (`audit.services.record_shown`:
+# detail {"people": [...], "cases": [...], ...}); such a page is an access to each of those
+# records, so the person's copy lists the pages that showed them or their records.
+SHOWN_KEYS = ("people", "households", "cases", "referrals", "proposals")
 
 
-def _shown_q(person) -> Q:
-    if connection.vendor == "postgresql":  # jsonb containment: {"people": [..., pk, ...]}
-        return Q(**{f"detail__{SHOWN_KEY}__contains": [person.pk]})
+def _shown_q(shown: dict) -> Q:
+    shown = {k: [int(i) for i in ids] for k, ids in shown.items() if ids and k in SHOWN_KEYS}
+    if connection.vendor == "postgresql":  # jsonb containment, one id at a time
+        q = Q(pk__in=[])
+        for key, ids in shown.items():
+            for i in ids:
+                q |= Q(**{f"detail__{key}__contains": [i]})
+        return q
     # SQLite has no JSON containment lookup: read the shown ids of such events (a data request is a
     # rare read; PostgreSQL, the production database, filters in the query).
-    ids = [pk for pk, shown in AuditEvent.objects.filter(detail__has_key=SHOWN_KEY)
-           .values_list("pk", f"detail__{SHOWN_KEY}").iterator()
-           if isinstance(shown, list) and person.pk in shown]
-    return Q(pk__in=ids)
+    any_key = Q(pk__in=[])
+    for key in shown:
+        any_key |= Q(detail__has_key=key)
+    hits = [pk for pk, detail in AuditEvent.objects.filter(any_key).values_list("pk", "detail").iterator()
+            if any(set(shown[k]) & set(detail.get(k) or ()) for k in shown if isinstance(detail.get(k), list))]
+    return Q(pk__in=hits)
 
 
 def access_log(person, *, cases=(), referrals=(), proposals=(), requests=()):
     """Every audit event about the person and their records, oldest first: who saw or changed what,
     including the lists and searches that showed the person."""
-    q = (_shown_q(person)
+    shown = {"people": [person.pk], "households": [person.household_id], "cases": [c.pk for c in cases],
+             "referrals": [x.pk for x in referrals], "proposals": [p.pk for p in proposals]}
+    q = (_shown_q(shown)
          | _objects_q(Person._meta.label_lower, [person])
          | _objects_q(person.household._meta.label_lower, [person.household])
          | _objects_q(Case._meta.label_lower, cases)
