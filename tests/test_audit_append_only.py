@@ -32,7 +32,7 @@ def refused(fn):
     return False
 
 
-def raw(sql, params=()):
+def raw(sql, params=None):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -162,3 +162,33 @@ def test_the_deactivate_user_command_closes_the_account(make_user):
     user.refresh_from_db()
     assert not user.is_active
     assert ModelBackend().authenticate(None, username=user.username, password=PASSWORD) is None
+
+
+def test_the_web_role_that_audit_grants_prints_may_only_read_and_append_audit_rows(admin):
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles: PostgreSQL")
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("audit_grants", "slrt_test_web", stdout=out)
+    grants = out.getvalue().replace("BEGIN;", "").replace("COMMIT;", "")
+    event = record(admin, "person.view", detail={"people": [1]})
+    raw("SET CONSTRAINTS ALL IMMEDIATE")
+    raw("CREATE ROLE slrt_test_web NOLOGIN")  # inside the test's transaction: rolled back with it
+    raw(grants)
+    raw("SET ROLE slrt_test_web")
+    try:
+        appended = record(admin, "case.view", detail={"case": 1})  # a request's audit row: allowed
+        assert AuditEvent.objects.filter(pk=appended.pk).exists()
+        for sql in ("UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
+                    "DELETE FROM audit_auditevent WHERE id = %s",
+                    "UPDATE audit_auditblock SET hash = 'x' WHERE id = %s"):
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                raw(sql, [event.pk])
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            raw("INSERT INTO audit_gate (kind) VALUES ('flush')")  # cannot open a gate either
+        assert User.objects.filter(pk=admin.pk).exists()  # the rest of the application's tables: as before
+    finally:
+        raw("RESET ROLE")
