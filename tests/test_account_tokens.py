@@ -404,3 +404,17 @@ def test_token_records_its_client_and_last_use(make_user):
 ])
 def test_user_agent_summary(header, summary):
     assert user_agent_summary(header) == summary
+
+
+@override_settings(SLRT_2FA_ROLES=["manajer"])
+def test_a_reset_password_and_a_required_enrolment_lead_on_without_a_redirect_loop(make_user):
+    """Two holds on one account (must change the password, must enrol a second factor): each page
+    the account is sent to is one the other hold lets through."""
+    target = make_user("manajer", "32.01")
+    temporary = _temporary(_reset(_browser(make_user("admin", "32")), target.username))
+    client = _browser(target, password=temporary)
+    for start in ("/", "/akun/sandi/", "/layanan/"):
+        answer = client.get(start, follow=True)
+        assert answer.status_code == 200 and len(answer.redirect_chain) <= 2, (start, answer.redirect_chain)
+        final = answer.redirect_chain[-1][0] if answer.redirect_chain else start
+        assert final in ("/akun/dua-langkah/daftar/", "/akun/sandi/"), (start, answer.redirect_chain)
