@@ -398,6 +398,8 @@ def test_token_records_its_client_and_last_use(make_user):
      "Version/17.5 Mobile/15E148 Safari/604.1", "Safari 17 · iOS"),
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
      "Safari/537.36 Edg/131.0.2903.86", "Edge 131 · Windows"),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.33 "
+     "Safari/537.36", "Chrome 131 · Linux"),
     ("curl/8.5.0", "curl 8"),
     ("", ""),
     ("x" * 5000 + "\x00", "x" * 60),

@@ -44,7 +44,7 @@ _BROWSERS = (
     ("Opera", r"\bOPR/(\d+)"),
     ("Samsung Internet", r"SamsungBrowser/(\d+)"),
     ("Firefox", r"\bFirefox/(\d+)"),
-    ("Chrome", r"\b(?:Chrome|CriOS)/(\d+)"),
+    ("Chrome", r"\b(?:HeadlessChrome|Chrome|CriOS)/(\d+)"),
     ("Safari", r"\bVersion/(\d+)[\d.]* (?:Mobile/\S+ )?Safari/"),
     ("curl", r"^curl/(\d+)"),
     ("Python", r"python-requests|python-httpx|Python-urllib"),
