@@ -52,7 +52,7 @@ def fo_client(client, make_user):
 
 
 def _token_from_search(client, q):
-    response = client.get(reverse("cases:intake"), {"q": q})
+    response = client.post(reverse("cases:intake"), {"q": q}, follow=True)
     assert response.status_code == 200
     match = re.search(r'id="register-new" href="[^"]*\?token=([^"]+)"', response.content.decode())
     assert match, "the register-new link appears only after a search"

@@ -169,7 +169,7 @@ def test_registry_search_accepts_a_typed_region_name(make_user, make_person, cli
     make_person(desa_code=WANAHERANG, nama="Sumarni Lestari")
     make_person(desa_code=PUSPASARI, nama="Sumarni Wati")
     client.force_login(make_user("back_office", "32.01"))
-    html = client.get("/registri/cari/", {"q": "Sumarni", "region": "Wanaherang"}).content.decode()
+    html = client.post("/registri/cari/", {"q": "Sumarni", "region": "Wanaherang"}, follow=True).content.decode()
     assert "Sumarni Lestari" in html and "Sumarni Wati" not in html
 
 
@@ -256,16 +256,17 @@ def test_intake_search_has_the_registry_filters_and_pages(make_user, make_person
         make_person(desa_code=WANAHERANG, nama=f"Siti Aminah {chr(65 + i)}", birth=dt.date(1980 + i % 2, 1, 5))
     make_person(desa_code=PUSPASARI, nama="Siti Aminah Puspa", birth=dt.date(1980, 1, 5))
     client.force_login(make_user("front_office", "32.01"))
-    first = client.get("/layanan/baru/", {"q": "Siti Aminah", "region": "Wanaherang"}).content.decode()
+    first = client.post("/layanan/baru/", {"q": "Siti Aminah", "region": "Wanaherang"}, follow=True).content.decode()
     assert 'name="region"' in first and 'name="birth_year"' in first
     assert first.count("data-person-id=") == 20 and "Puspa" not in first
     assert "hal=2" in first
-    second = client.get("/layanan/baru/", {"q": "Siti Aminah", "region": "Wanaherang", "hal": 2}).content.decode()
+    second = client.post("/layanan/baru/", {"q": "Siti Aminah", "region": "Wanaherang", "hal": 2},
+                         follow=True).content.decode()
     assert second.count("data-person-id=") == 3
     shown = set(re.findall(r'data-person-id="(\d+)"', first)) | set(re.findall(r'data-person-id="(\d+)"', second))
     assert len(shown) == 23
-    by_year = client.get("/layanan/baru/", {"q": "Siti Aminah", "region": "Desa Wanaherang, Kec. Gunungputri",
-                                            "birth_year": 1981}).content.decode()
+    by_year = client.post("/layanan/baru/", {"q": "Siti Aminah", "region": "Desa Wanaherang, Kec. Gunungputri",
+                                            "birth_year": 1981}, follow=True).content.decode()
     assert by_year.count("data-person-id=") == 11
     # The register-new step still follows a search.
     assert "register-new" in by_year
@@ -273,7 +274,7 @@ def test_intake_search_has_the_registry_filters_and_pages(make_user, make_person
 
 def test_intake_search_refuses_a_region_outside_the_scope(make_user, client):
     client.force_login(make_user("front_office", "32.01"))
-    html = client.get("/layanan/baru/", {"q": "Siti", "region": "Soreang"}).content.decode()
+    html = client.post("/layanan/baru/", {"q": "Siti", "region": "Soreang"}, follow=True).content.decode()
     assert "di luar wilayah tugas Anda" in html
     assert Region.objects.filter(name="Soreang", code__startswith="32.01").count() == 0
 

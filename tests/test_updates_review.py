@@ -120,7 +120,9 @@ def test_an_attendance_beyond_any_real_meeting_is_a_validation_error(staff, make
 def test_a_search_of_proposals_by_nik_or_name_is_audited(staff, make_person):
     person = make_person(DESA)
     services.draft_proposal(staff["fas"], kind="perubahan", data={"nik": person.nik, "pekerjaan": "Petani"})
-    assert client_for(staff["fas"]).get(f"/usulan/?q={person.nik}").status_code == 200
+    # Posted (a NIK never goes in a URL), then shown on the session key it was kept under.
+    posted = client_for(staff["fas"]).post("/usulan/", {"q": person.nik}, follow=True)
+    assert posted.status_code == 200 and person.nik not in posted.redirect_chain[0][0]
     event = AuditEvent.objects.get(action="proposal.search")
     assert event.actor == staff["fas"] and person.nik not in str(event.detail) and event.detail["count"] == 1
     assert api_client(staff["fas"]).get(f"/api/v1/proposals?q={person.nik}").json()["count"] == 1

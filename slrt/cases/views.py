@@ -27,6 +27,7 @@ from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.http import capability_required, is_htmx
 from slrt.core.locking import ConflictError
+from slrt.core.search_terms import Search
 from slrt.registry import tables as registry_tables
 from slrt.registry.forms import SearchForm
 from slrt.registry.selectors.people import get_person, search_page
@@ -67,13 +68,17 @@ PUBLIC_RATE = "10/m"
 @region_safe  # search_people reads through Person.objects.for_user
 @login_required
 @capability_required("intake_case")
-@require_GET
+@require_http_methods(["GET", "POST"])
 def intake_search(request):
     """Step 1: search the registry by NIK, KK or name, narrowed like *Cari warga* (kecamatan or
-    desa, birth year) and paged; pick a match or register someone new."""
-    form = SearchForm(request.GET or None, user=request.user)
+    desa, birth year) and paged; pick a match or register someone new. The terms are posted and
+    kept under a session key like *Cari warga* (slrt.core.search_terms), never in the URL."""
+    found = Search(request, INTAKE_SEARCH_FIELDS, reverse("cases:intake"), results_target="intake-results")
+    if found.redirect:
+        return found.redirect
+    form = SearchForm(found.data, user=request.user)
     rows, searched, token, has_more = [], False, "", False
-    page = _search_page_number(request)
+    page = found.page
     if form.is_bound and form.is_valid() and form.has_query:
         c = form.cleaned_data
         people, has_more, how = search_page(request.user, c, page=page, page_size=SEARCH_LIMIT)
@@ -85,17 +90,14 @@ def intake_search(request):
         record_shown(request.user, "person.search", count=len(rows),
                      region_code=c["region"].code if c["region"] else "", detail={"by": how or [by], "for": "intake"},
                      people=shown_ids(people), households=shown_ids(people, "household_id"))
-    context = {"form": form, "rows": rows, "searched": searched, "token": token, "page": page, "has_more": has_more}
+    context = {"form": form, "rows": rows, "searched": searched, "token": token, "page": page, "has_more": has_more,
+               "search_key": found.key}
     if is_htmx(request) and request.headers.get("HX-Target") == "intake-results":
-        return render(request, "cases/_intake_results.html", context)
-    return render(request, "cases/intake_search.html", context)
+        return found.finish(render(request, "cases/_intake_results.html", context))
+    return found.finish(render(request, "cases/intake_search.html", context))
 
 
-def _search_page_number(request) -> int:
-    try:
-        return max(1, min(int(request.GET.get("hal", "1")), 400))
-    except ValueError:
-        return 1
+INTAKE_SEARCH_FIELDS = ("q", "region", "birth_year")
 
 
 def _default_channel(user) -> str:

@@ -21,6 +21,7 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.http import capability_required, is_htmx, reads_own_body
+from slrt.core.search_terms import Search
 from slrt.wilayah.selectors import get_region
 
 from . import dedup, tables
@@ -46,17 +47,25 @@ def _page(request) -> int:
 # --- search ----------------------------------------------------------------------------------
 
 
+SEARCH_FIELDS = ("q", "region", "birth_year")  # the first one is the text a search needs
+
+
 @region_safe  # search_people reads through Person.objects.for_user
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def search(request):
     """One box for NIK, KK number or name; live results through HTMX, full page otherwise.
 
+    The terms are posted and kept in the session under a key (slrt.core.search_terms): the page's
+    address, its paging links and the access log carry `?s=<key>`, never a NIK or a name.
     Open to every signed-in user so that the answer never tells a role without registry access
     more than "nothing found"; such a user sees a notice and no results.
     """
-    form = SearchForm(request.GET or None, user=request.user)
-    page = _page(request)
+    found = Search(request, SEARCH_FIELDS, reverse("registry:search"), results_target="results")
+    if found.redirect:
+        return found.redirect
+    form = SearchForm(found.data, user=request.user)
+    page = found.page
     people, searched, has_more = [], False, False
     if form.is_bound and form.is_valid() and form.has_query and can(request.user, "view_registry"):
         c = form.cleaned_data
@@ -73,10 +82,11 @@ def search(request):
         "page": page,
         "has_more": has_more,
         "may_search": can(request.user, "view_registry"),
+        "search_key": found.key,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
-        return render(request, "registry/_search_results.html", context)
-    return render(request, "registry/search.html", context)
+        return found.finish(render(request, "registry/_search_results.html", context))
+    return found.finish(render(request, "registry/search.html", context))
 
 
 @region_safe  # regions are public reference data

@@ -24,6 +24,7 @@ from slrt.cases.forms import apply_errors
 from slrt.core.exceptions import DeskError, FourEyes
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
+from slrt.core.search_terms import Search
 from slrt.registry.models import Household, Person
 from slrt.registry.nik import mask_nik
 from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
@@ -38,12 +39,20 @@ PAGE_SIZE = 25
 log = logging.getLogger(__name__)
 
 
+PROPOSAL_SEARCH_FIELDS = ("q", "status", "kind", "desa", "batch")
+
+
 @region_safe  # proposals_for reads through Proposal.objects.for_user
 @login_required
 @capability_required("view_registry")
-@require_GET
+@require_http_methods(["GET", "POST"])
 def proposal_list(request):
-    form = ProposalFilterForm(request.GET or None, user=request.user)
+    # The text box may hold a NIK or a name: posted and kept under a session key
+    # (slrt.core.search_terms); status, kind, region and batch may stay in the URL.
+    found = Search(request, PROPOSAL_SEARCH_FIELDS, reverse("updates:list"), get_fields=PROPOSAL_SEARCH_FIELDS[1:])
+    if found.redirect:
+        return found.redirect
+    form = ProposalFilterForm(found.data, user=request.user)
     filters = form.filters()
     page = Paginator(selectors.proposals_for(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("hal"))
     selectors.audit_shown(request.user, page, total=page.paginator.count, searched=bool(filters.get("q")))
