@@ -318,9 +318,13 @@ for _item in filter(None, (i.strip() for i in os.environ.get("SLRT_RETENTION_DAY
 # test run uses it for the leak scan of scripts/scan_test_logs.py).
 _LOG_HANDLERS = {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}}
 if os.environ.get("SLRT_LOG_FILE"):
+    # `{worker}`: the pytest-xdist worker (the test run's one file per worker); relative to the project.
+    _LOG_FILE = BASE_DIR / os.environ["SLRT_LOG_FILE"].replace(
+        "{worker}", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    _LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
     _LOG_HANDLERS["file"] = {
-        "class": "logging.FileHandler", "filename": os.environ["SLRT_LOG_FILE"], "formatter": "plain",
-        "filters": ["scrub"], "delay": True,
+        "class": "logging.FileHandler", "filename": str(_LOG_FILE), "formatter": "plain",
+        "filters": ["scrub"], "delay": True, "encoding": "utf-8",
     }
 LOGGING = {
     "version": 1,

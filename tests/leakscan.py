@@ -8,12 +8,10 @@ test data, whoever created it (fixtures, the demo seed, generated registry files
 """
 
 import json
-import logging
 import os
 from pathlib import Path
 
 LOG_DIR = Path(__file__).resolve().parent.parent / "var" / "test-logs"
-LEVEL = logging.INFO  # DEBUG would add SQL with parameters only under DEBUG=True, which tests never run
 
 _values: dict[str, set[str]] = {"nik": set(), "name": set(), "phone": set()}
 
@@ -24,25 +22,15 @@ def worker_name(config) -> str:
 
 
 def configure(config) -> None:
-    """Start this process's log file (the controller of an xdist run clears the last run's files)."""
-    from slrt.core.logs import ScrubPersonalData
-
+    """The controller of a run clears the last run's files; each process then logs through the
+    file handler settings.LOGGING makes from SLRT_LOG_FILE (pyproject, `{worker}` per process),
+    set before Django configures logging, so that no later logging setup drops it; manage.py
+    processes the tests start inherit it and append to the same file."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     if getattr(config, "workerinput", None) is None:
         for old in [*LOG_DIR.glob("*.log"), *LOG_DIR.glob("*.values.json")]:
             old.unlink(missing_ok=True)
-    path = LOG_DIR / f"{worker_name(config)}.log"
-    # manage.py subprocesses the tests start log to the same file (settings.LOGGING reads this).
-    os.environ["SLRT_LOG_FILE"] = str(path)
-    handler = logging.FileHandler(path, delay=True, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    handler.addFilter(ScrubPersonalData())
-    handler.setLevel(LEVEL)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if root.level > LEVEL:
-        root.setLevel(LEVEL)
-
+    os.environ.setdefault("PYTEST_XDIST_WORKER", worker_name(config))
     # The live servers of browser tests use Django's QuietWSGIRequestHandler, which drops access
     # lines; give them runserver's access log so that their query strings are scanned too.
     from django.core.servers.basehttp import WSGIRequestHandler
