@@ -3,7 +3,7 @@
 Each case is a file generated here: ZIP bombs of one huge shared string or cell, millions of
 blank rows, thousands of columns, a NUL byte, a 10 MB field, UTF-16 without a byte-order mark.
 The bomb cases run the real `import_registry` in a child process (its own SQLite database) and
-measure the child's peak memory (`os.wait4` rusage, ru_maxrss): a bound well under the ~2 GB
+measure the child's peak memory (VmHWM, which the child reads of itself): a bound well under the ~2 GB
 that openpyxl needed for the same files. The cap on imports at once is proved with real
 processes holding the lock-file slots; the web page refuses an upload that is too large or
 arrives while the server is full, before the file is stored.
@@ -189,16 +189,28 @@ def child_db(tmp_path_factory):
     return env
 
 
+# The child writes its own peak (VmHWM of /proc/self/status) as it exits. Not ru_maxrss: Linux
+# carries the parent's resident size over exec into it, so a big test worker would count too.
+PEAK_WRAPPER = """
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def _peak():
+    with open("/proc/self/status") as status, open(peak_file, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_peak)
+sys.argv = sys.argv[1:]  # manage.py sees itself as argv[0]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def child_import(env, path: Path, **extra_env) -> tuple[int, str, float]:
     """(exit status, output, peak resident memory in MB) of `import_registry path` in a child."""
-    out = path.with_suffix(".out")
+    out, peak = path.with_suffix(".out"), path.with_suffix(".peak")
     with open(out, "w") as f:
-        proc = subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "import_registry", str(path),
-                                 "--no-progress"], env=dict(env, **extra_env), cwd=BASE_DIR, stdout=f,
-                                stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out.read_text(), usage.ru_maxrss / 1024  # KiB on Linux
+        proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(peak), str(BASE_DIR / "manage.py"),
+                               "import_registry", str(path), "--no-progress"], env=dict(env, **extra_env),
+                              cwd=BASE_DIR, stdout=f, stderr=subprocess.STDOUT, check=False)
+    return proc.returncode, out.read_text(), int(peak.read_text()) / 1024  # VmHWM is in KiB
 
 
 def test_a_child_import_of_a_plain_file_sets_the_memory_baseline(child_db, tmp_path):
