@@ -15,7 +15,6 @@ from django.views import View
 from . import selectors, services, sessions
 from .forms import PasswordChangeForm, ResetPasswordForm
 from .lockout import lockout_response
-from .models import User
 from .scoping import region_safe
 
 
@@ -89,7 +88,7 @@ class PasswordResetView(LoginRequiredMixin, View):
             raise PermissionDenied
         form = ResetPasswordForm(request.POST)
         if form.is_valid():
-            target = User.objects.filter(username=form.cleaned_data["username"].strip()).first()
+            target = selectors.account_named(form.cleaned_data["username"])
             try:
                 password, done = services.reset_password(request.user, target)
             except PermissionDenied:

@@ -45,6 +45,11 @@ def may_reset_others(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.role in RESETTABLE_BY)
 
 
+def account_named(username: str):
+    """The account a reset form names, or None; may_reset_password then decides."""
+    return User.objects.filter(username=username.strip()).first()
+
+
 def may_reset_password(actor, target) -> bool:
     """Deny unless: the actor is an active Admin or Manajer, the target another active account of
     a role the actor may reset, whose region lies inside the actor's scope."""

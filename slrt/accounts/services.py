@@ -315,13 +315,14 @@ def disable_two_factor(user, code: str) -> None:
 
 @transaction.atomic
 def reset_two_factor(actor, target) -> dict:
-    """Admin or Manajer clears another account's second factor (a lost phone, twofactor.may_reset).
+    """Admin or Manajer clears another account's second factor (a lost phone), under the rule of a password
+    reset (selectors.may_reset_password), so a Manajer cannot take over an account with more reach.
 
     The phone may hold a signed-in session or an API token: both end, so whoever has it must sign
     in again with the password, and an account of a required role has to enrol anew first."""
-    from . import sessions
+    from . import selectors, sessions
 
-    if not twofactor.may_reset(actor, target):
+    if not selectors.may_reset_password(actor, target):
         raise PermissionDenied(_("Anda tidak dapat mereset verifikasi dua langkah akun ini."))
     removed = _clear_devices(target)
     detail = {"devices": removed, "tokens": _revoke_tokens(target), "sessions": sessions.end_sessions(target)}

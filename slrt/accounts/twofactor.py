@@ -17,7 +17,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import selectors
 from .models import RecoveryCodeDevice
 from .roles import Role
 
@@ -63,13 +62,6 @@ def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// address as an inline SVG QR code (CSP: no inline script or style in it)."""
     return segno.make(device.config_url, error="m", micro=False).svg_inline(scale=4, border=4)
 
-
-def may_reset(actor, target) -> bool:
-    """Admin or Manajer may clear the second factor of another active account inside their scope
-    (a lost phone): the same rule as a password reset (selectors.may_reset_password), so a Manajer
-    cannot for Admin, Dinsos or another Manajer, which would let one district officer take over an
-    account with more reach or the same."""
-    return selectors.may_reset_password(actor, target)
 
 def check_roles_setting(app_configs=None, **kwargs):
     """System check: a misspelt role in SLRT_2FA_ROLES would silently require nothing of it."""

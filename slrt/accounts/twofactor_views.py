@@ -129,11 +129,7 @@ class EnrolView(LoginRequiredMixin, View):
         return self._page(request, form, services.start_totp_enrolment(request.user))
 
 
-def _may_reset_others(user) -> bool:
-    return selectors.may_reset_others(user)
-
-
-@region_safe  # the account's own two-factor state; resets go through twofactor.may_reset
+@region_safe  # the account's own two-factor state; resets go through selectors.may_reset_password
 class TwoFactorView(LoginRequiredMixin, View):
     def _page(self, request, disable_form=None, reset_form=None):
         user = request.user
@@ -141,7 +137,7 @@ class TwoFactorView(LoginRequiredMixin, View):
             "enrolled": twofactor.is_enrolled(user), "required": twofactor.required_for(user),
             "codes_left": twofactor.recovery_codes_left(user),
             "disable_form": disable_form or OtpCodeForm(),
-            "may_reset": _may_reset_others(user), "reset_form": reset_form or ResetTwoFactorForm(),
+            "may_reset": selectors.may_reset_others(user), "reset_form": reset_form or ResetTwoFactorForm(),
         })
 
     def get(self, request):
@@ -175,17 +171,17 @@ class TwoFactorView(LoginRequiredMixin, View):
         return redirect("accounts:two_factor")
 
 
-@region_safe  # the target must lie in the actor's scope (twofactor.may_reset); no resident data
+@region_safe  # the target must lie in the actor's scope (selectors.may_reset_password); no resident data
 class ResetTwoFactorView(LoginRequiredMixin, View):
     """Admin or Manajer: clear another account's second factor. The username comes in the POST
     body, not the address; an account outside scope gets the same answer as one that does not exist."""
 
     def post(self, request):
-        if not _may_reset_others(request.user):
+        if not selectors.may_reset_others(request.user):
             raise PermissionDenied
         form = ResetTwoFactorForm(request.POST)
         if form.is_valid():
-            target = User.objects.filter(username=form.cleaned_data["username"].strip()).first()
+            target = selectors.account_named(form.cleaned_data["username"])
             try:
                 done = services.reset_two_factor(request.user, target)
             except PermissionDenied:
