@@ -8,6 +8,7 @@ import json
 import pytest
 from pypdf import PdfReader
 
+from slrt.audit.models import AuditEvent
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,10 @@ def test_receive_verify_and_copy_through_the_api(api, make_user, make_person):
     assert done["status"] == "dipenuhi" and done["resolution"] == "salinan" and done["copies_issued"] == 1
     listed = fo.get("/api/v1/data-requests", status="dipenuhi").json()
     assert listed["count"] == 1 and listed["items"][0]["id"] == r["id"]
+    # The list showed a person: its audit row names the request and the person shown (ids only).
+    shown = AuditEvent.objects.filter(action="data_request.list").latest("pk").detail
+    assert shown["data_requests"] == [r["id"]] and shown["people"] == [listed["items"][0]["person_id"]]
+    assert person["nama"] not in json.dumps(shown)
 
 
 def test_a_correction_through_the_api_answers_with_the_proposal(api, make_user, make_person):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from slrt.audit.models import AuditEvent
 from slrt.cases import services as case_services
 from slrt.privacy import services
 from slrt.privacy.models import DataRequest
@@ -58,6 +59,10 @@ def test_the_desk_receives_verifies_and_downloads_the_copy_naming_the_case_and_w
     r = DataRequest.objects.system().get()
     detail = reverse("privacy:detail", args=[r.pk])
     assert response["Location"] == detail
+    # The list page shows the person's name: its audit row names whom (ids only).
+    assert person.nama in client.get(reverse("privacy:list")).content.decode()
+    shown = AuditEvent.objects.filter(action="data_request.list").latest("pk").detail
+    assert shown["data_requests"] == [r.pk] and shown["people"] == [person.pk]
     page = client.get(detail).content.decode()
     assert "Periksa identitas" in page and "Unduh salinan" not in page
 

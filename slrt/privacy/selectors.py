@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from slrt.audit.models import AuditEvent
-from slrt.audit.services import record
+from slrt.audit.services import record, record_shown, shown_ids
 from slrt.cases.models import Case
 from slrt.core.queues import Queue, by_name
 from slrt.referrals.models import Referral
@@ -33,6 +33,13 @@ def requests_for(user, *, status=None, kind=None, person=None, queue=None):
     if person is not None:
         qs = qs.filter(person=person)
     return qs.order_by("deadline_at", "pk")
+
+
+def record_requests_shown(user, requests) -> None:
+    """One audit row for a page of requests: the requests and their people (ids)."""
+    requests = list(requests)
+    record_shown(user, "data_request.list", count=len(requests), data_requests=shown_ids(requests),
+                 people=shown_ids(requests, "person_id"))
 
 
 def get_request(user, pk, *, audit=True) -> DataRequest:

@@ -45,6 +45,7 @@ def request_list(request):
     qs = selectors.requests_for(request.user, queue=queue, **form.filters())
     page = Paginator(qs, PAGE_SIZE).get_page(_page_number(request))
     rows = [(r, selectors.is_overdue(r)) for r in page]
+    selectors.record_requests_shown(request.user, page)
     return render(request, "privacy/request_list.html", {"form": form, "page": page, "rows": rows, "queue": queue})
 
 

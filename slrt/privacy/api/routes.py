@@ -147,6 +147,7 @@ def list_requests(
     queue = selectors.PRIVACY_QUEUES["lewat_tenggat"] if overdue else None
     qs = selectors.requests_for(user, status=status, kind=kind, queue=queue)
     items = list(qs[offset:offset + limit])
+    selectors.record_requests_shown(user, items)
     return {"count": qs.count(), "items": [request_out(r, user) for r in items]}
 
 
