@@ -36,6 +36,42 @@ def pytest_configure(config):
     # One log file per worker and the test data's personal values, for the leak scan of .ci/run.
     leakscan.configure(config)
 
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        from django.test.testcases import LiveServerThread
+
+        LiveServerThread.server_class = _server_class()
+
+
+def _one_request_at_a_time(application):
+    """In-memory SQLite: every request thread of the live server shares the test's one connection,
+    so a rollback or commit in one request resets a query another is reading (a session check
+    that finds no row signs the browser out). Requests, bodies included, run one at a time."""
+    import threading
+
+    lock = threading.Lock()
+
+    def app(environ, start_response):
+        with lock:
+            result = application(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        return [body]
+
+    return app
+
+
+def _server_class():
+    from django.core.servers.basehttp import ThreadedWSGIServer
+
+    class Server(ThreadedWSGIServer):
+        def set_app(self, application):
+            super().set_app(_one_request_at_a_time(application))
+
+    return Server
+
 
 def _flush_through_the_audit_gate():
     """The test run's one way past the append-only audit triggers (slrt/audit/triggers.py).
