@@ -339,3 +339,10 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+
+# The production stack, one module per concern (slrt/conf, README "Production"): PostgreSQL
+# pooling, timeouts and the read replica; the task queue; shared file storage; logs and metrics.
+from slrt.conf import database, observability, queue, storage  # noqa: E402
+
+for _part in (database, queue, storage, observability):
+    _part.apply(globals())

@@ -1,0 +1,31 @@
+"""The task queue (Celery): the broker, delivery guarantees, the schedule.
+
+Production sets SLRT_BROKER_URL (RabbitMQ `amqp://…`, or Redis `redis://…`); without it the broker
+is a folder under VAR_DIR (kombu's filesystem transport), so `make run` needs no server beyond
+itself. A task is acknowledged only after it ran (acks_late) and a worker that dies mid-task hands
+it back (reject_on_worker_lost), so each task must be idempotent: its effect happens once however
+often it is delivered.
+"""
+
+import os
+
+
+def apply(s: dict) -> None:
+    broker = os.environ.get("SLRT_BROKER_URL", "")
+    s["CELERY_BROKER_URL"] = broker or "filesystem://"
+    if not broker:
+        folder = s["VAR_DIR"] / "queue"
+        for sub in ("messages", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        s["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
+            "data_folder_in": str(folder / "messages"), "data_folder_out": str(folder / "messages"),
+            "processed_folder": str(folder / "processed"), "store_processed": False,
+        }
+    s["CELERY_TASK_ACKS_LATE"] = True
+    s["CELERY_TASK_REJECT_ON_WORKER_LOST"] = True
+    s["CELERY_WORKER_PREFETCH_MULTIPLIER"] = 1  # a long import does not hold short jobs hostage
+    s["CELERY_TASK_IGNORE_RESULT"] = True  # progress and outcomes live in the app's own records
+    s["CELERY_WORKER_HIJACK_ROOT_LOGGER"] = False  # the app's LOGGING (scrubbed) stays in charge
+    s["CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP"] = True
+    s["CELERY_TASK_DEFAULT_QUEUE"] = os.environ.get("SLRT_QUEUE_NAME", "slrt")
+    s["CELERY_TIMEZONE"] = s["TIME_ZONE"]
