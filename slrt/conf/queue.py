@@ -29,3 +29,7 @@ def apply(s: dict) -> None:
     s["CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP"] = True
     s["CELERY_TASK_DEFAULT_QUEUE"] = os.environ.get("SLRT_QUEUE_NAME", "slrt")
     s["CELERY_TIMEZONE"] = s["TIME_ZONE"]
+    # The test run (pytest-env) runs tasks in the caller, after its transaction commits; the tests
+    # of the queue itself start real workers with SLRT_TASK_ALWAYS_EAGER=0.
+    s["CELERY_TASK_ALWAYS_EAGER"] = os.environ.get("SLRT_TASK_ALWAYS_EAGER") == "1"
+    s["CELERY_TASK_EAGER_PROPAGATES"] = True
