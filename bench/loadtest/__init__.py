@@ -1,0 +1,1 @@
+"""Load test (issue 12, point 7): `make loadtest` / `python -m bench.loadtest`."""
