@@ -53,6 +53,22 @@ run: demo static
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT; \
 	SLRT_ALLOWED_HOSTS=$${SLRT_ALLOWED_HOSTS:-'$(RUN_ALLOWED_HOSTS)'} $(PY) manage.py runserver $(HOST)
 
+# The production stack on one machine (README "Production"), on make run's demo data: gunicorn
+# (deploy/gunicorn.conf.py, several workers), one Celery worker and one Celery beat, DEBUG off,
+# against DATABASE_URL (default the SQLite file in the var dir) and SLRT_BROKER_URL (default the
+# queue folder there). Ctrl-C, or any of the three ending, stops all three (the traps).
+.PHONY: serve
+serve: demo static
+	export $(KEY) $(DEMO_2FA) SLRT_DEBUG=0 SLRT_ALLOWED_HOSTS=$${SLRT_ALLOWED_HOSTS:-'$(RUN_ALLOWED_HOSTS)'}; \
+	trap 'kill -TERM $$web $$worker $$beat 2>/dev/null; wait $$web $$worker $$beat 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	jobs_env="SLRT_PUBLIC_URL=$${SLRT_PUBLIC_URL:-http://$(HOST)}"; \
+	env "$$jobs_env" $(VENV)/bin/celery -A slrt worker --loglevel INFO & worker=$$!; \
+	env "$$jobs_env" $(VENV)/bin/celery -A slrt beat --loglevel INFO \
+	  --schedule "$${SLRT_VAR_DIR:-var}/celerybeat-schedule" & beat=$$!; \
+	SLRT_BIND=$(HOST) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py & web=$$!; \
+	wait -n $$web $$worker $$beat
+
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
