@@ -4,10 +4,12 @@ from django.views.i18n import set_language
 from slrt.accounts.scoping import region_safe
 from slrt.api.api import api
 from slrt.cases.decision_views import verify_letter
+from slrt.core.health import readyz
 from slrt.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),  # readiness: database, queue, disk (core.health)
     path("i18n/setlang/", region_safe(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("akun/", include("slrt.accounts.urls")),
