@@ -161,7 +161,7 @@ class Staff(HttpUser):
         sector = random.choice(SECTORS)  # noqa: S311
         created = self.api_post("/api/v1/cases", "POST /api/v1/cases (intake)", {
             "person_id": found["items"][0]["id"], "search_token": found["search_token"],
-            "complaint_type": "permohonan", "channel": "sekretariat", "urgency": "biasa",
+            "complaint_type": "pengaduan", "channel": "sekretariat", "urgency": "biasa",
             "summary": "Uji beban: permohonan bantuan",
             "needs": [{"sector": sector, "description": "Uji beban: kebutuhan layanan"}],
             "consent": CONSENT,
@@ -353,7 +353,7 @@ class Facilitator(HttpUser):
             return
         person = someone()
         values = {"persetujuan": "ya", "boleh_dibagikan": "ya", "tujuan_persetujuan": "Layanan rujukan",
-                  "kode_wilayah": random.choice(self.desas), "jenis_keluhan": "permohonan",  # noqa: S311
+                  "kode_wilayah": random.choice(self.desas), "jenis_keluhan": "pengaduan",  # noqa: S311
                   "urgensi": "biasa", "sektor": random.choice(SECTORS), "nama": person["nama"],  # noqa: S311
                   "uraian": "Uji beban: permohonan dari lapangan"}
         root = copy.deepcopy(self.template)
@@ -384,9 +384,25 @@ def _check_config(environment, **_kw):
     config()
 
 
+_env: list = []
+
+
+@events.init.add_listener
+def _keep_environment(environment, **_kw):
+    _env.append(environment)
+
+
 @events.spawning_complete.add_listener
 def _spawned(user_count, **_kw):
-    # run.py starts its CPU window here, when --reset-stats starts the figures.
-    if os.environ.get("LOADTEST_SPAWNED_FILE"):
-        with open(os.environ["LOADTEST_SPAWNED_FILE"], "w", encoding="utf-8") as fh:
-            fh.write(str(user_count))
+    """The figures start LOADTEST_SETTLE_S (15) seconds after the last user was spawned, once its
+    sign-in and Collect's form download are over: the statistics are reset then, and run.py
+    starts its CPU window when the marker file appears."""
+    import gevent
+
+    def steady():
+        _env[0].runner.stats.reset_all()
+        if os.environ.get("LOADTEST_SPAWNED_FILE"):
+            with open(os.environ["LOADTEST_SPAWNED_FILE"], "w", encoding="utf-8") as fh:
+                fh.write(str(user_count))
+
+    gevent.spawn_later(float(os.environ.get("LOADTEST_SETTLE_S") or 15), steady)

@@ -6,7 +6,7 @@
    deploy/gunicorn.conf.py (gthread, 2 × CPUs + 1 workers), one Celery worker and one Celery beat;
    Locust headless (bench/loadtest/locustfile.py) for LOADTEST_USERS users (100) ramping at
    LOADTEST_SPAWN_RATE per second (1), then LOADTEST_TIME (5m) of steady load; statistics are
-   reset when the ramp ends (--reset-stats), so sign-ins are not in the figures;
+   reset 15 s after the ramp ends (the locustfile), so sign-ins are not in the figures;
 4. the same against Django's development server (`manage.py runserver --noreload`), same
    database, same accounts;
 5. p50/p95/p99 per endpoint for both, failures, requests/s, the CPU seconds the server's
@@ -43,6 +43,7 @@ PY = sys.executable
 READ_P95_MS, WRITE_P95_MS = 150.0, 300.0
 PORTS = {"gunicorn": 18601, "runserver": 18602}
 CLK = os.sysconf("SC_CLK_TCK")
+SETTLE_S = 15  # after the last user is spawned, before the figures start (the locustfile resets them)
 
 
 def env_int(name: str, default: int) -> int:
@@ -201,9 +202,9 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
     marker = workdir / f"{kind}.spawned"
     marker.unlink(missing_ok=True)
     prefix = workdir / f"locust-{kind}"
-    run_time = opts["ramp_s"] + opts["time_s"]
+    run_time = opts["ramp_s"] + SETTLE_S + opts["time_s"]
     cmd = [str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "bench/loadtest/locustfile.py"), "--headless",
-           "-u", str(opts["users"]), "-r", str(opts["spawn_rate"]), "-t", f"{run_time}s", "--reset-stats",
+           "-u", str(opts["users"]), "-r", str(opts["spawn_rate"]), "-t", f"{run_time}s",
            "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--stop-timeout", "20",
            "--loglevel", "WARNING"]
     result = {"server": kind, "port": port, "command": shlex.join(cmd[1:])}
@@ -211,7 +212,8 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
         stack.start(port)
         result["uptime_before"] = Path("/proc/loadavg").read_text().split()[:3]
         lenv = dict(os.environ, LOADTEST_ACCOUNTS_FILE=str(workdir / "accounts.json"),
-                    LOADTEST_PEOPLE_FILE=opts["people_file"], LOADTEST_SPAWNED_FILE=str(marker), PYTHONPATH=str(ROOT))
+                    LOADTEST_PEOPLE_FILE=opts["people_file"], LOADTEST_SPAWNED_FILE=str(marker), PYTHONPATH=str(ROOT),
+                    LOADTEST_SETTLE_S=str(SETTLE_S))
         print(f"\n== {kind}: {opts['users']} users, ramp {opts['ramp_s']} s, steady {opts['time_s']} s "
               f"(load average {' '.join(result['uptime_before'])})", flush=True)
         locust = subprocess.Popen(cmd, cwd=ROOT, env=lenv, stdout=open(workdir / f"locust-{kind}.log", "w"),  # noqa: SIM115
@@ -265,7 +267,7 @@ def _row(row: dict) -> dict:
         value = row.get(key, "") or "0"
         return float(value) if value != "N/A" else 0.0
 
-    name = f"{row['Type']} {row['Name']}".strip() if row.get("Type") else row["Name"]
+    name = row["Name"]
     return {"name": name, "requests": int(num("Request Count")), "failures": int(num("Failure Count")),
             "p50": num("50%"), "p95": num("95%"), "p99": num("99%"), "mean": round(num("Average Response Time"), 1),
             "rps": round(num("Requests/s"), 2)}
@@ -308,8 +310,8 @@ def markdown(results: list[dict], info: dict) -> str:
         f"- Load: {info['users']} users ramped at {info['spawn_rate']}/s, then {info['time_s']} s steady; think "
         "time 5–15 s; mix of bench/loadtest/locustfile.py (about 40% searches and NIK lookups, 20% lists, case "
         "pages and home pages, 15% intakes, 15% referral transitions and Mitra answers, 10% ODK submissions). "
-        "Statistics reset when the ramp ended (sign-ins are not in the figures). The servers ran with "
-        "`SLRT_2FA_ROLES=` (password sign-in only).",
+        "Statistics reset 15 s after the ramp ended (sign-ins and form downloads are not in the figures). "
+        "The servers ran with `SLRT_2FA_ROLES=` (password sign-in only).",
         "- Servers: **gunicorn** = the `make serve` stack (deploy/gunicorn.conf.py: "
         f"{info['gunicorn_workers']} gthread workers × 4 threads, one Celery worker and beat); **runserver** = "
         "`manage.py runserver --noreload` (one process, a thread per request). Same database, DEBUG off both.",
