@@ -74,6 +74,18 @@ loglevel = os.environ.get("SLRT_WEB_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
 proc_name = "slrt-web"
 
+# Metrics (slrt.core.metrics, README "Monitoring"): the workers keep their values in
+# PROMETHEUS_MULTIPROC_DIR, set here before any of them imports prometheus_client; the master
+# serves them all on SLRT_METRICS_ADDR (127.0.0.1:9108, never public) and forgets dead workers.
+import sys  # noqa: E402
+
+sys.path.insert(0, chdir)
+from slrt.core import metrics  # noqa: E402
+
+metrics.gunicorn_setup()
+when_ready = metrics.gunicorn_when_ready
+child_exit = metrics.gunicorn_child_exit
+
 
 def on_starting(server):
     # Error lines may quote a request line ("Invalid request from …", "Error handling request
