@@ -242,7 +242,8 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
             if row["Name"] == "Aggregated":
                 result["total"] = _row(row)
                 continue
-            endpoints.append(_row(row))
+            if int(row["Request Count"] or 0):  # rows from before the reset keep their name only
+                endpoints.append(_row(row))
         result["endpoints"] = endpoints
         failures = list(csv.DictReader(open(f"{prefix}_failures.csv", encoding="utf-8")))
         result["failures"] = [{"name": f["Name"], "error": f["Error"][:300], "count": int(f["Occurrences"])}
