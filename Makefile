@@ -78,6 +78,18 @@ test-pg: install
 bench: install $(SECRET_KEY_FILE)
 	$(KEY) $(PY) -m bench
 
+# The load test (README "Load test"; bench/loadtest/run.py): builds the 1,000,000-person district
+# once into its own database (DATABASE_URL, default slrt_loadtest; cached), then 100 Locust staff
+# sessions for 5 minutes against the make serve stack (gunicorn + Celery) and again against
+# runserver; p50/p95/p99 per endpoint, checked against the targets (LOADTEST_STRICT=1: exit 1 on
+# a miss). LOADTEST_USERS / LOADTEST_TIME / LOADTEST_SPAWN_RATE make a quick trial; only a full
+# run rewrites its section of docs/benchmarks.md. The servers run with SLRT_2FA_ROLES= (no OTP).
+.PHONY: loadtest
+loadtest: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/slrt_loadtest} \
+	LOADTEST_REPORT=$${LOADTEST_REPORT:-$$([ -z "$${LOADTEST_USERS}$${LOADTEST_TIME}$${LOADTEST_SPAWN_RATE}" ] && echo 1)} \
+	$(PY) -m bench.loadtest.run
+
 lint: install
 	$(VENV)/bin/ruff check .
 	PYTHONPATH=. $(VENV)/bin/lint-imports
