@@ -103,7 +103,7 @@ def rss_mb(pid: int) -> float:
 
 def proc_name(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:80]
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:300]
     except OSError:
         return "?"
 
@@ -113,6 +113,24 @@ def machine_cpu() -> tuple[float, float]:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + fields[4]
     return sum(fields) - idle, sum(fields)
+
+
+class BackendCpu:
+    """CPU the database's backends used in a window: sampled every second; a backend already there
+    counts from its CPU at the start, a new one from zero (its connection set-up is a real cost).
+    One that ends between two samples loses at most its last second."""
+
+    def __init__(self, url: str):
+        self.url, self.first, self.last = url, {}, {}
+
+    def sample(self, start: bool = False) -> None:
+        for pid in db_backend_pids(self.url):
+            cpu = cpu_seconds([pid])
+            self.first.setdefault(pid, cpu if start else 0.0)
+            self.last[pid] = cpu
+
+    def used(self) -> float:
+        return sum(max(0.0, self.last[p] - self.first[p]) for p in self.last)
 
 
 def db_backend_pids(url: str) -> list[int]:
@@ -160,8 +178,9 @@ class Stack:
                 time.sleep(0.5)
         raise RuntimeError(f"{self.kind} did not answer /healthz within 120 s")
 
-    def pids(self) -> list[int]:
-        return [pid for _n, proc, _l in self.procs if proc.poll() is None for pid in tree(proc.pid)]
+    def pids(self, *names: str) -> list[int]:
+        return [pid for n, proc, _l in self.procs if proc.poll() is None and (not names or n in names)
+                for pid in tree(proc.pid)]
 
     def memory(self) -> list[dict]:
         return [{"pid": pid, "cmd": proc_name(pid), "rss_mb": round(rss_mb(pid), 1)} for pid in self.pids()]
@@ -219,21 +238,24 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
         locust = subprocess.Popen(cmd, cwd=ROOT, env=lenv, stdout=open(workdir / f"locust-{kind}.log", "w"),  # noqa: SIM115
                                   stderr=subprocess.STDOUT, start_new_session=True)
         # The steady window starts when Locust says every user is spawned (the locustfile's marker).
-        cpu0 = db0 = mach0 = None
-        db_pids: list[int] = []
+        cpu0 = mach0 = None
+        backends = BackendCpu(env["DATABASE_URL"])
         deadline = time.monotonic() + run_time + 120
         while locust.poll() is None and time.monotonic() < deadline:
             if cpu0 is None and marker.exists():
-                db_pids = db_backend_pids(env["DATABASE_URL"])
-                cpu0, db0, mach0, t0 = cpu_seconds(stack.pids()), cpu_seconds(db_pids), machine_cpu(), time.monotonic()
+                backends.sample(start=True)
+                cpu0, mach0, t0 = (cpu_seconds(stack.pids("web")), cpu_seconds(stack.pids("worker", "beat")),
+                                   machine_cpu(), time.monotonic())
+            elif cpu0 is not None:
+                backends.sample()
             time.sleep(1)
         if locust.poll() is None:
             os.killpg(locust.pid, signal.SIGKILL)
             raise RuntimeError("locust did not finish in time")
         if cpu0 is None:
             raise RuntimeError(f"locust ended before every user was spawned (log {workdir / f'locust-{kind}.log'})")
-        cpu1, mach1, t1 = cpu_seconds(stack.pids()), machine_cpu(), time.monotonic()
-        db_end = cpu_seconds(p for p in db_pids if Path(f"/proc/{p}").exists())
+        cpu1 = (cpu_seconds(stack.pids("web")), cpu_seconds(stack.pids("worker", "beat")))
+        mach1, t1 = machine_cpu(), time.monotonic()
         result["memory"] = stack.memory()
         result["uptime_after"] = Path("/proc/loadavg").read_text().split()[:3]
         rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
@@ -251,11 +273,13 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
         n = result["total"]["requests"]
         window = t1 - t0
         result["steady_s"] = round(window, 1)
-        result["server_cpu_s"] = round(cpu1 - cpu0, 1)
-        result["db_cpu_s"] = round(max(0.0, db_end - db0), 1)
-        result["db_backends"] = len(db_pids)
-        result["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(1, n), 2)
-        result["db_cpu_ms_per_request"] = round(1000 * max(0.0, db_end - db0) / max(1, n), 2)
+        web_cpu, jobs_cpu, db_cpu = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], backends.used()
+        result["server_cpu_s"] = round(web_cpu, 1)
+        result["jobs_cpu_s"] = round(jobs_cpu, 1)
+        result["db_cpu_s"] = round(db_cpu, 1)
+        result["db_backends"] = len(backends.last)
+        result["server_cpu_ms_per_request"] = round(1000 * web_cpu / max(1, n), 2)
+        result["db_cpu_ms_per_request"] = round(1000 * db_cpu / max(1, n), 2)
         result["machine_busy_pct"] = round(100 * (mach1[0] - mach0[0]) / max(1, mach1[1] - mach0[1]), 1)
         result["requests_per_s"] = round(n / max(1.0, window), 2)
     finally:
@@ -327,7 +351,8 @@ def markdown(results: list[dict], info: dict) -> str:
                        ("requests/s", lambda r: f"{r['requests_per_s']:.1f}"),
                        ("all requests p50 / p95 / p99 ms", lambda r: "{p50:.0f} / {p95:.0f} / {p99:.0f}".format(
                            **r["total"])),
-                       ("server CPU ms per request", lambda r: f"{r['server_cpu_ms_per_request']:.1f}"),
+                       ("web server CPU ms per request", lambda r: f"{r['server_cpu_ms_per_request']:.1f}"),
+                       ("Celery worker + beat CPU s in the window", lambda r: f"{r['jobs_cpu_s']:.1f}"),
                        ("PostgreSQL CPU ms per request", lambda r: f"{r['db_cpu_ms_per_request']:.1f} "
                                                                    f"({r['db_backends']} backends)"),
                        ("machine CPU busy (all processes)", lambda r: f"{r['machine_busy_pct']:.0f}%"),
@@ -361,7 +386,8 @@ def markdown(results: list[dict], info: dict) -> str:
 
 
 def web_rss(r: dict) -> str:
-    mem = [m["rss_mb"] for m in r["memory"] if "gunicorn" in m["cmd"] or "runserver" in m["cmd"]]
+    mem = [m["rss_mb"] for m in r["memory"] if ("gunicorn" in m["cmd"] or "runserver" in m["cmd"])
+           and "celery" not in m["cmd"]]
     if not mem:
         return "?"
     if len(mem) == 1:

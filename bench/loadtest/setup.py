@@ -3,7 +3,7 @@
 Through the services a district admin uses (`accounts.services.create_user`,
 `programs.catalogue.load_agencies`), in the benchmark district: N accounts per desk role at the
 kab/kota, facilitators at the desas that hold the most people, and Mitra users for the agencies
-the referrals go to. Idempotent (an existing username is reset to the same role and password).
+the referrals go to. Idempotent (an account an earlier run made is kept).
 Prints the accounts as JSON for the locustfile: usernames, roles and the one password, never an
 id; every id a user acts on comes from the server's answers during the run.
 
@@ -53,12 +53,21 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no households in {kab}: build the district first (python -m bench.loadtest.data)")
     accounts: dict[str, list[dict]] = {}
 
+    from slrt.accounts.models import User
+
+    # An account made by an earlier run with the same role, region and agency is kept as it is
+    # (hashing 300 passwords again would take minutes of the run).
+    existing = {(u, r, g, a) for u, r, g, a in User.objects.filter(username__startswith="lt-")
+                .values_list("username", "role", "region_id", "agency_code")}
+
     def make(key, role, region, agency=""):
         n = len(accounts.setdefault(key, [])) + 1
         username = f"lt-{key.replace('_', '-')}-{n:03d}"
+        accounts[key].append({"username": username, "agency": agency})
+        if (username, role, region, agency) in existing:
+            return
         create_user(username=username, role=role, region_code=region, password=PASSWORD, agency_code=agency,
                     full_name=f"Uji Beban {key} {n}", check_password=False)
-        accounts[key].append({"username": username, "agency": agency})
 
     for role in ROLES:
         for _i in range(args.per_role):
