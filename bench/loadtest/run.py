@@ -227,6 +227,7 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
            "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--stop-timeout", "20",
            "--loglevel", "WARNING"]
     result = {"server": kind, "port": port, "command": shlex.join(cmd[1:])}
+    locust = None
     try:
         stack.start(port)
         result["uptime_before"] = Path("/proc/loadavg").read_text().split()[:3]
@@ -244,8 +245,8 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
         while locust.poll() is None and time.monotonic() < deadline:
             if cpu0 is None and marker.exists():
                 backends.sample(start=True)
-                cpu0, mach0, t0 = (cpu_seconds(stack.pids("web")), cpu_seconds(stack.pids("worker", "beat")),
-                                   machine_cpu(), time.monotonic())
+                cpu0 = (cpu_seconds(stack.pids("web")), cpu_seconds(stack.pids("worker", "beat")))
+                mach0, t0 = machine_cpu(), time.monotonic()
             elif cpu0 is not None:
                 backends.sample()
             time.sleep(1)
@@ -283,6 +284,9 @@ def load(kind: str, opts: dict, env: dict, workdir: Path) -> dict:
         result["machine_busy_pct"] = round(100 * (mach1[0] - mach0[0]) / max(1, mach1[1] - mach0[1]), 1)
         result["requests_per_s"] = round(n / max(1.0, window), 2)
     finally:
+        if locust is not None and locust.poll() is None:
+            os.killpg(locust.pid, signal.SIGTERM)
+            locust.wait(timeout=30)
         stack.stop()
     return result
 
