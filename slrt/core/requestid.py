@@ -123,7 +123,10 @@ def _scrub_all(value):
         return {k: _scrub_all(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_scrub_all(v) for v in value]
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # Anything else would be written as its str(): scrub that text (a datetime, an exception).
+    return scrub(str(value))
 
 
 class JsonLogFormatter(JsonFormatter):
@@ -142,4 +145,8 @@ class JsonLogFormatter(JsonFormatter):
         for key in ("request_id", "task_id"):
             if not log_data.get(key):
                 log_data.pop(key, None)
+        # django.request passes the request itself (extra={"request": …}); its text is the full
+        # URL with the query string. The line's request_id already says which request it was.
+        if not isinstance(log_data.get("request"), (str, type(None))):
+            log_data.pop("request")
         return _scrub_all(log_data)
