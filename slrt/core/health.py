@@ -91,7 +91,8 @@ def run_checks() -> dict[str, bool]:
         ok = results.get(name, False)  # still running at the deadline: failing
         outcome[name] = ok
         if not ok:
-            log.warning("readyz: %s failing (%s)", name, errors.get(name, f"no answer in {settings.SLRT_READY_TIMEOUT}s"))
+            reason = errors.get(name, f"no answer in {settings.SLRT_READY_TIMEOUT}s")
+            log.warning("readyz: %s failing (%s)", name, reason)
     return outcome
 
 

@@ -100,9 +100,9 @@ def queue_depth(url: str, queue: str, transport_options: dict | None = None, tim
     """Messages waiting in `queue`: a passive declare (AMQP's message count; kombu's virtual
     transports, Redis and the filesystem folder, count their own). A queue the broker does not
     know yet holds nothing."""
+    from amqp.exceptions import NotFound
     from kombu import Connection
     from kombu.exceptions import ChannelError
-    from amqp.exceptions import NotFound
 
     with Connection(url, transport_options=transport_options or {}, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)

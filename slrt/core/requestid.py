@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -139,7 +139,7 @@ class JsonLogFormatter(JsonFormatter):
         super().__init__(self.FORMAT, *args, **kwargs)
 
     def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
-        return datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds")
+        return datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds")
 
     def process_log_record(self, log_data):
         for key in ("request_id", "task_id"):
