@@ -397,3 +397,52 @@ def test_json_log_lines_carry_the_answers_request_id_and_no_personal_data(gunico
     assert scan.returncode == 0, scan.stdout
     for value in (NIK, "Suprihatin", "Wulandari", PHONE):
         assert value not in server.logged()
+
+
+@pytest.mark.slow
+def test_a_real_celery_worker_counts_its_task_runs_and_failures_and_logs_task_ids(tmp_path):
+    """A prefork worker (two child processes) with its exporter on a private port; two tasks sent
+    through the filesystem broker by `celery call`, as any client would."""
+    port = _port_in_range()
+    queue = f"slrt_obs_{os.getpid()}"
+    env = {**os.environ, "SLRT_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "SLRT_METRICS_WORKER_ADDR": f"127.0.0.1:{port}", "SLRT_QUEUE_NAME": queue, "SLRT_LOG_FORMAT": "json",
+           "SLRT_TASK_ALWAYS_EAGER": "0", "SLRT_LOG_FILE": str(tmp_path / "worker.log")}
+    env.pop("SLRT_BROKER_URL", None)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    celery = str(Path(sys.executable).parent / "celery")
+    console = tmp_path / "console.txt"
+    with console.open("w") as out:
+        worker = subprocess.Popen([celery, "-A", "slrt", "worker", "-c", "2", "--pool", "prefork",
+                                   "-I", "tests.test_observability", "-Q", queue],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            if worker.poll() is not None:
+                raise RuntimeError(console.read_text()[-3000:])
+            if _reachable("127.0.0.1", port) and "ready." in console.read_text():
+                break
+            time.sleep(0.1)
+        sent = {}
+        for name in ("tests.observability.fails", "tests.observability.works"):
+            out = subprocess.run([celery, "-A", "slrt", "call", name, "--queue", queue], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=60, check=True)
+            sent[name] = out.stdout.strip()
+        text = ""
+        for _ in range(200):
+            text = _get(f"http://127.0.0.1:{port}/metrics")[2].decode()
+            if _sample(text, "slrt_task_runs_total", {}) >= 2:
+                break
+            time.sleep(0.1)
+        assert _sample(text, "slrt_task_failures_total", {"task": "tests.observability.fails"}) == 1
+        assert _sample(text, "slrt_task_runs_total", {"task": "tests.observability.fails", "state": "failure"}) == 1
+        assert _sample(text, "slrt_task_runs_total", {"task": "tests.observability.works", "state": "success"}) == 1
+        assert _sample(text, "slrt_task_duration_seconds_count", {"task": "tests.observability.works"}) == 1
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    lines = [json.loads(line) for line in (tmp_path / "worker.log").read_text(encoding="utf-8").splitlines()]
+    ran = [line for line in lines if line["logger"] == "slrt.tests"]
+    assert ran and ran[0]["task_id"] == sent["tests.observability.fails"] and "request_id" not in ran[0]
+    for line in lines:  # Celery's own lines keep the task's name and id, never its arguments or result
+        assert not {"args", "kwargs", "return_value"} & set(line.get("data") or {}), line

@@ -129,6 +129,9 @@ def _scrub_all(value):
     return scrub(str(value))
 
 
+_TASK_VALUES = {"args", "kwargs", "return_value"}
+
+
 class JsonLogFormatter(JsonFormatter):
     FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s"
 
@@ -149,4 +152,9 @@ class JsonLogFormatter(JsonFormatter):
         # URL with the query string. The line's request_id already says which request it was.
         if not isinstance(log_data.get("request"), (str, type(None))):
             log_data.pop("request")
+        # Celery's worker lines carry the task's arguments and return value in `data` (its plain
+        # messages do not): they can hold anything a task was given, so only name and id stay.
+        data = log_data.get("data")
+        if isinstance(data, dict) and _TASK_VALUES & set(data):
+            log_data["data"] = {k: v for k, v in data.items() if k not in _TASK_VALUES}
         return _scrub_all(log_data)
