@@ -25,6 +25,7 @@ from slrt.accounts.models import User
 from slrt.accounts.roles import STAFF_ROLES, can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record, record_shown, shown_ids
+from slrt.core.dbrouter import replica_reads
 from slrt.core.http import capability_required, is_htmx
 from slrt.core.locking import ConflictError
 from slrt.core.search_terms import Search
@@ -266,6 +267,7 @@ def reprint(request, pk):
 @login_required
 @capability_required("view_cases")
 @require_GET
+@replica_reads  # a search page: the read replica may serve it (read-your-writes)
 def case_list(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
     page_obj = None

@@ -21,6 +21,7 @@ from slrt.audit.services import record
 from slrt.cases.decision_views import back_to
 from slrt.cases.models import Need
 from slrt.cases.selectors import get_case
+from slrt.core.dbrouter import replica_reads
 from slrt.core.exceptions import DecisionRequired, DeskError, FourEyes
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
@@ -42,6 +43,7 @@ def _page(request, qs):
 @login_required
 @capability_required("view_referrals")
 @require_GET
+@replica_reads  # a search page: the read replica may serve it (read-your-writes)
 def referral_list(request):
     if request.user.role == Role.MITRA:
         return redirect("referrals:inbox")
@@ -59,6 +61,7 @@ def referral_list(request):
 @login_required
 @capability_required("respond_referral")
 @require_GET
+@replica_reads  # a list page: the read replica may serve it (read-your-writes)
 def inbox(request):
     form = ReferralFilterForm(request.GET or None, inbox=True, queues=list(selectors.INBOX_QUEUES.values()))
     page = _page(request, selectors.referrals_for(request.user, **form.filters()))

@@ -14,6 +14,7 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record_shown, shown_ids
 from slrt.core.api import ApiError
+from slrt.core.dbrouter import replica_reads
 from slrt.registry.search import name_key
 from slrt.registry.selectors.people import clean_number, get_person, household_profile, search_people
 from slrt.wilayah.models import NATION_CODE, normalize_code
@@ -52,6 +53,7 @@ def _int(raw: str | None, code: str, message: str, *, low: int, high: int, defau
 
 @router.get("/people", response=PeoplePage, summary="Cari penduduk (NIK, nomor KK, atau nama)")
 @region_safe  # search_people reads through Person.objects.for_user
+@replica_reads  # a search: the read replica may answer, per token user (read-your-writes)
 def list_people(
     request,
     nik: str | None = Query(None, description="NIK 16 digit (pemisah spasi, titik, strip diabaikan)"),

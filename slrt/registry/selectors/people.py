@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from slrt.accounts.scoping import in_scope, region_q
 from slrt.audit.services import record
+from slrt.core.dbrouter import replica_reads
 from slrt.registry.models import (
     Household,
     HouseholdAppearance,
@@ -312,11 +313,12 @@ def search_page(user, cleaned: dict, *, page: int = 1, page_size: int = 25) -> t
     region = cleaned["region"].code if cleaned.get("region") else None
     common = {"region": region, "birth_year": cleaned.get("birth_year"), "limit": page_size + 1,
               "offset": (max(page, 1) - 1) * page_size}
-    if cleaned.get("number"):
-        people = search_people(user, nik=cleaned["number"], **common)
-        if not people:
-            people = search_people(user, nomor_kk=cleaned["number"], **common)
-    else:
-        people = search_people(user, q=cleaned.get("name") or None, **common)
+    with replica_reads(user):  # a page to look at: the read replica may answer (read-your-writes)
+        if cleaned.get("number"):
+            people = search_people(user, nik=cleaned["number"], **common)
+            if not people:
+                people = search_people(user, nomor_kk=cleaned["number"], **common)
+        else:
+            people = search_people(user, q=cleaned.get("name") or None, **common)
     by = [k for k, v in (("nomor", cleaned.get("number")), ("nama", cleaned.get("name"))) if v]
     return people[:page_size], len(people) > page_size, by
