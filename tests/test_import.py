@@ -524,21 +524,65 @@ def test_progress_is_reported_through_the_file_and_the_callback(tmp_path):
 
 def test_a_running_job_whose_process_is_gone_is_stale_and_can_be_run_again(tmp_path):
     job = create_import_job(path=write_csv(tmp_path / "f.csv", [person(1)], header=HEADER), original_name="f.csv")
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, pid=2**22 + 12345, host="")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, pid=2**22 + 12345, host="", attempts=1)
     job.refresh_from_db()
     assert is_stale(job) and import_progress(job)["stale"]
     finished = run_import(job)
-    assert finished.status == ImportStatus.DONE and finished.created == 1
+    assert finished.status == ImportStatus.DONE and finished.created == 1 and finished.attempts == 2
 
 
-def test_a_running_job_with_a_live_process_cannot_be_started_twice(tmp_path):
+@pytest.fixture
+def live_attempt():
+    """Make job `pk` look run by a live process: on PostgreSQL another session holds its run lock
+    (the pid does not count there: a worker on another machine has one this host cannot check);
+    on SQLite the recorded pid is this process."""
     import os
 
+    from django.db import connection
+
+    from slrt.registry.imports import runlock
+
+    sessions = []
+
+    def hold(pk):
+        if connection.vendor != "postgresql":
+            ImportJob.objects.filter(pk=pk).update(status=ImportStatus.RUNNING, pid=os.getpid())
+            return
+        import psycopg
+
+        s = connection.settings_dict
+        other = psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"],
+                                password=s["PASSWORD"] or None, dbname=s["NAME"], autocommit=True)
+        sessions.append(other)
+        other.execute("SELECT pg_advisory_lock(%s::int4, %s::int4)", [runlock.LOCK_CLASS, pk])
+        # A pid that is surely dead: the lock, not the pid, is what makes the attempt live.
+        ImportJob.objects.filter(pk=pk).update(status=ImportStatus.RUNNING, pid=2**22 + 12345)
+
+    yield hold
+    for other in sessions:
+        other.close()
+
+
+def test_a_running_job_with_a_live_process_cannot_be_started_twice(tmp_path, live_attempt):
     job = create_import_job(path=write_csv(tmp_path / "f.csv", [person(1)], header=HEADER), original_name="f.csv")
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, pid=os.getpid())
+    live_attempt(job.pk)
+    job.refresh_from_db()
+    assert not is_stale(job)
     with pytest.raises(ImportJobError):
         run_import(job)
     assert mark_stale_jobs() == 0
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.RUNNING
+
+
+def test_a_stale_job_of_the_command_line_is_marked_failed_but_a_queue_job_is_left_for_its_redelivery(tmp_path):
+    path = write_csv(tmp_path / "f.csv", [person(1)], header=HEADER)
+    cli = create_import_job(path=path, original_name="f.csv")
+    queued = create_import_job(path=path, original_name="f.csv")
+    ImportJob.objects.filter(pk__in=[cli.pk, queued.pk]).update(status=ImportStatus.RUNNING, pid=2**22 + 12345)
+    ImportJob.objects.filter(pk=queued.pk).update(task_id="a" * 32)
+    assert mark_stale_jobs() == 1
+    assert ImportJob.objects.get(pk=cli.pk).status == ImportStatus.FAILED
+    assert ImportJob.objects.get(pk=queued.pk).status == ImportStatus.RUNNING
 
 
 def test_only_admin_and_manajer_may_import_and_a_manajer_only_inside_the_region(tmp_path, make_user):

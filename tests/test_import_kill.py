@@ -1,5 +1,6 @@
-"""Imports in other processes: a SIGKILL leaves the data as it was and a re-run completes; a
-background import started for the web is watched from another process while it runs.
+"""Imports in other processes: a SIGKILL leaves the data as it was and a re-run completes; an
+import enqueued for the web runs as a task and is watched while it runs (the real worker, killed
+mid-import, is in test_queue_kill.py).
 
 The import runs in a real subprocess against a database that other processes can see: a
 temporary SQLite file, or the PostgreSQL test database (committed data, hence a transactional
@@ -211,30 +212,43 @@ def test_a_killed_import_leaves_the_registry_as_it_was_and_a_rerun_completes(tmp
 
 
 WEB_DRIVER = """
-import json, sys, time
+import json, sys, threading, time
 sys.path.insert(0, {base!r})
 import django
 
 django.setup()
+from django.db import connections
 from slrt.registry.selectors.imports import import_progress
-from slrt.registry.services.imports import create_import_job, start_import_in_background
+from slrt.registry.services.imports import create_import_job, enqueue_import
 
 job = create_import_job(path=sys.argv[1], original_name="unggahan.csv")
-start_import_in_background(job)
-phases, deadline = [], time.monotonic() + 240
-while time.monotonic() < deadline:
-    job.refresh_from_db()
-    progress = import_progress(job)
-    if not phases or phases[-1] != progress["phase"]:
-        phases.append(progress["phase"])
-    if progress["finished"]:
-        break
-    time.sleep(0.02)
-print(json.dumps({{"progress": progress, "phases": phases}}))
+watched = {{"phases": [], "progress": None}}
+
+
+def watch():
+    # Another thread, its own database connection: what the job page sees while the task runs.
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        progress = import_progress(job)
+        if not watched["phases"] or watched["phases"][-1] != progress["phase"]:
+            watched["phases"].append(progress["phase"])
+        watched["progress"] = progress
+        if progress["finished"]:
+            break
+        time.sleep(0.02)
+    connections.close_all()
+
+
+watcher = threading.Thread(target=watch)
+watcher.start()
+enqueue_import(job)  # outside a transaction: sent at once; eager here (SLRT_TASK_ALWAYS_EAGER=1)
+watcher.join()
+print(json.dumps(watched))
 """
 
 
-def test_a_background_import_for_the_web_runs_and_is_watched_from_another_process(tmp_path, database):
+def test_an_import_enqueued_for_the_web_runs_as_a_task_and_is_watched_while_it_runs(tmp_path, database):
     import json
 
     env, query = database
@@ -242,14 +256,14 @@ def test_a_background_import_for_the_web_runs_and_is_watched_from_another_proces
     driver = tmp_path / "web.py"
     driver.write_text(WEB_DRIVER.format(base=str(BASE_DIR)))
     result = subprocess.run([sys.executable, str(driver), str(path)], cwd=BASE_DIR, capture_output=True, text=True,
-                            env=dict(env, DJANGO_SETTINGS_MODULE="slrt.settings"), timeout=300, check=False)
+                            env=dict(env, DJANGO_SETTINGS_MODULE="slrt.settings", SLRT_TASK_ALWAYS_EAGER="1"),
+                            timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     progress = report["progress"]
     assert progress["status"] == "done" and progress["created"] == N and progress["percent"] == 100
+    assert progress["queued"] and progress["attempts"] == 1
     # The watcher saw the job move through its phases while the import's transaction was open.
     assert report["phases"][-1] == "done" and {"reading", "merging"} & set(report["phases"])
     [(people,)] = query("SELECT COUNT(*) FROM registry_person")
     assert people == N
-    log = Path(env["SLRT_VAR_DIR"]) / "imports" / f"{progress['id']}.log"
-    assert "diterima" in log.read_text()

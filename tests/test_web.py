@@ -318,8 +318,10 @@ def test_person_page_links_to_the_household_and_audits_the_read(client, manajer,
 
 @pytest.fixture
 def no_background(monkeypatch):
+    """The ids of the import jobs handed to the task queue (the task itself does not run)."""
     started = []
-    monkeypatch.setattr("slrt.registry.services.imports.start_import_in_background", started.append)
+    monkeypatch.setattr("slrt.registry.tasks.run_import_job.apply_async",
+                        lambda args, task_id: started.append((args[0], task_id)))
     return started
 
 
@@ -357,21 +359,41 @@ def test_upload_rejects_a_malformed_period_and_keeps_the_other_choices(client, m
 
 
 def test_upload_of_a_csv_creates_a_job_stores_the_file_and_starts_it(client, manajer, settings, tmp_path,
-                                                                     no_background):
+                                                                     no_background,
+                                                                     django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     body = b"nik,nomor_kk,nama,kode_wilayah\n3201024503850001,3201020000000001,Siti,3201022001\n"
     upload = SimpleUploadedFile("dtsen-2026-07.csv", body, content_type="text/csv")
-    response = client.post(reverse("registry:imports"), {"file": upload, "source": "DTSEN", "period": "2026-07"})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("registry:imports"),
+                               {"file": upload, "source": "DTSEN", "period": "2026-07"})
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("registry:import_detail", args=[job.pk])
-    assert no_background == [job]
+    # Enqueued once the request's writes commit, with the task id the job records as its owner.
+    assert len(callbacks) == 1 and no_background == [(job.pk, job.task_id)] and job.task_id
+    assert job.status == ImportStatus.PENDING
     assert job.original_name == "dtsen-2026-07.csv"
     assert job.period == "2026-07"
     assert job.started_by == manajer
     stored = (settings.VAR_DIR / "imports").rglob("*.csv")
     assert [p.read_bytes() for p in stored] == [body]
+
+
+def test_an_uploaded_file_is_imported_by_the_queue_task_once_the_upload_commits(
+        client, manajer, settings, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = b"nik,nomor_kk,nama,kode_wilayah\n3201024503850001,3201020000000001,Siti,3201022001\n"
+    upload = SimpleUploadedFile("dtsen-2026-07.csv", body, content_type="text/csv")
+    # The test run's queue is eager (SLRT_TASK_ALWAYS_EAGER=1): the task runs here, after commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("registry:imports"), {"file": upload, "source": "DTSEN", "period": "2026-07"})
+    job = ImportJob.objects.get()
+    assert (job.status, job.created, job.attempts, job.release.period) == (ImportStatus.DONE, 1, 1, "2026-07")
+    html = _text(client.get(reverse("registry:import_progress", args=[job.pk])))
+    assert "Selesai: 1 baris dibaca." in html
 
 
 def test_progress_fragment_polls_while_running_and_refreshes_when_done(client, manajer):

@@ -193,6 +193,11 @@ class ImportJob(models.Model):
     # The process running the job, so a job whose process died (SIGKILL) is recognised as stale.
     pid = models.PositiveIntegerField(null=True, blank=True)
     host = models.CharField(max_length=255, blank=True)
+    # Started from the web: the queue's task that owns the job (empty for the CLI), the worker of
+    # its latest attempt and how many attempts took it (a redelivery after a killed worker: 2).
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     bytes_total = models.BigIntegerField(default=0)
     bytes_read = models.BigIntegerField(default=0)
     rows_read = models.PositiveIntegerField(default=0)

@@ -167,8 +167,8 @@ def _import_list(request, refusal):
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
-                import_services.start_import_in_background(job)
-                messages.success(request, _("Berkas diterima; impor sedang berjalan."))
+                import_services.enqueue_import(job)
+                messages.success(request, _("Berkas diterima; impor masuk antrean dan berjalan sebentar lagi."))
                 return redirect("registry:import_detail", pk=job.pk)
     jobs = import_selectors.jobs_for_user(request.user)[:50]
     context = {"form": form, "jobs": jobs, "refusal": refusal, "limits": import_services.upload_limits()}

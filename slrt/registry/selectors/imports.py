@@ -8,6 +8,7 @@ from django.db.models import BooleanField, ExpressionWrapper, IntegerField, Oute
 
 from slrt.accounts.roles import can
 from slrt.core import sheets
+from slrt.registry.imports import runlock
 from slrt.registry.imports.progress import STALE_AFTER_SECONDS, process_alive, read_progress
 from slrt.registry.models import ImportJob, ImportJobRegion, ImportRowError, ImportStatus
 from slrt.wilayah.models import NATION_CODE
@@ -69,9 +70,15 @@ def _progress_of_this_run(job: ImportJob) -> dict:
 
 
 def is_stale(job: ImportJob, state: dict | None = None) -> bool:
-    """A job marked running whose process is gone (killed, crashed, machine restarted)."""
+    """A job marked running whose attempt is gone (worker killed, crashed, machine restarted).
+
+    PostgreSQL: nobody holds the job's run lock (`imports.runlock`; any machine). SQLite: the
+    recorded process is not alive on this host, or its heartbeat is old."""
     if job.status != ImportStatus.RUNNING:
         return False
+    elsewhere = runlock.held_elsewhere(job.pk)
+    if elsewhere is not None:
+        return not elsewhere
     if not process_alive(job.pid, job.host):
         return True
     state = state if state is not None else _progress_of_this_run(job)
@@ -118,6 +125,8 @@ def import_progress(job: ImportJob) -> dict:
         "rejected": job.rejected if job.status == ImportStatus.DONE else state.get("rejected", job.rejected),
         "warnings": job.warnings,
         "message": job.message,
+        "attempts": job.attempts,
+        "queued": bool(job.task_id),
         "release": str(job.release) if job.release_id else "",
     }
 

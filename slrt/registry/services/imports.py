@@ -1,37 +1,39 @@
-"""Writes for registry imports: create a job, run it (here or in the background), record it.
+"""Writes for registry imports: create a job, run it (here or on the task queue), record it.
 
 The heavy lifting is in `slrt.registry.imports`; this module owns the job's life cycle:
 
     pending --run_import--> running --commit--> done
                                     \\--error---> failed
-    running, process gone (SIGKILL) = stale: `run_import` may take it over again.
+    running, attempt gone (SIGKILL) = stale: `run_import` may take it over again.
 
-The job row is marked running (and committed) before the import transaction opens, so other
-processes see it; the counts and "done" are written inside that transaction, so they commit
-together with the data or not at all.
+The web UI enqueues the job (`enqueue_import`, on commit); a worker runs `tasks.run_import_job`,
+which calls `run_import` like the command line does. The process running a job holds its run
+lock (`imports.runlock`) from before it is marked running until the end; the job row is marked
+running (and committed) before the import transaction opens, so other processes see it; the
+counts and "done" are written inside that transaction, so they commit together with the data or
+not at all. A worker killed mid-import therefore leaves nothing but a running job nobody holds:
+the queue hands the message to another worker, whose attempt takes the job over and imports the
+file once.
 """
 
 import logging
 import os
 import re
 import socket
-import subprocess
-import sys
-import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from slrt.accounts.roles import can
 from slrt.audit.services import record
-from slrt.registry.imports import pipeline
+from slrt.registry.imports import pipeline, runlock
 from slrt.registry.imports.batches import refuse_inside_worker
 from slrt.registry.imports.limits import limits, megabytes, thousands
 from slrt.registry.imports.progress import ProgressFile, imports_dir
@@ -150,35 +152,46 @@ class UploadLimit(FileUploadHandler):
         return None
 
 
-def run_import(job: ImportJob, *, progress=None) -> ImportJob:
+def run_import(job: ImportJob, *, progress=None, worker: str = "", wait_for_slot: bool = False) -> ImportJob:
     """Run the import of `job` in this process; returns the finished job.
 
     `progress` is called with the progress state (a dict) as it changes. Raises ImportFileError
-    when the file cannot be imported (the job is then `failed` with the reason as message).
+    when the file cannot be imported (the job is then `failed` with the reason as message), and
+    ImportJobError when the job is done or a live attempt runs it. Every import slot taken:
+    the job fails with "try again later", or with `wait_for_slot` (the queue's task, which
+    retries later) ImportsBusy is raised and the job is left as it was. `worker` names the
+    queue worker running the attempt ("" for the command line).
     """
     refuse_inside_worker()
     job.refresh_from_db()
     if job.status == ImportStatus.DONE:
         raise ImportJobError(_("Impor ini sudah selesai; jalankan impor baru untuk berkas ini."))
-    if job.status == ImportStatus.RUNNING and not is_stale(job):
-        raise ImportJobError(_("Impor ini sedang berjalan di proses lain."))
-    # A slot of the per-server cap on imports running at once, held until the import ends.
-    try:
-        with import_slot():
-            return _run_claimed(job, progress)
-    except ImportsBusy as e:
-        ImportJob.objects.filter(pk=job.pk).exclude(status=ImportStatus.RUNNING).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(), message=e.message)
-        ProgressFile(job.pk, callback=progress).write(phase="failed", message=e.message)
-        raise ImportJobError(e.message) from e
+    with runlock.holding(job.pk) as held:
+        job.refresh_from_db()  # as it is now that no other attempt can claim it
+        if not held or (job.status == ImportStatus.RUNNING and not is_stale(job)):
+            raise ImportJobError(_("Impor ini sedang berjalan di proses lain."))
+        if job.status == ImportStatus.DONE:
+            raise ImportJobError(_("Impor ini sudah selesai; jalankan impor baru untuk berkas ini."))
+        # A slot of the per-server cap on imports running at once, held until the import ends.
+        try:
+            with import_slot():
+                return _run_claimed(job, progress, worker)
+        except ImportsBusy as e:
+            if wait_for_slot:
+                raise
+            ImportJob.objects.filter(pk=job.pk).exclude(status=ImportStatus.RUNNING).update(
+                status=ImportStatus.FAILED, finished_at=timezone.now(), message=e.message)
+            ProgressFile(job.pk, callback=progress).write(phase="failed", message=e.message)
+            raise ImportJobError(e.message) from e
 
 
-def _run_claimed(job: ImportJob, progress) -> ImportJob:
+def _run_claimed(job: ImportJob, progress, worker: str) -> ImportJob:
     tracker = ProgressFile(job.pk, callback=progress)
     now = timezone.now()
     # Claimed only if nobody claimed it since we looked (two processes taking over one job).
     claimed = ImportJob.objects.filter(pk=job.pk, status=job.status, pid=job.pid).update(
-        status=ImportStatus.RUNNING, pid=os.getpid(), host=socket.gethostname(), started_at=now,
+        status=ImportStatus.RUNNING, pid=os.getpid(), host=socket.gethostname(), worker=worker[:255],
+        attempts=F("attempts") + 1, started_at=now,
         finished_at=None, message="", release=None, rows_read=0, bytes_read=0, created=0, updated=0,
         unchanged=0, rejected=0, moved=0, warnings=0,
     )
@@ -234,28 +247,24 @@ def _summary(job: ImportJob) -> dict:
                                          "warnings")}
 
 
-def start_import_in_background(job: ImportJob) -> int:
-    """Run `manage.py import_registry --job <id>` detached (for the web UI); returns its pid.
+def enqueue_import(job: ImportJob) -> str:
+    """Hand `job` to the task queue once the caller's transaction commits (the worker must find
+    the job row); returns the task id, recorded on the job as its owner."""
+    from slrt.registry import tasks  # the tasks module imports this one
 
-    Output goes to VAR_DIR/imports/<id>.log (counts only, no personal data); progress to the
-    progress file, read with `selectors.imports.import_progress`.
-    """
-    log_path = imports_dir() / f"{job.pk}.log"
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_registry", "--job", str(job.pk)],
-            cwd=settings.BASE_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True,
-        )
-    # Reap the child when it ends, so it does not linger as a zombie that looks alive.
-    threading.Thread(target=proc.wait, name=f"import-{job.pk}-reaper", daemon=True).start()
-    return proc.pid
+    task_id = uuid.uuid4().hex
+    ImportJob.objects.filter(pk=job.pk).update(task_id=task_id)
+    job.task_id = task_id
+    transaction.on_commit(lambda: tasks.run_import_job.apply_async(args=[job.pk], task_id=task_id))
+    return task_id
 
 
 def mark_stale_jobs() -> int:
-    """Mark running jobs whose process is gone as failed (their transaction rolled back)."""
+    """Mark running jobs of the command line whose process is gone as failed (their transaction
+    rolled back). Jobs of the queue are left running: the queue delivers their task again, and
+    that attempt takes them over."""
     n = 0
-    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING):
+    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING, task_id=""):
         if is_stale(job):
             ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
                 status=ImportStatus.FAILED, finished_at=timezone.now(),
