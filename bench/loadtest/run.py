@@ -124,7 +124,13 @@ class BackendCpu:
         self.url, self.first, self.last = url, {}, {}
 
     def sample(self, start: bool = False) -> None:
-        for pid in db_backend_pids(self.url):
+        import psycopg
+
+        try:
+            pids = db_backend_pids(self.url)
+        except psycopg.OperationalError:  # no free connection slot: this second goes unsampled
+            return
+        for pid in pids:
             cpu = cpu_seconds([pid])
             self.first.setdefault(pid, cpu if start else 0.0)
             self.last[pid] = cpu
@@ -429,8 +435,15 @@ def main() -> int:
             "gunicorn_workers": env.get("SLRT_WEB_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1}
     results = []
     try:
+        reuse = {s.strip() for s in (os.environ.get("LOADTEST_REUSE") or "").split(",") if s.strip()}
         for kind in servers:
-            result = load(kind, opts, env, workdir)
+            if kind in reuse:  # a server's figures from an earlier run of the same settings, kept as they were
+                result = json.loads((workdir / f"result-{kind}.json").read_text(encoding="utf-8"))
+                results.append(result)
+                continue
+            # The development server opens a connection per request thread; kept open (CONN_MAX_AGE)
+            # they pile up until PostgreSQL refuses clients. runserver's own default is 0.
+            result = load(kind, opts, dict(env, SLRT_CONN_MAX_AGE="0") if kind == "runserver" else env, workdir)
             (workdir / f"result-{kind}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
             results.append(result)
             summary(result)
