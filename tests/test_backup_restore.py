@@ -287,3 +287,61 @@ def test_the_manifest_records_the_snapshot_it_was_taken_from(source):
     assert manifest["files"]["missing"] == []
     assert {"django", "python", "slrt", "git"} <= set(manifest["versions"])
     assert oct((source["backup"] / "files.tar").stat().st_mode & 0o777) == "0o600"  # personal data: owner only
+
+
+def __getattr__(name):
+    # `Pathless`: a storage in memory without file paths, as S3 has none (Storage.path raises
+    # NotImplementedError); made on first use, as Django's storage module needs settings loaded.
+    if name != "Pathless":
+        raise AttributeError(name)
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import Storage
+
+    class Pathless(Storage):
+        files: dict = {}
+
+        def _save(self, name, content):
+            self.files[name] = b"".join(content.chunks())
+            return name
+
+        def _open(self, name, mode="rb"):
+            return ContentFile(self.files[name], name=name)
+
+        def exists(self, name):
+            return name in self.files
+
+        def delete(self, name):
+            self.files.pop(name, None)
+
+        def size(self, name):
+            return len(self.files[name])
+
+    globals()["Pathless"] = Pathless
+    return Pathless
+
+
+@pytest.mark.django_db
+def test_a_letterhead_logo_on_a_storage_without_local_paths_is_still_printed(settings):
+    """S3 has no file paths: the letterhead hands reportlab the logo's bytes instead (6b)."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from slrt.core.pdf import Document, render
+    from slrt.wilayah.desks import letterhead_of
+    from slrt.wilayah.models import Secretariat
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.test_backup_restore.Pathless"}}
+    image = io.BytesIO()
+    Image.new("RGB", (120, 90), (10, 90, 80)).save(image, format="PNG")
+    desk, _ = Secretariat.objects.get_or_create(region_id="32.01", defaults={"name": "Sekretariat Uji"})
+    desk.logo.save("sekretariat-uji.png", ContentFile(image.getvalue()), save=True)
+    with pytest.raises(NotImplementedError):
+        desk.logo.path  # noqa: B018 - the storage really has no paths
+
+    head = letterhead_of(desk)
+    assert head.logo_path.getvalue() == image.getvalue()
+    pdf = render(Document(office="Dinas Sosial", office_lines=[head.name], title="Surat", logo_path=head.logo_path))
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1

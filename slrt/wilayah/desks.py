@@ -5,6 +5,7 @@ desk settings page live here; every write validates, runs in one transaction and
 Who may change a desk: the Admin of a region containing it, the Manajer of its kab/kota.
 """
 
+import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -103,7 +104,9 @@ class Letterhead:
     address: str
     phone: str
     email: str
-    logo_path: str  # absolute path of the stored logo, or ""
+    # The stored logo for reportlab: its absolute path on a folder storage, its bytes (BytesIO) on a
+    # storage without paths (S3, README "Files on several machines"), or "".
+    logo_path: "str | io.BytesIO"
 
 
 def letterhead_of(desk) -> Letterhead | None:
@@ -113,7 +116,10 @@ def letterhead_of(desk) -> Letterhead | None:
     if desk.logo:
         try:
             logo = desk.logo.path if desk.logo.storage.exists(desk.logo.name) else ""
-        except (NotImplementedError, ValueError):
+        except NotImplementedError:
+            with desk.logo.storage.open(desk.logo.name, "rb") as fh:  # a logo is small (checked on upload)
+                logo = io.BytesIO(fh.read())
+        except ValueError:
             logo = ""
     return Letterhead(desk.name, desk.address, getattr(desk, "phone", ""), desk.email, logo)
 
