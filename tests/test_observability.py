@@ -31,9 +31,21 @@ PHONE = "081234567890"
 GOOD_ID = "0f3e2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b9"
 
 
+def _ports() -> range:
+    """This file's ports, 18500-18599, split between xdist workers so that two never pick the same."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if not worker.startswith("gw"):
+        return range(18500, 18600)
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    size = max(3, 100 // max(count, 1))
+    start = 18500 + (int(worker[2:]) * size) % 100
+    return range(start, min(start + size, 18600))
+
+
 def _port_in_range() -> int:
-    """A free port of this helper's range (18500-18599), tried at random (xdist workers run together)."""
-    for port in random.sample(range(18500, 18600), 100):
+    """A free port of this worker's share of the range, tried at random."""
+    ports = _ports()
+    for port in random.sample(ports, len(ports)):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -434,12 +446,14 @@ def test_a_real_celery_worker_counts_its_task_runs_and_failures_and_logs_task_id
                                    "-I", "tests.test_observability", "-Q", queue],
                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        for _ in range(300):
+        for _ in range(600):
             if worker.poll() is not None:
                 raise RuntimeError(console.read_text()[-3000:])
-            if _reachable("127.0.0.1", port) and "ready." in console.read_text():
+            if "ready." in console.read_text():
                 break
             time.sleep(0.1)
+        logged = (tmp_path / "worker.log").read_text(encoding="utf-8")
+        assert f"exporter on http://127.0.0.1:{port}/metrics" in logged, console.read_text()[-3000:]
         sent = {}
         for name in ("tests.observability.fails", "tests.observability.works"):
             out = subprocess.run([celery, "-A", "slrt", "call", name, "--queue", queue], cwd=ROOT, env=env,
