@@ -189,3 +189,50 @@ def test_excel_export_has_summary_and_error_sheets_with_kk_masked_by_role(distri
     book = load_workbook(io.BytesIO(export_run(dinsos, run).read()), read_only=True)
     kks = {r[4] for r in list(book["Layak tidak menerima"].values)[1:]}
     assert district["A"].nomor_kk not in kks and all("********" in k for k in kks)
+
+
+# --- the queue's task ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_queued_run_is_evaluated_by_the_task_and_a_second_delivery_changes_nothing(district, make_user):
+    from slrt.programs.tasks import run_targeting_job
+
+    direct = run_targeting(make_user("manajer", "32.01"), "32.01")
+    run = TargetingRun.objects.create(region_id="32.01", started_by=direct.started_by, status="queued")
+    assert run_targeting_job.apply(args=[run.pk]).get() == "done"
+    assert run_targeting_job.apply(args=[run.pk]).get() == "done"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.households) == ("done", 1, direct.households)
+    assert run.summary["programs"] == direct.summary["programs"]
+    assert TargetingError.objects.filter(run=run).count() == TargetingError.objects.filter(run=direct).count()
+
+
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_killed_worker_is_evaluated_again_once(district, make_user):
+    from slrt.programs.tasks import run_targeting_job
+
+    manajer = make_user("manajer", "32.01")
+    direct = run_targeting(manajer, "32.01")
+    # A killed worker's run: marked running (committed), its evaluation rolled back: no figures.
+    run = TargetingRun.objects.create(region_id="32.01", started_by=manajer, status="running", attempts=1)
+    assert run_targeting_job.apply(args=[run.pk]).get() == "done"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.households) == ("done", 2, direct.households)
+    assert TargetingError.objects.filter(run=run).count() == TargetingError.objects.filter(run=direct).count()
+
+
+@pytest.mark.django_db
+def test_a_run_that_fails_is_recorded_failed_with_nothing_saved(district, make_user, monkeypatch):
+    from slrt.programs.services import targeting as service
+    from slrt.programs.tasks import run_targeting_job
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom 3201014501800001")  # a database error may quote data: never shown
+
+    monkeypatch.setattr(service, "flags_sql", broken)
+    run = TargetingRun.objects.create(region_id="32.01", started_by=make_user("manajer", "32.01"), status="queued")
+    assert run_targeting_job.apply(args=[run.pk]).get() == "failed"
+    run.refresh_from_db()
+    assert run.status == "failed" and "gagal" in run.message and "3201" not in run.message
+    assert not TargetingError.objects.filter(run=run).exists() and run.households == 0

@@ -269,7 +269,8 @@ def test_case_page_block_shows_matching_or_explains_that_registry_data_is_needed
 
 
 @pytest.mark.django_db
-def test_targeting_web_run_results_export_and_scope(client, make_user, make_person):
+def test_targeting_web_run_results_export_and_scope(client, make_user, make_person,
+                                                   django_capture_on_commit_callbacks):
     p = make_person("32.01.02.2001", "Bambang", dt.date(1980, 1, 1), "L")
     p.household.desil = 9
     p.household.save(update_fields=["desil"])
@@ -278,9 +279,22 @@ def test_targeting_web_run_results_export_and_scope(client, make_user, make_pers
     client.force_login(manajer)
     response = client.post("/program/penargetan/", {"region": "32.02"})
     assert response.status_code == 400 and not TargetingRun.objects.exists()
-    response = client.post("/program/penargetan/", {"region": "32.01"})
+    # Queued: the page says so and polls its status until the queue's task has run.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post("/program/penargetan/", {"region": "32.01"})
     run = TargetingRun.objects.get()
     assert response.status_code == 302 and response.url == f"/program/penargetan/{run.pk}/"
+    assert run.status == "queued" and len(queued) == 1
+    waiting = client.get(f"/program/penargetan/{run.pk}/").content.decode()
+    assert "Dalam antrean" in waiting and f'hx-get="/program/penargetan/{run.pk}/status/"' in waiting
+    assert "Keluarga dinilai" not in waiting
+    assert client.get(f"/program/penargetan/{run.pk}/excel/").status_code == 404
+    status = client.get(f"/program/penargetan/{run.pk}/status/")
+    assert "HX-Refresh" not in status and "Menunggu giliran" in status.content.decode()
+    queued[0]()  # the task (eager in the test run) evaluates the run
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == ("done", 1)
+    assert client.get(f"/program/penargetan/{run.pk}/status/")["HX-Refresh"] == "true"
     page = client.get(f"/program/penargetan/{run.pk}/?program=BPNT&kind=inclusion").content.decode()
     assert f'data-household="{p.household_id}"' in page and 'data-desa="32.01.02.2001"' in page
     assert p.household.nomor_kk in page
@@ -321,7 +335,8 @@ def api(client):
 
 
 @pytest.mark.django_db
-def test_api_programs_agencies_assessment_and_targeting(api, make_user, household):
+def test_api_programs_agencies_assessment_and_targeting(api, make_user, household,
+                                                        django_capture_on_commit_callbacks):
     load_agencies("32.01")
     bo = api(make_user("back_office", "32.01"))
     programs = bo.get("/api/v1/programs").json()
@@ -343,9 +358,14 @@ def test_api_programs_agencies_assessment_and_targeting(api, make_user, househol
     manajer = api(make_user("manajer", "32.01"))
     refused = manajer.post("/api/v1/targeting-runs", {"region": "32.02"})
     assert refused.status_code == 422 and refused.json()["code"] == "invalid_region"
-    started = manajer.post("/api/v1/targeting-runs", {"region": "32.01"})
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        started = manajer.post("/api/v1/targeting-runs", {"region": "32.01"})
     assert started.status_code == 201
     run = started.json()
+    assert (run["status"], run["households"], run["programs"]) == ("queued", 0, [])
+    queued[0]()  # the queue's task (eager in the test run)
+    run = manajer.get(f"/api/v1/targeting-runs/{run['id']}").json()
+    assert run["status"] == "done" and run["message"] == ""
     assert run["households"] == 1 and {p["code"] for p in run["programs"]} >= {"BPNT", "PKH-BUMIL"}
     assert manajer.get(f"/api/v1/targeting-runs/{run['id']}").json()["id"] == run["id"]
     assert manajer.get(f"/api/v1/targeting-runs/{run['id']}/errors").json()["count"] == 0

@@ -155,10 +155,22 @@ class EligibilityRule(models.Model):
         return f"{self.program.code} v{self.version}"
 
 
+class TargetingStatus(models.TextChoices):
+    QUEUED = "queued", _("dalam antrean")
+    RUNNING = "running", _("berjalan")
+    DONE = "done", _("selesai")
+    FAILED = "failed", _("gagal")
+
+
 class TargetingRun(models.Model):
     """A batch evaluation of every household of a region against every active programme."""
 
     region = models.ForeignKey("wilayah.Region", on_delete=models.PROTECT, related_name="+")
+    # Started from the web or the API the run waits on the task queue (services.targeting.start_targeting);
+    # its figures are written with "done", in one transaction. Runs from before the queue were done.
+    status = models.CharField(max_length=8, choices=TargetingStatus.choices, default=TargetingStatus.DONE)
+    message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("penargetan/", views.targeting_list, name="targeting"),
     path("penargetan/<int:pk>/", views.targeting_detail, name="run"),
     path("penargetan/<int:pk>/excel/", views.targeting_export, name="run_export"),
+    path("penargetan/<int:pk>/status/", views.targeting_status, name="run_status"),
     path("<str:code>/", views.program_detail, name="detail"),
     path("<str:code>/aturan/", views.rule_edit, name="rule_edit"),
 ]

@@ -18,7 +18,7 @@ from slrt.wilayah.names import resolve_region
 
 from . import forms as f
 from . import hooks
-from .models import AgencyKind, Sector
+from .models import AgencyKind, Sector, TargetingStatus
 from .rules import OPS
 from .selectors import assessment as assessment_selectors
 from .selectors import catalogue as catalogue_selectors
@@ -264,14 +264,15 @@ def targeting_list(request):
     form = f.TargetingStartForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            run = targeting_services.run_targeting(request.user, form.cleaned_data["region"].strip())
+            run = targeting_services.start_targeting(request.user, form.cleaned_data["region"].strip())
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
         except PermissionDenied:
             raise
         else:
-            messages.success(request, _("Penargetan selesai: %(n)s keluarga dinilai.") % {"n": run.households})
+            # A long job: the queue runs it; its page shows the status until the results are in.
+            messages.success(request, _("Penargetan masuk antrean; halaman ini menampilkan hasilnya setelah selesai."))
             return redirect("programs:run", pk=run.pk)
     return render(
         request,
@@ -290,6 +291,8 @@ def targeting_list(request):
 @require_GET
 def targeting_detail(request, pk):
     run = targeting_selectors.get_run(request.user, pk)
+    if run.status != TargetingStatus.DONE:
+        return render(request, "programs/targeting_detail.html", {"run": run})
     filters = f.ErrorFilterForm(request.GET or None, user=request.user)
     c = filters.cleaned_data if filters.is_valid() else {}
     program, kind, desa = c.get("program") or None, c.get("kind") or None, c.get("desa") or None
@@ -328,12 +331,27 @@ def targeting_detail(request, pk):
     )
 
 
+@region_safe  # get_run: 404 outside the user's scope; the fragment holds the status only
+@login_required
+@capability_required("run_targeting")
+@require_GET
+def targeting_status(request, pk):
+    """The status fragment the page of a queued or running run polls."""
+    run = targeting_selectors.get_run(request.user, pk)
+    response = render(request, "programs/_targeting_status.html", {"run": run})
+    if run.status == TargetingStatus.DONE:
+        response["HX-Refresh"] = "true"  # the page reloads once, with the results
+    return response
+
+
 @region_safe  # get_run: 404 outside scope; KK masked by role in the selector
 @login_required
 @capability_required("run_targeting")
 @require_GET
 def targeting_export(request, pk):
     run = targeting_selectors.get_run(request.user, pk)
+    if run.status != TargetingStatus.DONE:
+        raise Http404
     out = export_services.export_run(request.user, run)
     return FileResponse(
         out,

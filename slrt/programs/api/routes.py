@@ -100,12 +100,15 @@ def household_assessment(request, household_id: int):
     return assessment_out(result)
 
 
-@router.post("/targeting-runs", response={201: RunOut}, summary="Jalankan penargetan satu kabupaten/kota")
-@region_safe  # run_targeting checks the region against the caller's scope
+@router.post(
+    "/targeting-runs", response={201: RunOut},
+    summary="Jalankan penargetan satu kabupaten/kota (masuk antrean; status di GET /targeting-runs/{run_id})",
+)
+@region_safe  # start_targeting checks the region against the caller's scope
 def start_run(request, payload: RunIn):
     require_capability(request.auth, "run_targeting")
     try:
-        run = targeting_services.run_targeting(request.auth, payload.region.strip())
+        run = targeting_services.start_targeting(request.auth, payload.region.strip())
     except PermissionDenied:
         raise ApiError(403, "forbidden", _("Peran Anda tidak memiliki akses ke fungsi ini."))
     except ValidationError as exc:

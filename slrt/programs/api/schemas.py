@@ -145,6 +145,8 @@ class ProgramFigures(Schema):
 class RunOut(Schema):
     id: int
     region: str
+    status: str = Field(description="queued (dalam antrean), running, done (angka terisi) atau failed (lihat message)")
+    message: str
     started_at: str
     finished_at: str | None
     households: int
@@ -268,6 +270,8 @@ def run_out(run) -> dict:
     return {
         "id": run.pk,
         "region": run.region_id,
+        "status": run.status,
+        "message": run.message,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "households": run.households,
