@@ -14,6 +14,7 @@ Labels never carry a raw path: the route is the URL pattern's name (or the patte
 
 import logging
 import os
+import threading
 import time
 from functools import cache
 from pathlib import Path
@@ -25,8 +26,18 @@ WEB_ADDR_DEFAULT = "127.0.0.1:9108"
 WORKER_ADDR_DEFAULT = "127.0.0.1:9109"
 
 
-@cache
+_METRICS_LOCK = threading.Lock()
+
+
 def _m():
+    # Built once per process under a lock: gunicorn's threads (gthread) answer their first requests
+    # at once, and a second registration of a metric raises DuplicateTimeseries (a 500).
+    with _METRICS_LOCK:
+        return _build_metrics()
+
+
+@cache
+def _build_metrics():
     from prometheus_client import Counter, Histogram
 
     class M:
