@@ -50,7 +50,8 @@ keepalive = 5  # nginx keeps upstream connections open between requests
 max_requests = _int("SLRT_WEB_MAX_REQUESTS", 1000)
 max_requests_jitter = max_requests // 10
 # The heartbeat file on tmpfs: an fchmod on a disk can stall a worker (gunicorn's FAQ).
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+_SHM = "/dev/shm"  # noqa: S108 - only the heartbeat file, which holds nothing
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) and os.access(_SHM, os.W_OK) else None
 
 # X-Forwarded-Proto/-For are honoured only from the configured proxy: anyone else could claim HTTPS
 # or another address. The app reads the client address itself (slrt/accounts/client_ip.py).
@@ -67,11 +68,12 @@ control_socket_disable = not control_socket
 
 # Logs to stdout/stderr (journald under systemd). The access line has the path WITHOUT its query
 # string (%(U)s, never %(r)s or %(q)s: the API's ?nik= and ?q= are personal data), no referrer (a
-# previous page's address) and no Basic-auth user name; the request id ties it to the app's log.
+# previous page's address) and no Basic-auth user name; the request id ties it to the app's log,
+# <pid> names the worker that answered.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("SLRT_WEB_LOG_LEVEL", "info")
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s %(p)s'
 proc_name = "slrt-web"
 
 # Metrics (slrt.core.metrics, README "Monitoring"): the workers keep their values in
