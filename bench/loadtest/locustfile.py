@@ -43,6 +43,15 @@ from locust import HttpUser, between, events, task
 from requests.auth import HTTPDigestAuth
 
 THINK = between(5, 15)
+# What each task is in the mix (tests/test_loadtest_mix.py checks the weighted shares).
+MIX = {
+    "nik_lookup": "search", "name_search": "search", "web_search": "search",
+    "home_page": "browse", "cases": "browse", "referral_list": "browse", "form_list": "browse",
+    "record_complaint": "intake",
+    "draft_referral": "referral", "send_draft": "referral", "answer": "referral",
+    "submit": "odk",
+}
+TARGET_MIX = {"search": 40, "browse": 20, "intake": 15, "referral": 15, "odk": 10}
 _config: dict = {}
 _counters: dict[str, itertools.count] = collections.defaultdict(itertools.count)
 

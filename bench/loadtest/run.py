@@ -337,7 +337,7 @@ def markdown(results: list[dict], info: dict) -> str:
         "",
         f"- Date: {info['date']}; commit `{info['commit']}`; machine: {m['nproc']} CPU ({m['cpu']}), {m['memory']}, "
         f"{m['os']}, Python {m['python']}, PostgreSQL {info['pg']}. Locust ran on the same machine.",
-        f"- Command: `{info['command']}` (`make loadtest`; `LOADTEST_USERS`, `LOADTEST_TIME`, "
+        f"- Command: `{info['command']}` (`LOADTEST_USERS`, `LOADTEST_TIME`, "
         "`LOADTEST_SPAWN_RATE` override, `LOADTEST_STRICT=1` fails on a miss).",
         f"- Data: {info['build']['rows']:,} people in 32.04 (`generate_registry` seed {data.SEED}, imported with "
         f"`import_registry` in {info['build']['import_s']:.0f} s), database {info['build']['db_size_mb']:,} MB "
