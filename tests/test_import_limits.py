@@ -566,7 +566,7 @@ def _upload(client, name: str, content: bytes):
 
 
 def _uploads(settings) -> list:
-    folder = Path(settings.VAR_DIR) / "imports" / "uploads"
+    folder = Path(settings.MEDIA_ROOT) / "imports" / "uploads"  # the shared storage (slrt.conf.storage)
     return list(folder.iterdir()) if folder.exists() else []
 
 

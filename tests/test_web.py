@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -377,7 +378,7 @@ def test_upload_of_a_csv_creates_a_job_stores_the_file_and_starts_it(client, man
     assert job.original_name == "dtsen-2026-07.csv"
     assert job.period == "2026-07"
     assert job.started_by == manajer
-    stored = (settings.VAR_DIR / "imports").rglob("*.csv")
+    stored = (Path(settings.MEDIA_ROOT) / "imports" / "uploads").rglob("*.csv")  # the shared storage
     assert [p.read_bytes() for p in stored] == [body]
 
 

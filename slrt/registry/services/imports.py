@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.db.models import F
@@ -77,13 +78,20 @@ def create_import_job(*, path, original_name: str, source: str = Source.DTSEN, p
 
 
 def store_upload(uploaded_file) -> Path:
-    """Stream an uploaded file to disk under VAR_DIR/imports/uploads (never held in memory)."""
+    """Stream an uploaded file to disk (never held in memory): into the shared storage's folder
+    `imports/uploads/` when it has local paths (SLRT_MEDIA_ROOT, one volume every server mounts), so
+    the queue worker that runs the import finds it on any machine; else (S3) under
+    VAR_DIR/imports/uploads of this machine (README "Files on several machines")."""
     suffix = Path(uploaded_file.name or "").suffix.lower()
     suffix = suffix if suffix in _UPLOAD_SUFFIXES else ".dat"
-    folder = imports_dir() / "uploads"
+    try:
+        folder = Path(default_storage.path("imports/uploads"))
+    except NotImplementedError:
+        folder = imports_dir() / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}{suffix}"
-    with open(target, "wb") as out:
+    # Personal data of a whole district: readable by the service's user only.
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         for chunk in uploaded_file.chunks():
             out.write(chunk)
     return target
