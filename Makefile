@@ -90,6 +90,16 @@ loadtest: install
 	LOADTEST_REPORT=$${LOADTEST_REPORT:-$$([ -z "$${LOADTEST_USERS}$${LOADTEST_TIME}$${LOADTEST_SPAWN_RATE}" ] && echo 1)} \
 	$(PY) -m bench.loadtest.run
 
+# Backups (README "Backups and restore"): `make backup` writes var/backups/<UTC time>/ (or OUT=DIR);
+# `make restore FROM=DIR` restores into the configured, empty database and storage.
+.PHONY: backup restore
+backup: install $(SECRET_KEY_FILE)
+	$(KEY) $(PY) manage.py backup --out $${OUT:-var/backups/$$(date -u +%Y%m%dT%H%M%SZ)}
+
+restore: install $(SECRET_KEY_FILE)
+	test -n "$(FROM)" || { echo "usage: make restore FROM=DIR"; exit 2; }
+	$(KEY) $(PY) manage.py restore --from "$(FROM)"
+
 lint: install
 	$(VENV)/bin/ruff check .
 	PYTHONPATH=. $(VENV)/bin/lint-imports
