@@ -13,8 +13,8 @@ just saved something. For that user (read-your-writes):
   cannot be reached, the block reads from the primary;
 - a block inside a transaction, or in a request that has already written, reads from the primary.
 
-Writes that only record who did or saw what (sessions, sign-in bookkeeping, the audit trail, the
-lock-out's attempts) do not count as the user's writes: no replica-safe page shows them back, and
+Writes that only record who did or saw what (sessions, sign-in bookkeeping, a token's last use, the
+audit trail, the lock-out's attempts) do not count as the user's writes: no replica-safe page shows them back, and
 counting them would send every audited search's next page to the primary while the replica lags.
 Whatever is written to them still goes to the primary like every write.
 """
@@ -56,7 +56,7 @@ _down_until = 0.0
 _READ = re.compile(r"\s*(?:SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|DECLARE|FETCH|CLOSE|EXPLAIN)\b",
                    re.IGNORECASE)
 _BOOKKEEPING = re.compile(
-    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:django_session|accounts_signedinsession|audit_\w+|axes_\w+)\b',
+    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:django_session|accounts_signedinsession|accounts_apitoken|audit_\w+|axes_\w+)\b',
     re.IGNORECASE,
 )
 
