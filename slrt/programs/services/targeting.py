@@ -142,7 +142,7 @@ def run_queued(run_id: int) -> TargetingRun | None:
         status=TargetingStatus.RUNNING, attempts=F("attempts") + 1)  # committed: the page shows "berjalan"
     try:
         with transaction.atomic():
-            run = TargetingRun.objects.select_for_update().select_related("started_by").get(pk=run_id)
+            run = TargetingRun.objects.select_for_update(of=("self",)).select_related("started_by").get(pk=run_id)
             if run.status != TargetingStatus.RUNNING:
                 return run  # another delivery finished it while this one waited for the lock
             TargetingError.objects.filter(run=run).delete()
