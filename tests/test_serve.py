@@ -185,7 +185,8 @@ def test_systemd_units_verify(tmp_path):
         pytest.skip("systemd-analyze is missing")
     # The units name /opt/slrt (README "Production"); verify checks that their programs exist,
     # so this checkout stands in for it.
-    units = sorted((ROOT / "deploy" / "systemd").glob("slrt*.service")) + [ROOT / "deploy" / "systemd" / "slrt.target"]
+    units = sorted((ROOT / "deploy" / "systemd").glob("slrt*.service")) + sorted(
+        (ROOT / "deploy" / "systemd").glob("slrt*.t*"))  # slrt.target, slrt-backup.timer
     names = []
     for unit in units:
         name = unit.name.replace("@.service", "@1.service")
@@ -200,5 +201,6 @@ def test_systemd_units_verify(tmp_path):
             for line in ("User=slrt", "EnvironmentFile=/etc/slrt/slrt.env", "NoNewPrivileges=yes",
                          "ProtectSystem=strict", "PrivateTmp=yes", "ReadWritePaths=/var/lib/slrt"):
                 assert line in text, (unit.name, line)
-        if unit.name != "slrt-migrate.service" and unit.suffix == ".service":
+        # One-shot steps (migrate before the services, the nightly backup) neither restart nor wait.
+        if unit.name not in ("slrt-migrate.service", "slrt-backup.service") and unit.suffix == ".service":
             assert "Restart=on-failure" in text and "Requires=slrt-migrate.service" in text, unit.name
