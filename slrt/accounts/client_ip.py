@@ -2,10 +2,11 @@
 the status page's rate limit (django-ratelimit's RATELIMIT_IP_META_KEY).
 
 Without a configured proxy (SLRT_PROXY_COUNT=0, the default) only REMOTE_ADDR counts: a client
-cannot pick its own address by sending X-Forwarded-For. Behind N reverse proxies that each
-append the address they received from to X-Forwarded-For (nginx `$proxy_add_x_forwarded_for`,
-Caddy by default), the client is the N-th entry from the right; entries left of it are whatever
-the client sent and are ignored. SLRT_TRUSTED_PROXIES (comma-separated addresses or networks)
+cannot pick its own address by sending X-Forwarded-For. Behind N reverse proxies, each adding
+the address it received from to X-Forwarded-For, the client is the N-th entry from the right;
+entries left of it are whatever the client sent and are ignored. The shipped nginx site
+(deploy/nginx/slrt.conf) overwrites the header with the one address it saw, which gives the
+same answer for N=1. SLRT_TRUSTED_PROXIES (comma-separated addresses or networks)
 additionally limits this to requests whose REMOTE_ADDR is one of the proxies.
 """
 
