@@ -7,6 +7,7 @@ that table with one statement each. Works on PostgreSQL and SQLite alike.
 """
 
 import datetime as dt
+import importlib
 import logging
 import time
 
@@ -123,11 +124,11 @@ def run_targeting(user, region_code: str, *, ref: dt.date | None = None) -> Targ
 def start_targeting(user, region_code: str) -> TargetingRun:
     """A queued run of a kab/kota for `user`; a worker evaluates it (tasks.run_targeting_job),
     sent once the caller's transaction commits. Its page and the API show its status."""
-    from .. import tasks  # the tasks module imports this one
-
     region = check_region(user, region_code)
     run = TargetingRun.objects.create(region=region, started_by=user, status=TargetingStatus.QUEUED)
-    transaction.on_commit(lambda: tasks.run_targeting_job.delay(run.pk))
+    # Imported by name: the tasks module imports this one (no import cycle between them).
+    task = importlib.import_module("slrt.programs.tasks").run_targeting_job
+    transaction.on_commit(lambda: task.delay(run.pk))
     return run
 
 

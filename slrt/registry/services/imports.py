@@ -16,6 +16,7 @@ the queue hands the message to another worker, whose attempt takes the job over 
 file once.
 """
 
+import importlib
 import logging
 import os
 import re
@@ -258,12 +259,12 @@ def _summary(job: ImportJob) -> dict:
 def enqueue_import(job: ImportJob) -> str:
     """Hand `job` to the task queue once the caller's transaction commits (the worker must find
     the job row); returns the task id, recorded on the job as its owner."""
-    from slrt.registry import tasks  # the tasks module imports this one
-
     task_id = uuid.uuid4().hex
     ImportJob.objects.filter(pk=job.pk).update(task_id=task_id)
     job.task_id = task_id
-    transaction.on_commit(lambda: tasks.run_import_job.apply_async(args=[job.pk], task_id=task_id))
+    # Imported by name: the tasks module imports this one (no import cycle between them).
+    task = importlib.import_module("slrt.registry.tasks").run_import_job
+    transaction.on_commit(lambda: task.apply_async(args=[job.pk], task_id=task_id))
     return task_id
 
 
