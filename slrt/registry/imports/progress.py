@@ -30,8 +30,23 @@ def imports_dir() -> Path:
     return path
 
 
+def shared_imports_dir(name: str) -> Path:
+    """`imports/<name>` in the shared storage's folder when it has local paths (SLRT_MEDIA_ROOT, one
+    volume every server mounts), so what a queue worker on one machine writes (progress) or reads
+    (the upload) is seen by the web server on another; else (S3) VAR_DIR/imports/<name> of this
+    machine (README "Files on several machines")."""
+    from django.core.files.storage import default_storage
+
+    try:
+        folder = Path(default_storage.path(f"imports/{name}"))
+    except NotImplementedError:
+        folder = imports_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def progress_path(job_id: int) -> Path:
-    return imports_dir() / f"{job_id}.json"
+    return shared_imports_dir("progress") / f"{job_id}.json"
 
 
 def read_progress(job_id: int) -> dict | None:

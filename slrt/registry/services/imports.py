@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.db.models import F
@@ -38,7 +37,7 @@ from slrt.audit.services import record
 from slrt.registry.imports import pipeline, runlock
 from slrt.registry.imports.batches import refuse_inside_worker
 from slrt.registry.imports.limits import limits, megabytes, thousands
-from slrt.registry.imports.progress import ProgressFile, imports_dir
+from slrt.registry.imports.progress import ProgressFile, shared_imports_dir
 from slrt.registry.imports.reader import ImportFileError
 from slrt.registry.imports.slots import ImportsBusy, busy_message, free_slots, import_slot
 from slrt.registry.models import ImportJob, ImportJobRegion, ImportRowError, ImportStatus, Source
@@ -85,11 +84,7 @@ def store_upload(uploaded_file) -> Path:
     VAR_DIR/imports/uploads of this machine (README "Files on several machines")."""
     suffix = Path(uploaded_file.name or "").suffix.lower()
     suffix = suffix if suffix in _UPLOAD_SUFFIXES else ".dat"
-    try:
-        folder = Path(default_storage.path("imports/uploads"))
-    except NotImplementedError:
-        folder = imports_dir() / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = shared_imports_dir("uploads")
     target = folder / f"{uuid.uuid4().hex}{suffix}"
     # Personal data of a whole district: readable by the service's user only.
     with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
