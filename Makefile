@@ -43,13 +43,15 @@ demo: migrate
 static: install $(SECRET_KEY_FILE)
 	$(KEY) $(PY) manage.py collectstatic --noinput -v0
 
-# The scheduled jobs (overdue escalation, notification outbox) run next to the web server and
-# stop with it: the EXIT trap ends them however runserver ends (Ctrl-C included). Links in the
-# e-mails run_jobs sends point at HOST unless SLRT_PUBLIC_URL says otherwise; pages use the
-# address each request came in on.
+# The background work (imports, targeting runs, the outbox, escalation, sealing) runs on one Celery
+# worker with its scheduler embedded (--beat), next to the web server, on the folder broker in
+# var/queue (no server needed); the EXIT trap ends it however runserver ends (Ctrl-C included).
+# Links in the messages it sends point at HOST unless SLRT_PUBLIC_URL says otherwise; pages use
+# the address each request came in on. Log lines are plain text here (production: JSON).
 run: demo static
-	export $(KEY) $(DEMO_2FA); \
-	SLRT_PUBLIC_URL=$${SLRT_PUBLIC_URL:-http://$(HOST)} $(PY) manage.py run_jobs --every 60 & jobs=$$!; \
+	export $(KEY) $(DEMO_2FA) SLRT_LOG_FORMAT=$${SLRT_LOG_FORMAT:-plain}; \
+	SLRT_PUBLIC_URL=$${SLRT_PUBLIC_URL:-http://$(HOST)} $(VENV)/bin/celery -A slrt worker --beat --pool solo \
+	  --loglevel INFO --schedule "$${SLRT_VAR_DIR:-var}/celerybeat-schedule" & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT; \
 	SLRT_ALLOWED_HOSTS=$${SLRT_ALLOWED_HOSTS:-'$(RUN_ALLOWED_HOSTS)'} $(PY) manage.py runserver $(HOST)
 

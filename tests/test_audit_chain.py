@@ -163,10 +163,12 @@ def test_erased_payloads_keep_the_chain_and_are_reported_as_erased(rows):
     assert f"baris id {rows[0].pk} diubah" in verify_fails()
 
 
-def test_run_jobs_seals(rows, settings):
+def test_the_scheduled_sealing_job_seals(rows, settings):
+    from slrt.notifications.tasks import run_job
+
     settings.SLRT_AUDIT_SEAL_AFTER = 0
     settings.SLRT_AUDIT_BLOCK_WAIT = 0
-    call_command("run_jobs", "--once", stdout=io.StringIO())
+    run_job.apply(args=("audit_seal",))
     assert not AuditEvent.objects.filter(row_hash="").exists()
 
 

@@ -5,7 +5,6 @@ import itertools
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
 from slrt.audit.models import AuditEvent
@@ -153,14 +152,17 @@ def test_overdue_notifies_the_manajer_of_that_kab_and_the_agency_not_another_kab
     assert not rows.filter(channel__in=["sms", "whatsapp"]).exists()
 
 
-def test_run_jobs_once_escalates_then_sends_the_emails(make_user, settings):
+def test_the_scheduled_jobs_escalate_then_the_outbox_sends_the_emails(make_user, settings):
+    from slrt.notifications.tasks import run_job
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     manajer = make_user("manajer", "32.01")
     manajer.email = "manajer@dinsos.example.go.id"
     manajer.save()
     referral = make_referral(due_at=timezone.now() - dt.timedelta(minutes=5), agency=make_agency(email=""))
 
-    call_command("run_jobs", "--once", verbosity=0)
+    run_job.apply(args=("escalation",))
+    run_job.apply(args=("outbox",))
 
     referral.refresh_from_db()
     assert referral.escalated_at is not None

@@ -112,8 +112,8 @@ def test_letter_qr_link_uses_the_address_the_request_came_in_on(settings):
 @pytest.mark.django_db
 def test_background_messages_use_slrt_public_url_which_make_run_sets_from_host(settings):
     commands = _make_run_commands(HOST="10.1.2.3:9001")
-    run_jobs = next(line for line in commands.splitlines() if "run_jobs" in line)
-    assert "SLRT_PUBLIC_URL=${SLRT_PUBLIC_URL:-http://10.1.2.3:9001}" in run_jobs
+    worker = next(line for line in commands.splitlines() if "celery -A slrt worker" in line)
+    assert "SLRT_PUBLIC_URL=${SLRT_PUBLIC_URL:-http://10.1.2.3:9001}" in worker
     settings.SLRT_PUBLIC_URL = "http://10.1.2.3:9001"
     case, _need = make_case()
     case.applicant_email = "warga@example.org"

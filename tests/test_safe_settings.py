@@ -87,11 +87,12 @@ def test_make_generates_the_secret_key_once_outside_git_with_mode_0600(tmp_path)
     key = 'SLRT_SECRET_KEY="${SLRT_SECRET_KEY:-$(cat var/secret_key)}"'
     for command in ("migrate", "load_regions", "seed_demo", "collectstatic"):
         assert any(key in line and f"manage.py {command}" in line for line in dry.splitlines()), command
-    assert f"export {key}" in dry  # run_jobs and runserver
+    assert f"export {key}" in dry  # the Celery worker and runserver
 
 
 @pytest.mark.django_db
-def test_personal_answers_carry_no_store_page_api_pdf_export(make_user, make_person):
+def test_personal_answers_carry_no_store_page_api_pdf_export(make_user, make_person,
+                                                           django_capture_on_commit_callbacks):
     from slrt.programs.models import TargetingRun
     from tests.test_referrals_fixtures import api_client, client_for, make_case
 
@@ -108,7 +109,8 @@ def test_personal_answers_carry_no_store_page_api_pdf_export(make_user, make_per
     manajer = make_user("manajer", "32.01")
     make_person("32.01.02.2001", "Bambang", __import__("datetime").date(1980, 1, 1), "L")
     boss = client_for(manajer)
-    boss.post("/program/penargetan/", {"region": "32.01"})
+    with django_capture_on_commit_callbacks(execute=True):  # the run's task, queued on commit
+        boss.post("/program/penargetan/", {"region": "32.01"})
     answers["export"] = boss.get(f"/program/penargetan/{TargetingRun.objects.get().pk}/excel/")
     assert answers["pdf"]["Content-Type"] == "application/pdf"
     assert answers["export"]["Content-Type"].startswith("application/vnd.openxmlformats")

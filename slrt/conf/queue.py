@@ -15,11 +15,12 @@ def apply(s: dict) -> None:
     s["CELERY_BROKER_URL"] = broker or "filesystem://"
     if not broker:
         folder = s["VAR_DIR"] / "queue"
-        for sub in ("messages", "processed"):
+        for sub in ("messages", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         s["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
             "data_folder_in": str(folder / "messages"), "data_folder_out": str(folder / "messages"),
             "processed_folder": str(folder / "processed"), "store_processed": False,
+            "control_folder": str(folder / "control"),  # else kombu writes ./control in the cwd
         }
     s["CELERY_TASK_ACKS_LATE"] = True
     s["CELERY_TASK_REJECT_ON_WORKER_LOST"] = True
@@ -33,3 +34,25 @@ def apply(s: dict) -> None:
     # of the queue itself start real workers with SLRT_TASK_ALWAYS_EAGER=0.
     s["CELERY_TASK_ALWAYS_EAGER"] = os.environ.get("SLRT_TASK_ALWAYS_EAGER") == "1"
     s["CELERY_TASK_EAGER_PROPAGATES"] = True
+
+    # The schedule: every job registered in slrt.notifications.jobs on its own clock-aligned
+    # period (slrt.notifications.schedule); each run claims its (job, period) row, so two beats
+    # running at once still run each period once. Each beat keeps its own schedule file (`-s`).
+    s["CELERY_BEAT_SCHEDULER"] = "slrt.notifications.schedule:JobScheduler"
+    s["CELERY_BEAT_MAX_LOOP_INTERVAL"] = 5  # beat wakes up for a period boundary on time
+    # Shortens every job's period (tests, a demo you want to watch); unset: each job's own.
+    s["SLRT_JOB_PERIOD_SECONDS"] = _seconds("SLRT_JOB_PERIOD_SECONDS", 0)
+    # How long a claimed run may take before another delivery may take it over (its worker died).
+    s["SLRT_JOB_LEASE_SECONDS"] = _seconds("SLRT_JOB_LEASE_SECONDS", 600)
+    s["SLRT_JOB_RUNS_KEEP_DAYS"] = _seconds("SLRT_JOB_RUNS_KEEP_DAYS", 7)
+
+
+def _seconds(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name}: '{value}' is not a whole number")
+    return int(value)

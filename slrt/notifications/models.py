@@ -5,6 +5,8 @@ A gateway that is down delays a message, it never loses it. Rows hold the recipi
 about, so the outbox page shows a Manajer only the messages of their own kabupaten.
 """
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,9 @@ class Notification(RegionColumns):
     last_error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Sent with every attempt (HTTP `Idempotency-Key`, the e-mail's Message-ID) so a gateway can drop
+    # a repeat: delivery is at least once. Random per row: nothing personal, unique across installs.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -64,3 +69,28 @@ class Notification(RegionColumns):
     @property
     def error_code(self) -> str:
         return self.last_error.split(":", 1)[0] if self.last_error else ""
+
+
+class JobRun(models.Model):
+    """One scheduled job's claim on one period: the unique pair is what makes it run once.
+
+    Every scheduler (two `celery beat`s, by accident or for failover) sends each job each period;
+    the first delivery to insert the row runs the job, the others see the row and stop. A run whose
+    worker died leaves its row unfinished: after `lease_until` another delivery may take it over.
+    """
+
+    job = models.CharField(max_length=40)
+    period_start = models.DateTimeField()
+    task_id = models.CharField(max_length=64, blank=True)  # the delivery holding the claim
+    attempts = models.PositiveSmallIntegerField(default=1)  # > 1: taken over after a lease ran out
+    started_at = models.DateTimeField()
+    lease_until = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)  # "escalated=3", or "error: <class>"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "period_start"], name="jobrun_once_per_period")]
+        indexes = [models.Index(fields=["period_start"], name="jobrun_period_idx")]
+
+    def __str__(self):
+        return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M:%S}"

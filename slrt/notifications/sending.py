@@ -1,11 +1,14 @@
 """Delivering the outbox: email through Django's mail, SMS/WhatsApp through one HTTP gateway.
 
-Run by `manage.py run_jobs`. Each run claims the due rows first (a short transaction that moves
-their `next_attempt_at` a lease ahead), then sends outside any transaction, then writes each
-row's result. Two workers never claim the same row: PostgreSQL skips rows another worker holds
-locked (`SKIP LOCKED`); elsewhere each claim is a conditional UPDATE that only one worker can
+Run by the scheduled job `outbox` (a Celery task, `notifications.tasks`). Each run claims the due
+rows first (a short transaction that moves their `next_attempt_at` a lease ahead), then sends
+outside any transaction, then writes each row's result. Two workers never claim the same row:
+PostgreSQL skips rows another worker holds locked (`SKIP LOCKED`); elsewhere each claim
+is a conditional UPDATE that only one worker can
 win. A worker that dies mid-send leaves its rows to be picked up when the lease runs out, so a
-message may in the worst case go out twice but is never lost.
+message may in the worst case go out twice but is never lost: every attempt of a row carries the
+same key (the row's `idempotency_key`: the gateway's `Idempotency-Key` header, the e-mail's
+Message-ID), so a gateway or mail client can drop the repeat.
 
 A failed attempt is retried with growing delays; after `SLRT_NOTIFY_MAX_ATTEMPTS` the row is
 marked failed and audited, and the outbox page can queue it again. Errors are recorded as a
@@ -21,7 +24,7 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -85,8 +88,18 @@ def claim(now, limit: int) -> list[Notification]:
     return list(Notification.objects.filter(id__in=ids).order_by("id"))
 
 
+def message_id(row: Notification) -> str:
+    """The e-mail's Message-ID: the same for every attempt of one row, nothing personal in it."""
+    sender = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)
+    domain = sender[1].strip(" >") if len(sender) == 2 else "slrt.invalid"
+    return f"<{row.idempotency_key}@{domain or 'slrt.invalid'}>"
+
+
 def send_email(row: Notification) -> None:
-    send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient], fail_silently=False)
+    EmailMessage(
+        row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient],
+        headers={"Message-ID": message_id(row)},
+    ).send(fail_silently=False)
 
 
 def send_gateway(row: Notification) -> None:
@@ -95,7 +108,11 @@ def send_gateway(row: Notification) -> None:
         raise GatewayNotConfigured
     if not url.startswith(("http://", "https://")):
         raise GatewayMisconfigured  # a file: or ftp: URL is never opened
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    headers = {
+        "Content-Type": "application/json", "Accept": "application/json",
+        # A resend of this row (a retry, a worker lost after the gateway answered) carries the same key.
+        "Idempotency-Key": str(row.idempotency_key),
+    }
     token = settings.SLRT_SMS_GATEWAY_TOKEN
     if token:
         headers["Authorization"] = f"Bearer {token}"

@@ -12,6 +12,6 @@ class PrivacyConfig(AppConfig):
         from . import tones
         from .reminders import warn_near_deadline
 
-        register_job("data_request_due", warn_near_deadline, label="data_requests_due")
+        register_job("data_request_due", warn_near_deadline, label="data_requests_due", every=60)
 
         tones.register()  # its states' badge tones (slrt.core.status)

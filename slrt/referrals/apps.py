@@ -17,7 +17,7 @@ class ReferralsConfig(AppConfig):
         from .services import draft_referral_system
         from .timeline import EVENT_TEXT
 
-        register_job("escalation", escalate_overdue, label="escalated")
+        register_job("escalation", escalate_overdue, label="escalated", every=60)
         # A case's needs are handled through referrals, the case's timeline tells of them, an
         # approved agency service becomes a referral, a Mitra user reads its Surat Rujukan.
         case_hooks.on_need_services(need_services)
