@@ -254,8 +254,8 @@ if os.environ.get("SLRT_CACHE_URL"):
 RATELIMIT_IP_META_KEY = "slrt.accounts.client_ip.rate_limit_key"
 
 # Public address printed on receipts, in letter QR codes and in messages (slrt.core.public):
-# when empty, a page uses the address its request came in on, and a background job (run_jobs)
-# the fallback below. `make run` sets it for run_jobs from HOST.
+# when empty, a page uses the address its request came in on, and a background job (a Celery task)
+# the fallback below. `make run` sets it for its worker from HOST.
 SLRT_PUBLIC_URL = os.environ.get("SLRT_PUBLIC_URL", "").rstrip("/")
 SLRT_PUBLIC_URL_FALLBACK = "http://127.0.0.1:8000"
 

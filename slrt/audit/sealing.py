@@ -1,7 +1,7 @@
 """Sealing: audit rows chained into hash blocks by a scheduled job, verified by a command.
 
 Requests only INSERT audit rows; nothing on a request's path reads or locks the chain. The
-sealing job (`seal_pending`, run by `run_jobs` every round) takes the rows after the last block
+sealing job (`seal_pending`, a scheduled job, every minute) takes the rows after the last block
 in id order and writes blocks of at most `SLRT_AUDIT_BLOCK_ROWS`:
 
     payload_hash = H(detail)                                   stored on the row

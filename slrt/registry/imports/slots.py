@@ -2,8 +2,8 @@
 
 Each import holds an exclusive `flock` on one of `limits.concurrent` files under
 VAR_DIR/imports/slots while it runs. The kernel releases the lock when the process ends, however
-it ends (SIGKILL included), so a crashed import never keeps its slot. The web server's worker
-processes, `run_jobs` and the command line all share the same files, so the cap holds across
+it ends (SIGKILL included), so a crashed import never keeps its slot. The queue workers
+and the command line on one machine share the same files, so the cap holds across
 processes; it is per server (per VAR_DIR), as the memory it protects is.
 """
 

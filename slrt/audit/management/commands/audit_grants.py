@@ -1,6 +1,6 @@
 """Print the SQL that gives a PostgreSQL role what the web application needs, and no more on the audit trail.
 
-The tables' owner (who runs migrate, run_jobs, apply_retention and verify_audit) keeps every
+The tables' owner (who runs migrate, the Celery workers, apply_retention and verify_audit) keeps every
 right; the application role gets all data rights on the other tables, but only SELECT and
 INSERT on the audit rows and SELECT on the sealed blocks and the gate. Run after every migrate:
 
