@@ -23,6 +23,7 @@ from django.test import RequestFactory, override_settings
 
 from slrt.conf import observability
 from slrt.core import metrics, requestid
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NIK = "3201014506900001"
@@ -45,14 +46,7 @@ def _ports() -> range:
 def _port_in_range() -> int:
     """A free port of this worker's share of the range, tried at random."""
     ports = _ports()
-    for port in random.sample(ports, len(ports)):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18500-18599")
+    return free_port(random.sample(ports, len(ports)))
 
 
 def _closed_port() -> int:

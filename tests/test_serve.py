@@ -17,7 +17,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 WORKERS = 3
@@ -39,14 +40,7 @@ pytestmark = [pytest.mark.xdist_group("serve"), pytest.mark.django_db]
 
 
 def _free_port() -> int:
-    for port in range(18160, 18200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18160-18199")
+    return free_port(range(18160, 18200))
 
 
 def _database_url(tmp_path_factory) -> str:

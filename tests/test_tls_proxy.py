@@ -27,6 +27,7 @@ from requests.auth import HTTPDigestAuth
 
 from tests.conftest import PASSWORD
 from tests.openrosa_client import instance_xml
+from tests.ports import is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "slrt.conf"
@@ -49,17 +50,8 @@ def _missing(what: str):
     pytest.skip(f"{what} is not installed")
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _ports(n: int) -> list[int]:
-    found = [p for p in range(18200, 18300) if _free(p)][:n]
+    found = [p for p in range(18200, 18300) if is_free(p)][:n]
     assert len(found) == n, "no free ports in 18200-18299"
     return found
 
