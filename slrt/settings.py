@@ -209,7 +209,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("SLRT_STATIC_ROOT", BASE_DIR / "staticfiles"))  # collectstatic writes here
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on a missing root even when serving from finders
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Front-end packages come from npm at install time and are served by the app (no CDN).

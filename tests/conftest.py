@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import os
 
 import pytest
 
@@ -28,6 +29,8 @@ def pytest_configure(config):
     from django.core.management import call_command
 
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="slrt-static-")
+    # Servers the tests start (gunicorn, make serve's pieces) render with the same manifest.
+    os.environ["SLRT_STATIC_ROOT"] = settings.STATIC_ROOT
     atexit.register(shutil.rmtree, settings.STATIC_ROOT, ignore_errors=True)
     call_command("collectstatic", interactive=False, verbosity=0)
 

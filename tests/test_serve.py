@@ -12,6 +12,7 @@ a random key) passes `manage.py check --deploy --fail-level WARNING`, and that t
 pass `systemd-analyze verify`.
 """
 
+import contextlib
 import os
 import re
 import secrets
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 WORKERS = 3
 NIK = "3204280101010001"
-# One xdist worker runs these in file order (make test: --dist loadgroup): the last one stops the server.
+# One xdist worker runs these (make test: --dist loadgroup), sharing one server.
 # django_db: pytest-django sets up the test database only for a session whose tests ask for it.
 pytestmark = [pytest.mark.xdist_group("serve"), pytest.mark.django_db]
 
@@ -70,11 +71,8 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        database_url = _database_url(tmp_path_factory)
-    folder = tmp_path_factory.mktemp("serve")
+@contextlib.contextmanager
+def _gunicorn(database_url: str, folder: Path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("SLRT_DEBUG", "DJANGO_SETTINGS_MODULE")}
     env.update({
@@ -104,6 +102,25 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
             process.wait(timeout=30)
         out.close()
         err.close()
+
+
+@pytest.fixture(scope="module")
+def database_url(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock():
+        return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def server(database_url, tmp_path_factory):
+    with _gunicorn(database_url, tmp_path_factory.mktemp("serve")) as started:
+        yield started
+
+
+@pytest.fixture
+def own_server(database_url, tmp_path):
+    """A server of its own, for the test that stops it."""
+    with _gunicorn(database_url, tmp_path) as started:
+        yield started
 
 
 def test_several_worker_processes_answer(server):
@@ -138,7 +155,8 @@ def test_access_lines_hold_the_path_but_no_query_string(server):
     assert NIK not in logs and "Budi" not in logs
 
 
-def test_sigterm_stops_master_and_workers_cleanly(server):
+def test_sigterm_stops_master_and_workers_cleanly(own_server):
+    server = own_server
     process = server["process"]
     workers = _children(process.pid)
     assert workers
