@@ -220,7 +220,8 @@ def test_queue_depth_counts_the_filesystem_brokers_waiting_messages(tmp_path):
 
     folder = tmp_path / "messages"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder),
+               "control_folder": str(tmp_path / "control")}  # else kombu writes ./control
     queue = "slrt_obs_depth"
     assert metrics.queue_depth("filesystem://", queue, options) == 0
     with Connection("filesystem://", transport_options=options) as conn:
