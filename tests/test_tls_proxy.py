@@ -51,8 +51,12 @@ def _missing(what: str):
 
 
 def _ports(n: int) -> list[int]:
-    found = [p for p in range(18200, 18300) if is_free(p)][:n]
-    assert len(found) == n, "no free ports in 18200-18299"
+    # Each xdist worker its own half of the range: a port that is free when one stack looks may be
+    # taken by another worker's stack a moment later (its nginx would then answer with its own cert).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    start = 18200 + 50 * (int(worker[2:] or 0) % 2)
+    found = [p for p in range(start, start + 50) if is_free(p)][:n]
+    assert len(found) == n, f"no free ports in {start}-{start + 49}"
     return found
 
 
