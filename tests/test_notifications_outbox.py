@@ -43,6 +43,7 @@ class Gateway:
                             "json": json.loads(body),
                             "auth": self.headers.get("Authorization"),
                             "type": self.headers.get("Content-Type"),
+                            "key": self.headers.get("Idempotency-Key"),
                         }
                     )
                     status = gateway.statuses.pop(0) if len(gateway.statuses) > 1 else gateway.statuses[0]
@@ -234,6 +235,9 @@ def test_gateway_down_is_retried_with_growing_backoff_then_delivered_when_it_ret
     assert (row.status, row.attempts, row.last_error, row.sent_at) == (OutboxStatus.SENT, 3, "", t2)
     assert len(gateway.requests) == 3
     assert {r["json"]["message"] for r in gateway.requests} == {row.body}
+    # Every attempt of the row carries the row's one key, so the gateway can drop a repeat.
+    assert [r["key"] for r in gateway.requests] == [str(row.idempotency_key)] * 3
+    assert _sms().idempotency_key != row.idempotency_key
 
 
 def test_connection_refused_is_retried_and_the_message_goes_out_once_the_gateway_is_up(settings):
