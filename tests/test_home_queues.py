@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from slrt.accounts.models import User
 from slrt.accounts.roles import Role
@@ -98,8 +99,10 @@ def _fresh_database():
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    # Module scope runs before the per-test var folder: the demo's files go to a folder of its own.
+    var = tmp_path_factory.mktemp("home-queues-var")
+    with django_db_blocker.unblock(), override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"):
         _fresh_database()
         try:
             call_command("seed_demo", "--households", "600", stdout=StringIO())

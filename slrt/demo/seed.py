@@ -9,6 +9,8 @@ right) and lifts their login lockouts.
 """
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,7 +151,11 @@ def _load_release(result: DemoResult, kab: Region, *, households: int, seed: int
         result.notes.append("importer tidak tersedia; data registri demo tidak dimuat")
         return
     folder = Path(settings.VAR_DIR) / "demo"
-    path = folder / file_name
+    folder.mkdir(parents=True, exist_ok=True)
+    # A name of its own: two seeds at once (two test workers, a second `make run`) never write one file.
+    fd, name = tempfile.mkstemp(dir=folder, prefix=Path(file_name).stem + "-", suffix=".csv")
+    os.close(fd)
+    path = Path(name)
     generate_registry(
         out=path, households=households, region=kab.code, seed=seed, duplicate_share=0.02, bad_share=0.003,
         period=DEMO_PERIOD, source=DEMO_SOURCE,
