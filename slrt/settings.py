@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "slrt.updates",
     "slrt.fieldwork",
     "slrt.privacy",
+    "slrt.exports",
     "slrt.reports",
     "slrt.demo",
     "slrt.api",

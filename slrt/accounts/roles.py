@@ -91,6 +91,11 @@ CAPABILITIES: dict[str, set[str]] = {
     "view_data_requests": {
         Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS,
     },
+    # Running the office (issue 13): dashboards of one's own scope (a Manajer the kab/kota, a
+    # Koordinator the desa, Dinas Sosial the province or nation), the monthly report, the audit log.
+    "view_dashboard": {Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.SUPERVISOR, Role.KOORDINATOR_PUSKESOS},
+    "view_monthly_report": {Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.KOORDINATOR_PUSKESOS},
+    "view_audit_log": {Role.ADMIN},
 }
 
 

@@ -18,11 +18,13 @@ from slrt.accounts.api.routes import staff_router
 from slrt.cases.api.decisions import router as decisions_router
 from slrt.cases.api.routes import router as cases_router
 from slrt.core.api import ErrorOut, ValidationErrorOut
+from slrt.exports.api.routes import router as exports_router
 from slrt.fieldwork.api.routes import router as fieldwork_router
 from slrt.privacy.api.routes import router as privacy_router
 from slrt.programs.api.routes import router as programs_router
 from slrt.referrals.api.routes import router as referrals_router
 from slrt.registry.api.routes import router as registry_router
+from slrt.reports.api.routes import router as reports_router
 from slrt.updates.api.routes import router as updates_router
 from slrt.wilayah.api.routes import router as wilayah_router
 
@@ -117,6 +119,8 @@ api.add_router("/", referrals_router)
 api.add_router("/", fieldwork_router)
 api.add_router("/", updates_router)
 api.add_router("/", privacy_router)
+api.add_router("/reports", reports_router)
+api.add_router("/exports", exports_router)
 
 
 def error(request, status: int, code: str, detail, **extra):

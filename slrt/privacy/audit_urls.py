@@ -1,0 +1,2 @@
+app_name = "audit_log"
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+app_name = "monthly_reports"
+urlpatterns: list = []
