@@ -14,7 +14,7 @@ from slrt.wilayah.forms import RegionField, bind_user
 from slrt.wilayah.models import Level
 
 from . import consent
-from .models import CaseStatus, Channel, ComplaintType, NeedStatus, Urgency
+from .models import CaseStatus, Channel, ComplaintType, NeedStatus, RecommendationStatus, Urgency
 
 DEFAULT_PURPOSE = _("Penanganan keluhan, asesmen kebutuhan, dan rujukan layanan sosial oleh SLRT")
 
@@ -224,47 +224,73 @@ class CaseEditForm(forms.Form):
     applicant_address = forms.CharField(label=_("Alamat"), max_length=255, required=False)
 
 
+YES_NO_ANY = [("", _("Semua")), ("ya", _("Ya")), ("tidak", _("Tidak"))]
+
+
 class CaseFilterForm(forms.Form):
+    """The filter widgets of the case list. Parsing is `selectors.case_filters_from` (the one parser,
+    shared with the exports and the figures' links); its error goes on the field it names."""
+
     # A work queue of the home page (cases.selectors.CASE_QUEUES), offered only if the role has it.
     antrian = forms.ChoiceField(label=_("Antrian"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Semua")), *CaseStatus.choices])
-    sector = forms.ChoiceField(label=_("Sektor"), required=False, choices=[("", _("Semua")), *Sector.choices])
+    tiket = forms.CharField(label=_("Nomor tiket"), required=False, max_length=32)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    jenis = forms.ChoiceField(label=_("Jenis keluhan"), required=False,
+                              choices=[("", _("Semua")), *ComplaintType.choices])
+    sector = forms.ChoiceField(label=_("Sektor kebutuhan"), required=False, choices=[("", _("Semua")), *Sector.choices])
+    kebutuhan = forms.ChoiceField(label=_("Status kebutuhan"), required=False,
+                                  choices=[("", _("Semua")), *NeedStatus.choices])
     urgency = forms.ChoiceField(label=_("Urgensi"), required=False, choices=[("", _("Semua")), *Urgency.choices])
     channel = forms.ChoiceField(label=_("Saluran"), required=False, choices=[("", _("Semua")), *Channel.choices])
+    # Select widgets on plain fields: a value from a figure's link need not be one of today's options;
+    # case_filters_from checks it.
+    loket = forms.CharField(label=_("Loket"), required=False, widget=forms.Select)
+    registri = forms.ChoiceField(label=_("Terdaftar di registri"), required=False, choices=YES_NO_ANY)
     # A typed name (with suggestions) or a code, resolved inside the user's scope at any level.
     desa = RegionField(label=_("Wilayah"), required=False)
-    date_from = forms.DateField(
-        label=_("Dari tanggal"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Tanggal awal tidak sah.")},
-    )
-    date_to = forms.DateField(
-        label=_("Sampai tanggal"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Tanggal akhir tidak sah.")},
-    )
+    # Plain text fields under a date widget: case_filters_from names a bad date (YYYY-MM-DD).
+    dari = forms.CharField(label=_("Masuk dari tanggal"), required=False, max_length=10,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    sampai = forms.CharField(label=_("Masuk sampai tanggal"), required=False, max_length=10,
+                             widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("Ada tindak lanjut terlambat"), required=False)
-    tiket = forms.CharField(label=_("Nomor tiket"), required=False, max_length=32)
+    rek_program = forms.CharField(label=_("Rekomendasi program"), required=False, widget=forms.Select)
+    rek_status = forms.ChoiceField(label=_("Status rekomendasi"), required=False,
+                                   choices=[("", _("Semua")), *RecommendationStatus.choices])
+    rek_override = forms.ChoiceField(label=_("Menyimpangi hasil pencocokan"), required=False, choices=YES_NO_ANY)
+    # Set by the figures' links (no widget of their own: shown in the "filter active" line).
+    rek_lembaga = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    rek_layanan = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         bind_user(self, user)
         from slrt.accounts.roles import can
+        from slrt.programs.models import Program
 
-        from .selectors import CASE_QUEUES
+        from .selectors import CASE_QUEUES, OPEN_GROUP, desk_choices
 
         self.fields["antrian"].choices = [("", _("Semua kasus"))] + [
             (q.name, q.label) for q in CASE_QUEUES.values() if can(user, q.capability)
         ]
+        self.fields["status"].choices = [("", _("Semua")), (OPEN_GROUP, _("Belum selesai (baru atau diproses)")),
+                                         *CaseStatus.choices]
+        self.fields["loket"].widget.choices = [("", _("Semua")), *desk_choices(user)]
+        self.fields["rek_program"].widget.choices = [("", _("Semua")),
+                                                     *Program.objects.order_by("name").values_list("code", "name")]
+        self.filters = None
 
     def clean(self):
+        from .selectors import FilterError, case_filters_from
+
         cleaned = super().clean()
-        a, b = cleaned.get("date_from"), cleaned.get("date_to")
-        if a and b and a > b:
-            self.add_error("date_to", _("Tanggal akhir tidak boleh sebelum tanggal awal."))
+        if self.errors:
+            return cleaned
+        try:
+            self.filters = case_filters_from(self.data, self.user)
+        except FilterError as exc:
+            self.add_error(exc.param if exc.param in self.fields else None, str(exc))
         return cleaned
 
 

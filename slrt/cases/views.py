@@ -269,28 +269,21 @@ def reprint(request, pk):
 @require_GET
 @replica_reads  # a search page: the read replica may serve it (read-your-writes)
 def case_list(request):
+    """The case list with its filters (`selectors.case_filters_from`, the one parser the exports
+    and the figures' links share), shown in names with a "filter active" line."""
     form = CaseFilterForm(request.GET or None, user=request.user)
     page_obj = None
+    active = []
     if not form.is_bound or form.is_valid():
-        c = form.cleaned_data if form.is_bound else {}
-        filters = selectors.CaseFilters(
-            status=c.get("status", ""),
-            sector=c.get("sector", ""),
-            urgency=c.get("urgency", ""),
-            channel=c.get("channel", ""),
-            desa=c.get("desa", ""),
-            date_from=c.get("date_from"),
-            date_to=c.get("date_to"),
-            overdue=bool(c.get("overdue")),
-            ticket=c.get("tiket", ""),
-            antrian=c.get("antrian", ""),
-        )
+        filters = form.filters if form.is_bound else selectors.CaseFilters()
         qs = selectors.list_cases(request.user, filters).select_related("secretariat", "puskesos")
         page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))
         shown = list(page_obj.object_list)
-        record_shown(request.user, "case.list", count=len(shown), region_code=c.get("desa", ""),
+        record_shown(request.user, "case.list", count=len(shown), region_code=filters.desa,
                      cases=shown_ids(shown), people=shown_ids(shown, "person_id"))
-    context = {"form": form, "page_obj": page_obj, "may_intake": can(request.user, "intake_case")}
+        active = selectors.describe_filters(filters)
+    context = {"form": form, "page_obj": page_obj, "may_intake": can(request.user, "intake_case"),
+               "active_filters": active}
     if is_htmx(request) and request.headers.get("HX-Target") == "case-results":
         return render(request, "cases/_case_rows.html", context)
     return render(request, "cases/case_list.html", context)
