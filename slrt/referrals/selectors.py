@@ -2,7 +2,10 @@
 their region, a Mitra user only what was sent to its own agency (`Referral.scope_q`)."""
 
 import datetime as dt
+from dataclasses import asdict, dataclass, fields
 
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import MD5, Lower, Trim
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,14 +20,64 @@ from slrt.cases.models import CaseStatus
 from slrt.core.queues import Queue, by_name
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
+from slrt.wilayah.models import NATION_CODE, Level, Region
+from slrt.wilayah.timezones import zone_of, zones_by_province
 
-from .models import Referral, ReferralStatus
+from .forms import ReferralFilterForm
+from .models import Referral, ReferralStatus, ReferralTransition
 from .workflow import AT_AGENCY, OPEN_STATES, allowed_actions
+
+# --- the rules the list filters and the dashboard figures share (reports.figures.referrals) -----
+
+
+def first_reached(status: str):
+    """When the referral first reached `status` (its transition stamp), None if never."""
+    return Subquery(
+        ReferralTransition.objects.filter(referral=OuterRef("pk"), to_status=status)
+        .order_by("at", "id")
+        .values("at")[:1]
+    )
+
+
+def with_milestones(qs):
+    """Annotate `accepted_at` and `done_at`: the first moves to accepted and to done."""
+    return qs.annotate(accepted_at=first_reached(ReferralStatus.ACCEPTED), done_at=first_reached(ReferralStatus.DONE))
+
+
+# Done within the SLA: the SLA clock starts when the referral is sent (`due_at` = sent + the
+# service's SLA days, fixed at sending), so done on or before `due_at`. Needs `with_milestones`.
+DONE_ON_TIME = Q(status=ReferralStatus.DONE, done_at__lte=F("due_at"))
+DONE_LATE = Q(status=ReferralStatus.DONE, done_at__gt=F("due_at"))
+
+
+def reason_key():
+    """A rejection reason is free text: the same words (case and outer spaces aside) are one
+    reason, named in a URL by this digest, so the reason itself never goes into a link."""
+    return MD5(Lower(Trim("reason")))
+
+
+def sent_between_q(start: dt.date, end: dt.date, region_code: str) -> Q:
+    """Sent from `start` to `end` (inclusive), each by its own province's day: the period rule of
+    `reports.period.Period.q` (which this lower app cannot import), kept the same."""
+
+    def bounds(zone):
+        after = end + dt.timedelta(days=1)
+        return dt.datetime.combine(start, dt.time(), zone), dt.datetime.combine(after, dt.time(), zone)
+
+    if region_code and region_code != NATION_CODE:
+        lo, hi = bounds(zone_of(region_code))
+        return Q(sent_at__gte=lo, sent_at__lt=hi)
+    q = Q(pk__in=[])
+    provinces = Region.objects.filter(level=Level.PROVINSI).values_list("code", flat=True)
+    for zone, codes in zones_by_province(provinces).items():
+        lo, hi = bounds(zone)
+        q |= Q(prov_code__in=codes, sent_at__gte=lo, sent_at__lt=hi)
+    return q
 
 
 def referrals_for(
     user, *, status=None, agency=None, overdue=False, sector=None, date_from=None, date_to=None, case=None,
-    region=None, queue=None,
+    region=None, queue=None, sent_from=None, sent_to=None, accepted=False, escalated=False, sla="", reason="",
 ):
     # A work queue (REFERRAL_QUEUES / INBOX_QUEUES) is the starting set; other filters narrow it.
     base = queue.rows(user) if queue is not None else Referral.objects.for_user(user)
@@ -40,6 +93,19 @@ def referrals_for(
     if overdue:
         # Overdue = at the agency and not yet answered with a final state by the due date.
         qs = qs.filter(status__in=AT_AGENCY, due_at__lt=timezone.now())
+    if sent_from or sent_to:
+        qs = qs.filter(sent_at__isnull=False).filter(
+            sent_between_q(sent_from or dt.date(1900, 1, 1), sent_to or dt.date(9999, 12, 30), region or user.region_id)
+        )
+    if accepted:  # accepted at some point (whatever became of it afterwards)
+        qs = qs.filter(Exists(ReferralTransition.objects.filter(referral=OuterRef("pk"),
+                                                                to_status=ReferralStatus.ACCEPTED)))
+    if escalated:
+        qs = qs.filter(escalated_at__isnull=False)
+    if sla:
+        qs = with_milestones(qs).filter(DONE_ON_TIME if sla == "tepat" else DONE_LATE)
+    if reason:
+        qs = qs.filter(status=ReferralStatus.REJECTED).alias(reason_key=reason_key()).filter(reason_key=reason)
     # The inbox dates a referral by when it was sent; staff lists by when it was drafted.
     date_field = "sent_at" if user.role == Role.MITRA else "created_at"
     if date_from:
@@ -86,6 +152,88 @@ INBOX_QUEUES = by_name(
     Queue("terlambat", _lazy("Rujukan melewati batas waktu"), overdue_referrals, "referrals:inbox",
           "respond_referral", hint=_lazy("belum selesai dilayani"), warn=True),
 )
+
+
+# --- the list filters (the staff list, the Mitra inbox, their exports) --------------------------
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    """What a referral list is narrowed to; every field is optional. `referrals_for` reads it."""
+
+    queue: Queue | None = None  # a work queue the user may have (REFERRAL_QUEUES / INBOX_QUEUES)
+    status: str = ""
+    agency: str = ""  # agency code
+    sector: str = ""
+    region: str = ""  # a region code inside the user's scope
+    date_from: dt.date | None = None  # drafted (the inbox: sent) on or after
+    date_to: dt.date | None = None
+    sent_from: dt.date | None = None  # sent in [sent_from, sent_to], the reports' period rule
+    sent_to: dt.date | None = None
+    overdue: bool = False
+    accepted: bool = False
+    escalated: bool = False
+    sla: str = ""  # "tepat": done within the SLA; "lewat": done after it
+    reason: str = ""  # a rejection reason (`reason_key`)
+
+    def as_kwargs(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def params(self) -> dict:
+        """The same filter as URL parameters (what a figure's link and an export carry)."""
+        out = {}
+        for name, value in asdict(self).items():
+            if name == "queue":
+                if self.queue is not None:
+                    out["antrian"] = self.queue.name
+            elif isinstance(value, bool):
+                if value:
+                    out[name] = "1"
+            elif value:
+                out[name] = value.isoformat() if isinstance(value, dt.date) else value
+        return out
+
+
+def _filters_from(params, user, *, inbox: bool, queues) -> ReferralFilters:
+    form = ReferralFilterForm(
+        params, inbox=inbox, user=user, queues=queues, agencies=() if inbox else agency_choices(user)
+    )
+    if not form.is_valid():
+        raise ValueError(form.first_error())
+    found = form.filters()
+    queue = found.pop("queue", None)
+    return ReferralFilters(queue=queue, **found)
+
+
+def referral_filters_from(params, user) -> ReferralFilters:
+    """The staff referral list's filters from query parameters; ValueError (in Indonesian, naming
+    the parameter) on anything not allowed. The list page and its export both read it."""
+    queues = [q for q in REFERRAL_QUEUES.values() if can(user, q.capability)]
+    return _filters_from(params, user, inbox=False, queues=queues)
+
+
+def inbox_filters_from(params, user) -> ReferralFilters:
+    """The Mitra inbox's filters (no agency nor region: its scope is its agency)."""
+    return _filters_from(params, user, inbox=True, queues=list(INBOX_QUEUES.values()))
+
+
+def list_referrals(user, f: ReferralFilters):
+    return referrals_for(user, **f.as_kwargs())
+
+
+def reason_label(user, key: str) -> str:
+    """The words of a rejection reason named by its key, as one referral in scope has them."""
+    if not key:
+        return ""
+    found = (
+        Referral.objects.for_user(user)
+        .filter(status=ReferralStatus.REJECTED)
+        .alias(reason_key=reason_key())
+        .filter(reason_key=key)
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return (found or "").strip()
 
 
 def get_referral(user, pk) -> Referral:

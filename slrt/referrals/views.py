@@ -47,14 +47,33 @@ def _page(request, qs):
 def referral_list(request):
     if request.user.role == Role.MITRA:
         return redirect("referrals:inbox")
+    user = request.user
     form = ReferralFilterForm(
-        request.GET or None, agencies=selectors.agency_choices(request.user), user=request.user,
-        queues=[q for q in selectors.REFERRAL_QUEUES.values() if can(request.user, q.capability)],
+        request.GET or None, agencies=selectors.agency_choices(user), user=user,
+        queues=[q for q in selectors.REFERRAL_QUEUES.values() if can(user, q.capability)],
     )
-    page = _page(request, selectors.referrals_for(request.user, **form.filters()))
-    rows = [(r, selectors.is_overdue(r)) for r in page]
-    selectors.record_referrals_shown(request.user, page)
-    return render(request, "referrals/referral_list.html", {"form": form, "page": page, "rows": rows})
+    return _list_page(request, form, selectors.referral_filters_from, "referrals/referral_list.html",
+                      lambda page: [(r, selectors.is_overdue(r)) for r in page], "referral.list")
+
+
+def _list_page(request, form, filters_from, template, rows_of, action):
+    """One list page: the filters (a bad one is named on the page, 400, and nothing listed), the
+    page of rows, one audit row of what was shown."""
+    user = request.user
+    try:
+        filters = filters_from(request.GET, user)
+    except ValueError as exc:
+        form.is_valid()  # the field errors show beside the fields
+        context = {"form": form, "page": _page(request, selectors.referrals_for(user).none()), "rows": [],
+                   "filter_error": str(exc)}
+        return render(request, template, context, status=400)
+    page = _page(request, selectors.list_referrals(user, filters))
+    rows = rows_of(page)
+    selectors.record_referrals_shown(user, page, action=action)
+    return render(request, template, {
+        "form": form, "page": page, "rows": rows, "filters": filters,
+        "reason_label": selectors.reason_label(user, filters.reason),
+    })
 
 
 @region_safe  # Referral.scope_q limits a Mitra user to referrals sent to its own agency
@@ -64,10 +83,8 @@ def referral_list(request):
 @replica_reads  # a list page: the read replica may serve it (read-your-writes)
 def inbox(request):
     form = ReferralFilterForm(request.GET or None, inbox=True, queues=list(selectors.INBOX_QUEUES.values()))
-    page = _page(request, selectors.referrals_for(request.user, **form.filters()))
-    rows = [selectors.mitra_view(r) for r in page]
-    selectors.record_referrals_shown(request.user, page, action="referral.inbox")
-    return render(request, "referrals/inbox.html", {"form": form, "page": page, "rows": rows})
+    return _list_page(request, form, selectors.inbox_filters_from, "referrals/inbox.html",
+                      lambda page: [selectors.mitra_view(r) for r in page], "referral.inbox")
 
 
 def _detail_context(request, referral, *, typed=None, errors=None, message=""):
