@@ -20,8 +20,7 @@ from slrt.cases.models import CaseStatus
 from slrt.core.queues import Queue, by_name
 from slrt.programs.models import Agency, AgencyService
 from slrt.registry.nik import mask_nik
-from slrt.wilayah.models import NATION_CODE, Level, Region
-from slrt.wilayah.timezones import zone_of, zones_by_province
+from slrt.wilayah.days import days_q
 
 from .forms import ReferralFilterForm
 from .models import Referral, ReferralStatus, ReferralTransition
@@ -56,25 +55,6 @@ def reason_key():
     return MD5(Lower(Trim("reason")))
 
 
-def sent_between_q(start: dt.date, end: dt.date, region_code: str) -> Q:
-    """Sent from `start` to `end` (inclusive), each by its own province's day: the period rule of
-    `reports.period.Period.q` (which this lower app cannot import), kept the same."""
-
-    def bounds(zone):
-        after = end + dt.timedelta(days=1)
-        return dt.datetime.combine(start, dt.time(), zone), dt.datetime.combine(after, dt.time(), zone)
-
-    if region_code and region_code != NATION_CODE:
-        lo, hi = bounds(zone_of(region_code))
-        return Q(sent_at__gte=lo, sent_at__lt=hi)
-    q = Q(pk__in=[])
-    provinces = Region.objects.filter(level=Level.PROVINSI).values_list("code", flat=True)
-    for zone, codes in zones_by_province(provinces).items():
-        lo, hi = bounds(zone)
-        q |= Q(prov_code__in=codes, sent_at__gte=lo, sent_at__lt=hi)
-    return q
-
-
 def referrals_for(
     user, *, status=None, agency=None, overdue=False, sector=None, date_from=None, date_to=None, case=None,
     region=None, queue=None, sent_from=None, sent_to=None, accepted=False, escalated=False, sla="", reason="",
@@ -95,7 +75,7 @@ def referrals_for(
         qs = qs.filter(status__in=AT_AGENCY, due_at__lt=timezone.now())
     if sent_from or sent_to:
         qs = qs.filter(sent_at__isnull=False).filter(
-            sent_between_q(sent_from or dt.date(1900, 1, 1), sent_to or dt.date(9999, 12, 30), region or user.region_id)
+            days_q("sent_at", sent_from, sent_to, region or user.region_id)
         )
     if accepted:  # accepted at some point (whatever became of it afterwards)
         qs = qs.filter(Exists(ReferralTransition.objects.filter(referral=OuterRef("pk"),

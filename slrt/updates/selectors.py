@@ -1,34 +1,92 @@
 """Read side of registry proposals, always through the caller's region scope (outside it: 404)."""
 
-from django.db.models import Count, Q
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope, region_q
 from slrt.audit.services import record, record_shown, shown_ids
+from slrt.registry.models import Release
+from slrt.wilayah.days import days_q
 from slrt.wilayah.models import NATION_CODE, Level, Region, level_of
 
-from .models import Proposal, ProposalBatch, ProposalStatus, Reconciliation, VillageMeeting
+from .models import Proposal, ProposalBatch, ProposalStatus, ProposalTransition, Reconciliation, VillageMeeting
 from .rows import ROW_COLUMNS
+from .webforms import ProposalFilterForm
 from .workflow import allowed_actions
 
 
-def proposals_for(user, *, status=None, kind=None, desa=None, q=None, batch=None):
+def proposals_for(user, *, status=None, kind=None, desa=None, q=None, batch=None, release=None,
+                  created_from=None, created_to=None, accepted_from=None, accepted_to=None):
     qs = Proposal.objects.for_user(user).select_related("created_by")
     if status:
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    if desa:  # a desa or a kecamatan (the region filter takes either)
+    if desa:  # a region of any level inside the scope
         qs = qs.filter(region_q(desa))
     if batch:
         qs = qs.filter(batch_id=batch)
+    if release:  # settled (accepted or rejected) by this registry release
+        qs = qs.filter(outcome_release_id=release)
+    if created_from or created_to:
+        qs = qs.filter(days_q("created_at", created_from, created_to, desa or user.region_id))
+    if accepted_from or accepted_to:
+        on_days = days_q("at", accepted_from, accepted_to, desa or user.region_id, prov_field="proposal__prov_code")
+        accepted = ProposalTransition.objects.filter(proposal=OuterRef("pk"), to_status=ProposalStatus.ACCEPTED)
+        qs = qs.filter(Exists(accepted.filter(on_days)))
     if q:
         q = q.strip()
         # Exact NIK/KK, or a name in the proposed data (data is small JSON; the list is scoped).
         qs = qs.filter(Q(data__nik=q) | Q(data__nomor_kk=q) | Q(data__nama__icontains=q)
                        | Q(person__nama__icontains=q) | Q(pk=int(q) if q.isdigit() and len(q) < 10 else 0))
     return qs.order_by("-updated_at", "-pk")
+
+
+def accepted_at():
+    """When the registry accepted the proposal (its move to accepted), None if not (yet)."""
+    return Subquery(ProposalTransition.objects.filter(proposal=OuterRef("pk"), to_status=ProposalStatus.ACCEPTED)
+                    .order_by("at", "pk").values("at")[:1])
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    """What the proposal list is narrowed to (every field optional); `proposals_for` reads it."""
+
+    status: str = ""
+    kind: str = ""
+    desa: str = ""  # a region code inside the scope
+    q: str = ""  # NIK, KK, name or number: posted, never in a URL (slrt.core.search_terms)
+    batch: int | None = None
+    release: int | None = None  # registry release that settled it
+    created_from: dt.date | None = None  # proposed on these days (the region's own day)
+    created_to: dt.date | None = None
+    accepted_from: dt.date | None = None  # accepted by the registry on these days
+    accepted_to: dt.date | None = None
+
+    def as_kwargs(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def release_choices():
+    """Registry releases for the filter, newest first (reference data, not personal)."""
+    return list(Release.objects.order_by("-period", "source")[:60])
+
+
+def proposal_filters_from(params, user) -> ProposalFilters:
+    """The proposal list's filters from request parameters; ValueError (Indonesian, naming the
+    parameter) on a bad one. The list page and its export both read it."""
+    form = ProposalFilterForm(params, user=user, releases=release_choices())
+    if not form.is_valid():
+        raise ValueError(form.first_error())
+    return ProposalFilters(**form.filters())
+
+
+def list_proposals(user, f: ProposalFilters):
+    return proposals_for(user, **f.as_kwargs())
 
 
 def status_counts(user, **filters) -> dict[str, int]:

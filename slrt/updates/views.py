@@ -39,7 +39,8 @@ PAGE_SIZE = 25
 log = logging.getLogger(__name__)
 
 
-PROPOSAL_SEARCH_FIELDS = ("q", "status", "kind", "desa", "batch")
+PROPOSAL_SEARCH_FIELDS = ("q", "status", "kind", "desa", "batch", "release", "created_from", "created_to",
+                          "accepted_from", "accepted_to")
 
 
 @region_safe  # proposals_for reads through Proposal.objects.for_user
@@ -52,15 +53,24 @@ def proposal_list(request):
     found = Search(request, PROPOSAL_SEARCH_FIELDS, reverse("updates:list"), get_fields=PROPOSAL_SEARCH_FIELDS[1:])
     if found.redirect:
         return found.redirect
-    form = ProposalFilterForm(found.data, user=request.user)
-    filters = form.filters()
-    page = Paginator(selectors.proposals_for(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("hal"))
-    selectors.audit_shown(request.user, page, total=page.paginator.count, searched=bool(filters.get("q")))
-    counts = selectors.status_counts(request.user, **filters)
+    user = request.user
+    form = ProposalFilterForm(found.data, user=user, releases=selectors.release_choices())
+    try:
+        f = selectors.proposal_filters_from(found.data or {}, user)
+    except ValueError as exc:
+        form.is_valid()  # the field errors show beside the fields; nothing is listed
+        page = Paginator(selectors.proposals_for(user).none(), PAGE_SIZE).get_page(1)
+        return render(request, "updates/proposal_list.html", {
+            "form": form, "page": page, "status_rows": [], "desa_names": {}, "filter_error": str(exc),
+        }, status=400)
+    filters = f.as_kwargs()
+    page = Paginator(selectors.list_proposals(user, f), PAGE_SIZE).get_page(request.GET.get("hal"))
+    selectors.audit_shown(user, page, total=page.paginator.count, searched=bool(f.q))
+    counts = selectors.status_counts(user, **filters)
     status_rows = [(value, label, counts[value]) for value, label in ProposalStatus.choices]
     return render(request, "updates/proposal_list.html", {
         "form": form, "page": page, "status_rows": status_rows,
-        "desa_names": region_names(p.desa_code for p in page), "batch": filters.get("batch"),
+        "desa_names": region_names(p.desa_code for p in page), "batch": f.batch,
     })
 
 

@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from slrt.wilayah.forms import RegionField, bind_user
-from slrt.wilayah.models import Level
 
 from .models import MeetingKind, ProposalKind, ProposalStatus, RemovalReason
 from .rows import ROW_COLUMNS
@@ -27,18 +26,51 @@ class ProposalFilterForm(forms.Form):
                                choices=[("", _("Semua status"))] + list(ProposalStatus.choices))
     kind = forms.ChoiceField(label=_("Jenis"), required=False,
                              choices=[("", _("Semua jenis"))] + list(ProposalKind.choices))
-    desa = RegionField(label=_("Wilayah"), required=False, levels=(Level.KECAMATAN, Level.DESA))
+    # Any level: a dashboard of a province or kabupaten/kota drills into its own proposals.
+    desa = RegionField(label=_("Wilayah"), required=False)
     q = forms.CharField(label=_("Cari (NIK, KK, nama, nomor)"), required=False, max_length=100)
     batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # What the registry-loop figures drill into (reports.figures.referrals.registry_loop).
+    release = forms.TypedChoiceField(label=_("Rilis registri yang memutuskan"), required=False, coerce=int,
+                                     empty_value=None)
+    created_from = forms.DateField(label=_("Diusulkan dari"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(label=_("Diusulkan sampai"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    accepted_from = forms.DateField(label=_("Diterima registri dari"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    accepted_to = forms.DateField(label=_("Diterima registri sampai"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, releases=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["release"].choices = [("", _("Semua rilis"))] + [(r.pk, release_name(r)) for r in releases]
         bind_user(self, user)
+
+    def clean(self):
+        data = super().clean()
+        for a, b in (("created_from", "created_to"), ("accepted_from", "accepted_to")):
+            if data.get(a) and data.get(b) and data[a] > data[b]:
+                self.add_error(b, _("Tanggal akhir harus sesudah tanggal awal."))
+        return data
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+    def first_error(self) -> str:
+        """The first problem, naming the parameter and its label (for the page and exports)."""
+        for name, errors in self.errors.items():
+            field = self.fields.get(name)
+            label = (field.label or name) if field is not None else name
+            return _("Parameter %(param)s (%(label)s): %(error)s") % {"param": name, "label": label, "error": errors[0]}
+        return ""
+
+
+def release_name(release) -> str:
+    """'DTSEN 2026-07': the source's name and the month, never an id."""
+    return f"{release.get_source_display()} {release.period}"
 
 
 class ProposalForm(forms.Form):
