@@ -16,7 +16,7 @@ from slrt.audit.services import record, record_shown, shown_ids
 from slrt.cases.models import Case
 from slrt.core.queues import Queue, by_name
 from slrt.referrals.models import Referral
-from slrt.registry.models import HouseholdAppearance, Person, RegistryChange
+from slrt.registry.models import Household, HouseholdAppearance, Person, RegistryChange
 from slrt.updates.models import Proposal
 
 from .models import DataRequest
@@ -91,6 +91,22 @@ def person_cases(user, person):
             .select_related("created_by").order_by("created_at", "pk"))
 
 
+def person_records(user, person, household=None) -> dict:
+    """The records about a person that the caller's scope holds, as querysets: their cases, the
+    referrals of those cases, the proposals about them and their data requests. The copy and the
+    audit log page (`audit_log`) both find "who saw or changed this" from these."""
+    household_id = household.pk if household is not None else person.household_id
+    cases = person_cases(user, person)
+    return {
+        "cases": cases,
+        "referrals": Referral.objects.for_user(user).filter(case__in=cases).order_by("created_at", "pk"),
+        "proposals": Proposal.objects.for_user(user)
+        .filter(Q(person=person) | Q(household_id=household_id) | Q(case__in=cases))
+        .order_by("created_at", "pk"),
+        "requests": DataRequest.objects.for_user(user).filter(person=person).order_by("received_at", "pk"),
+    }
+
+
 def subject_data(user, r: DataRequest) -> dict:
     """What the copy of a request holds, read through the caller's scope."""
     person = Person.objects.for_user(user).select_related("household", "first_release", "last_release").filter(
@@ -104,14 +120,12 @@ def subject_data(user, r: DataRequest) -> dict:
                    .select_related("release", "actor").order_by("at", "id"))
     releases = list(HouseholdAppearance.objects.filter(household=household).select_related("release")
                     .order_by("release__period", "release__source"))
-    cases = list(person_cases(user, person).prefetch_related("needs", "events"))
-    referrals = list(Referral.objects.for_user(user).filter(case__in=cases)
-                     .select_related("case", "need", "agency", "service").prefetch_related("transitions")
-                     .order_by("created_at", "pk"))
-    proposals = list(Proposal.objects.for_user(user)
-                     .filter(Q(person=person) | Q(household=household) | Q(case__in=cases))
-                     .order_by("created_at", "pk"))
-    requests = list(DataRequest.objects.for_user(user).filter(person=person).order_by("received_at", "pk"))
+    held = person_records(user, person, household)
+    cases = list(held["cases"].prefetch_related("needs", "events"))
+    referrals = list(held["referrals"].select_related("case", "need", "agency", "service")
+                     .prefetch_related("transitions"))
+    proposals = list(held["proposals"])
+    requests = list(held["requests"])
     return {
         "person": person, "household": household, "members": members, "programs": programs,
         "history": history, "releases": releases, "cases": cases, "referrals": referrals,
@@ -149,16 +163,21 @@ def _shown_q(shown: dict) -> Q:
     return Q(pk__in=hits)
 
 
+def access_q(person, *, cases=(), referrals=(), proposals=(), requests=()) -> Q:
+    """The audit events about the person and their records (the filter of `access_log`)."""
+    shown = {"people": [person.pk], "households": [person.household_id], "cases": [c.pk for c in cases],
+             "referrals": [x.pk for x in referrals], "proposals": [p.pk for p in proposals]}
+    return (_shown_q(shown)
+            | _objects_q(Person._meta.label_lower, [person])
+            | _objects_q(Household._meta.label_lower, [Household(pk=person.household_id)])
+            | _objects_q(Case._meta.label_lower, cases)
+            | _objects_q(Referral._meta.label_lower, referrals)
+            | _objects_q(Proposal._meta.label_lower, proposals)
+            | _objects_q(DataRequest._meta.label_lower, requests))
+
+
 def access_log(person, *, cases=(), referrals=(), proposals=(), requests=()):
     """Every audit event about the person and their records, oldest first: who saw or changed what,
     including the lists and searches that showed the person."""
-    shown = {"people": [person.pk], "households": [person.household_id], "cases": [c.pk for c in cases],
-             "referrals": [x.pk for x in referrals], "proposals": [p.pk for p in proposals]}
-    q = (_shown_q(shown)
-         | _objects_q(Person._meta.label_lower, [person])
-         | _objects_q(person.household._meta.label_lower, [person.household])
-         | _objects_q(Case._meta.label_lower, cases)
-         | _objects_q(Referral._meta.label_lower, referrals)
-         | _objects_q(Proposal._meta.label_lower, proposals)
-         | _objects_q(DataRequest._meta.label_lower, requests))
+    q = access_q(person, cases=cases, referrals=referrals, proposals=proposals, requests=requests)
     return list(AuditEvent.objects.filter(q).select_related("actor").order_by("at", "pk"))
