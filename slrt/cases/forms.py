@@ -261,6 +261,7 @@ class CaseFilterForm(forms.Form):
     # Set by the figures' links (no widget of their own: shown in the "filter active" line).
     rek_lembaga = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     rek_layanan = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+    rekomendasi = forms.CharField(required=False, max_length=5, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

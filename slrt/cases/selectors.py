@@ -105,6 +105,7 @@ class CaseFilters:
     rec_service: int | None = None  # AgencyService id
     rec_status: str = ""  # RecommendationStatus value
     rec_override: bool | None = None  # approved over a "not eligible" match
+    has_recommendation: bool = False  # cases having any recommendation (the rec_* narrow which)
 
     @property
     def active(self) -> bool:
@@ -187,7 +188,7 @@ PARAMS = {
     "channel": ("saluran",), "desa": ("region", "wilayah"), "dari": ("date_from", "from"),
     "sampai": ("date_to", "to"), "overdue": ("terlambat",), "jenis": ("complaint_type",),
     "loket": ("desk",), "registri": ("in_registry",), "kebutuhan": ("need_status",),
-    "rek_program": (), "rek_lembaga": (), "rek_layanan": (), "rek_status": (), "rek_override": (),
+    "rekomendasi": (), "rek_program": (), "rek_lembaga": (), "rek_layanan": (), "rek_status": (), "rek_override": (),
 }
 MAX_PARAM = 200
 YES = {"1", "ya", "on", "true", "y"}
@@ -271,7 +272,7 @@ def case_filters_from(params, user) -> CaseFilters:
     urgency, channel, desa (a region inside the scope: code or name), dari/sampai (created, YYYY-MM-DD,
     inclusive, by the province's own day), overdue (ya), jenis (complaint type), loket, registri
     (ya/tidak), kebutuhan (need status), rek_program, rek_lembaga, rek_layanan (service id),
-    rek_status, rek_override (ya/tidak)."""
+    rek_status, rek_override (ya/tidak), rekomendasi (ya: having any recommendation)."""
     from slrt.programs.models import Sector
     from slrt.wilayah.names import resolve_region
 
@@ -307,6 +308,7 @@ def case_filters_from(params, user) -> CaseFilters:
             raise FilterError("rek_layanan", _("Saringan rek_layanan harus nomor layanan lembaga."))
         f.rec_service = int(service)
     f.rec_override = _yes_no(params, "rek_override")
+    f.has_recommendation = bool(_yes_no(params, "rekomendasi"))
     return f
 
 
@@ -318,7 +320,7 @@ def filter_params(f: CaseFilters) -> dict[str, str]:
         "sampai": f.date_to.isoformat() if f.date_to else "", "overdue": "ya" if f.overdue else "",
         "jenis": f.complaint_type, "loket": f.desk, "kebutuhan": f.need_status, "rek_program": f.rec_program,
         "rek_lembaga": f.rec_agency, "rek_layanan": str(f.rec_service) if f.rec_service is not None else "",
-        "rek_status": f.rec_status,
+        "rek_status": f.rec_status, "rekomendasi": "ya" if f.has_recommendation else "",
         "registri": "" if f.in_registry is None else ("ya" if f.in_registry else "tidak"),
         "rek_override": "" if f.rec_override is None else ("ya" if f.rec_override else "tidak"),
     }
@@ -373,6 +375,8 @@ def describe_filters(f: CaseFilters) -> list[tuple[str, str]]:
         out.append((_("Registri"), _("terdaftar") if f.in_registry else _("tidak terdaftar")))
     if f.desk:
         out.append((_("Loket"), desk_label(f.desk)))
+    if f.has_recommendation:
+        out.append((_("Rekomendasi"), _("ada")))
     if f.rec_program:
         program = Program.objects.filter(code=f.rec_program).first()
         out.append((_("Rekomendasi program"), program.name if program else f.rec_program))
@@ -451,7 +455,7 @@ def list_cases(user, f: CaseFilters):
         qs = qs.filter(status=f.status)
     if f.need_filter():
         qs = qs.filter(Exists(Need.objects.filter(case=OuterRef("pk"), **f.need_filter())))
-    if f.recommendation_filter():
+    if f.recommendation_filter() or f.has_recommendation:
         qs = qs.filter(Exists(Recommendation.objects.filter(case=OuterRef("pk"), **f.recommendation_filter())))
     if f.urgency:
         qs = qs.filter(urgency=f.urgency)
