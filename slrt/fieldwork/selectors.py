@@ -3,21 +3,26 @@
 Everything goes through `for_user` (out of scope is 404, as if absent).
 """
 
+import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass, fields
 
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_q
 from slrt.audit.services import record, record_shown, shown_ids
 from slrt.core.queues import Queue, by_name
+from slrt.wilayah.days import days_q
 
 from .formdefs import VERIFICATION_BASE
 from .models import Submission, SubmissionStatus, Visit, VisitKind, VisitStatus
+from .webforms import SubmissionFilterForm, VisitFilterForm
 from .workflow import AWAITING_REVIEW, OPEN_VISIT
 
 
@@ -75,12 +80,19 @@ def task_list(user):
     )
 
 
-def visits_for(user, *, mine=False, status=None, kind=None, region=None, queue=None):
+def sees_area_visits(user) -> bool:
+    """Who sees every visit of their area on the list: those who assign them, and those who watch
+    the area's figures (the dashboard's field-work rows open this list); others see their own."""
+    return can(user, "assign_visits") or can(user, "view_dashboard")
+
+
+def visits_for(user, *, mine=False, status=None, kind=None, region=None, queue=None, facilitator=None,
+               overdue=False, assigned_from=None, assigned_to=None):
     """Visits in scope (supervisors: their area; facilitators: their own), optionally in one region.
     A work queue (VISIT_QUEUES) is the starting set and keeps its own order (overdue first)."""
     base = queue.rows(user) if queue is not None else Visit.objects.for_user(user)
     qs = base.select_related("assigned_to", "household", "proposal", "referral", "case")
-    if mine or not can(user, "assign_visits"):
+    if mine or not sees_area_visits(user):
         qs = qs.filter(assigned_to=user)
     if status:
         qs = qs.filter(status=status)
@@ -88,7 +100,65 @@ def visits_for(user, *, mine=False, status=None, kind=None, region=None, queue=N
         qs = qs.filter(kind=kind)
     if region:
         qs = qs.filter(region_q(region))
+    if facilitator:
+        qs = qs.filter(assigned_to_id=facilitator)
+    if overdue:
+        qs = qs.filter(overdue_visit_q())
+    if assigned_from or assigned_to:
+        qs = qs.filter(days_q("created_at", assigned_from, assigned_to, region or user.region_id))
     return qs if queue is not None else qs.order_by("-updated_at", "-pk")
+
+
+def overdue_visit_q() -> Q:
+    """Open (planned or returned) and past its due date: the rule of `is_overdue`."""
+    return Q(status__in=OPEN_VISIT, due_date__lt=timezone.localdate())
+
+
+@dataclass(frozen=True)
+class VisitFilters:
+    """What the visit list is narrowed to (every field optional); `visits_for` reads it."""
+
+    queue: Queue | None = None
+    status: str = ""
+    kind: str = ""
+    region: str = ""
+    facilitator: int | None = None  # the account the visits are assigned to
+    overdue: bool = False
+    assigned_from: dt.date | None = None  # assigned (created) on these days, the region's own day
+    assigned_to: dt.date | None = None
+
+    def as_kwargs(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def field_staff_choices(user):
+    """The accounts that visits in the user's scope are assigned to (the facilitator filter)."""
+    ids = Visit.objects.for_user(user).exclude(assigned_to=None).order_by().values("assigned_to").distinct()
+    return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name", "username"))
+
+
+def visit_form(params, user):
+    queues = [q for q in VISIT_QUEUES.values() if can(user, q.capability)]
+    staff = field_staff_choices(user) if sees_area_visits(user) else []
+    return VisitFilterForm(params, user=user, queues=queues, staff=staff)
+
+
+def visit_filters_from(params, user) -> VisitFilters:
+    """The visit list's filters from request parameters; ValueError (Indonesian, naming the
+    parameter) on a bad one. The list page and its export both read it."""
+    form = visit_form(params, user)
+    if not form.is_valid():
+        raise ValueError(form.first_error())
+    c = form.cleaned_data
+    return VisitFilters(
+        queue=VISIT_QUEUES.get(c.get("antrian") or ""), status=c.get("status") or "", kind=c.get("kind") or "",
+        region=c.get("wilayah") or "", facilitator=c.get("facilitator"), overdue=bool(c.get("overdue")),
+        assigned_from=c.get("assigned_from"), assigned_to=c.get("assigned_to"),
+    )
+
+
+def list_visits(user, f: VisitFilters):
+    return visits_for(user, **f.as_kwargs())
 
 
 def get_visit(user, pk, *, audit=True) -> Visit:
@@ -101,15 +171,52 @@ def get_visit(user, pk, *, audit=True) -> Visit:
     return visit
 
 
-def review_queue(user, queue=None):
+def review_queue(user, queue=None, *, region=None, submitted_by=None):
     """Submissions waiting for the supervisor (review and conflicts) inside the user's scope;
     one of SUBMISSION_QUEUES narrows it to plain reviews or conflicts."""
-    return (
-        (queue.rows(user) if queue is not None else Submission.objects.for_user(user))
-        .filter(status__in=AWAITING_REVIEW)
-        .select_related("submitted_by", "visit")
-        .order_by("received_at", "pk")
+    qs = (queue.rows(user) if queue is not None else Submission.objects.for_user(user)).filter(
+        status__in=AWAITING_REVIEW
     )
+    if region:
+        qs = qs.filter(region_q(region))
+    if submitted_by:
+        qs = qs.filter(submitted_by_id=submitted_by)
+    return qs.select_related("submitted_by", "visit").order_by("received_at", "pk")
+
+
+@dataclass(frozen=True)
+class SubmissionFilters:
+    """What the review queue (submissions waiting) is narrowed to; `review_queue` reads it."""
+
+    queue: Queue | None = None  # waiting for review, or in conflict
+    region: str = ""
+    submitted_by: int | None = None
+
+
+def submitter_choices(user):
+    ids = (Submission.objects.for_user(user).filter(status__in=AWAITING_REVIEW).exclude(submitted_by=None)
+           .order_by().values("submitted_by").distinct())
+    return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name", "username"))
+
+
+def submission_form(params, user):
+    return SubmissionFilterForm(params, user=user, queues=list(SUBMISSION_QUEUES.values()),
+                                staff=submitter_choices(user))
+
+
+def submission_filters_from(params, user) -> SubmissionFilters:
+    """The review queue's filters from request parameters; ValueError (Indonesian, naming the
+    parameter) on a bad one. The page and its export both read it."""
+    form = submission_form(params, user)
+    if not form.is_valid():
+        raise ValueError(form.first_error())
+    c = form.cleaned_data
+    return SubmissionFilters(queue=SUBMISSION_QUEUES.get(c.get("antrian") or ""), region=c.get("wilayah") or "",
+                             submitted_by=c.get("submitted_by"))
+
+
+def list_submissions(user, f: SubmissionFilters):
+    return review_queue(user, f.queue, region=f.region or None, submitted_by=f.submitted_by)
 
 
 # --- work queues (home cards and ?antrian= on the visit list and the review queue) --------------

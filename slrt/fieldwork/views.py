@@ -21,14 +21,12 @@ from slrt.audit.services import record
 from slrt.core.exceptions import DeskError
 from slrt.core.http import capability_required, parse_pk
 from slrt.core.locking import ConflictError
-from slrt.core.queues import queue_from
-from slrt.wilayah.forms import bind_user
 from slrt.wilayah.names import region_labels as region_names  # "Desa X, Kec. Y", one query per page
 
 from . import selectors, services
 from .formdefs import FORMS
-from .models import SubmissionAttachment, SubmissionStatus, VisitKind, VisitStatus
-from .webforms import AssignVisitForm, ReviewForm, VisitRegionForm
+from .models import SubmissionAttachment, SubmissionStatus, VisitKind
+from .webforms import AssignVisitForm, ReviewForm
 from .workflow import OPEN_VISIT
 
 PAGE_SIZE = 25
@@ -130,22 +128,24 @@ def tasks(request):
 @capability_required("view_registry")
 @require_GET
 def visit_list(request):
-    status = request.GET.get("status") or None
-    if status not in VisitStatus.values:
-        status = None
-    region_form = bind_user(VisitRegionForm(request.GET or None), request.user)
-    region = region_form.cleaned_data.get("wilayah") if region_form.is_valid() else None
-    queue = queue_from(selectors.VISIT_QUEUES, request)
-    visits = selectors.visits_for(request.user, status=status, region=region or None, queue=queue)
+    user = request.user
+    form = selectors.visit_form(request.GET or None, user)
+    try:
+        f = selectors.visit_filters_from(request.GET, user)
+    except ValueError as exc:
+        form.is_valid()  # the field errors show beside the fields; nothing is listed
+        f, error = None, str(exc)
+    else:
+        error = ""
+    visits = selectors.list_visits(user, f) if f is not None else selectors.visits_for(user).none()
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("hal"))
-    selectors.record_visits_shown(request.user, page)
+    selectors.record_visits_shown(user, page)
     return render(request, "fieldwork/visit_list.html", {
-        "page": page, "rows": _rows(page), "status": status, "statuses": VisitStatus.choices,
-        "queue": queue, "queues": [q for q in selectors.VISIT_QUEUES.values() if can(request.user, q.capability)],
-        "region_form": region_form,
-        "can_assign": can(request.user, "assign_visits"),
+        "page": page, "rows": _rows(page), "form": form, "filter_error": error,
+        "status": f.status if f else "", "queue": f.queue if f else None,
+        "can_assign": can(user, "assign_visits"),
         "desa_names": region_names(v.desa_code for v in page),
-    })
+    }, status=400 if error else 200)
 
 
 def _visit_context(request, visit, **extra):
@@ -273,12 +273,21 @@ def assign(request):
 @capability_required("review_submissions")
 @require_GET
 def review_queue(request):
-    queue = queue_from(selectors.SUBMISSION_QUEUES, request)
-    page = Paginator(selectors.review_queue(request.user, queue), PAGE_SIZE).get_page(request.GET.get("hal"))
+    user = request.user
+    form = selectors.submission_form(request.GET or None, user)
+    try:
+        f = selectors.submission_filters_from(request.GET, user)
+    except ValueError as exc:
+        form.is_valid()
+        f, error = None, str(exc)
+    else:
+        error = ""
+    subs = selectors.list_submissions(user, f) if f is not None else selectors.review_queue(user).none()
+    page = Paginator(subs, PAGE_SIZE).get_page(request.GET.get("hal"))
     return render(request, "fieldwork/review_queue.html", {
         "page": page, "forms": FORMS, "desa_names": region_names(s.desa_code for s in page),
-        "queue": queue, "queues": list(selectors.SUBMISSION_QUEUES.values()),
-    })
+        "queue": f.queue if f else None, "form": form, "filter_error": error,
+    }, status=400 if error else 200)
 
 
 def _value_rows(sub):
