@@ -19,9 +19,9 @@ from slrt.accounts.roles import can
 from slrt.accounts.scoping import COLUMN_FOR_LEVEL, in_scope
 from slrt.audit.services import record
 from slrt.core.queues import Queue, by_name
+from slrt.wilayah.days import days_q
 from slrt.wilayah.models import (
     NATION_CODE,
-    Level,
     Puskesos,
     Region,
     Secretariat,
@@ -29,7 +29,6 @@ from slrt.wilayah.models import (
     level_of,
     normalize_code,
 )
-from slrt.wilayah.timezones import zone_of, zones_by_province
 
 from . import tickets
 from .hooks import need_services
@@ -150,34 +149,13 @@ def region_filter(user, raw: str) -> str:
     return code
 
 
-def day_bounds(day: dt.date, zone) -> dt.datetime:
-    """Midnight starting `day` in `zone` (aware)."""
-    return dt.datetime.combine(day, dt.time(), zone)
-
-
 def created_q(date_from: dt.date | None, date_to: dt.date | None, region_code: str, field: str = "created_at") -> Q:
-    """Rows created from `date_from` to `date_to` (inclusive; either may be open), each by the day of
-    its own province (WIB, WITA, WIT). The same rule as reports.period.Period.q, so a figure and the
-    list its link opens bound the same days: inside one province one zone serves; above it each
-    zone's provinces are bounded by that zone's midnight."""
-
-    def bounded(zone) -> Q:
-        q = Q()
-        if date_from:
-            q &= Q(**{f"{field}__gte": day_bounds(date_from, zone)})
-        if date_to:
-            q &= Q(**{f"{field}__lt": day_bounds(date_to + dt.timedelta(days=1), zone)})
-        return q
-
+    """Cases created from `date_from` to `date_to` (inclusive; either may be open), each by the day
+    of its own province (wilayah.days, the rule of reports.period.Period.q), so a figure and the
+    list its link opens bound a day at the same midnight."""
     if not (date_from or date_to):
         return Q()
-    if region_code and region_code != NATION_CODE:
-        return bounded(zone_of(region_code))
-    provinces = Region.objects.filter(level=Level.PROVINSI).values_list("code", flat=True)
-    q = Q(pk__in=[])
-    for zone, codes in zones_by_province(provinces).items():
-        q |= Q(prov_code__in=codes) & bounded(zone)
-    return q
+    return days_q(field, date_from, date_to, region_code)
 
 
 # --- the query parameters of the case list (web page, exports, figures' links) -----------------
