@@ -105,7 +105,7 @@ def action_choices() -> list[tuple[str, str]]:
 
 @dataclass
 class AuditLogFilters:
-    """Checked filters. With `errors` the log answers nothing (an export never widens silently)."""
+    """Checked filters (`audit_log_filters_from` refuses bad ones, so an export never widens silently)."""
 
     people: list = field(default_factory=list)  # Person rows in the viewer's scope
     person_asked: bool = False  # a NIK or a person id was given (nobody found: nothing answers)
@@ -114,7 +114,6 @@ class AuditLogFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     region: Region | None = None
-    errors: dict = field(default_factory=dict)
 
     def detail(self) -> dict:
         """What the filter was, for the audit row of a view or an export: ids and codes only."""
@@ -159,9 +158,9 @@ def actors_for(user):
 
 def audit_log_filters_from(params, user) -> AuditLogFilters:
     """Filters from request parameters (a QueryDict or dict; see the module docstring), checked
-    and bounded; what is wrong is named in Indonesian in `errors` by parameter."""
+    and bounded. Anything wrong is a ValidationError naming each parameter, in Indonesian."""
     f = AuditLogFilters()
-    errors = f.errors
+    errors: dict = {}
     nik = re.sub(r"[\s.\-]", "", _get(params, "nik"))
     person_id = _get(params, "orang")
     if nik:
@@ -207,6 +206,8 @@ def audit_log_filters_from(params, user) -> AuditLogFilters:
             f.region = resolve_region(user, region)
         except ValidationError as exc:
             errors["wilayah"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
     return f
 
 
@@ -224,8 +225,8 @@ def _day_start(day: dt.date, zone) -> dt.datetime:
 
 def audit_log(user, filters: AuditLogFilters):
     """The events the filters select, newest first (a queryset: the page paginates it, the export
-    streams it). Nothing for a viewer without `view_audit_log` or for filters with errors."""
-    if filters.errors or not can(user, "view_audit_log"):
+    streams it). Nothing for a viewer without `view_audit_log`."""
+    if not can(user, "view_audit_log"):
         return AuditEvent.objects.none()
     if filters.person_asked:
         if not filters.people:
