@@ -257,6 +257,34 @@ PROGRAMS = [
     ),
 ]
 
+# Benefits as amounts (rupiah, per unit, per period) for the budget figures. The catalogue's
+# assumption, edited per installation like the rules (services.benefits): PKH by component at the
+# 2024 Kemensos indices (ibu hamil and anak usia dini Rp3.000.000, SD Rp900.000, SMP Rp1.500.000,
+# SMA Rp2.000.000, disabilitas berat and lansia Rp2.400.000 per year); Sembako/BPNT Rp200.000 per
+# family per month; PBI-JK the central government's JKN class III contribution, Rp42.000 per person
+# per month (Perpres 64/2020); PIP at its lowest (SD) rate, Rp450.000 per pupil per year; BLT Dana
+# Desa Rp300.000 per family per month; RS-Rutilahu Rp20.000.000 per house and KUBE Rp20.000.000 per
+# group, once; BAZNAS santunan at its lower bound, Rp500.000 once. ATENSI and CSR Bedah Rumah give
+# services or works whose value the catalogue does not know: no amount until an editor sets one.
+# code: (amount, unit, period, note)
+BENEFITS = {
+    "PKH-BUMIL": (3_000_000, "family", "year", "Indeks PKH 2024 komponen ibu hamil/nifas (asumsi katalog)"),
+    "PKH-AUD": (3_000_000, "family", "year", "Indeks PKH 2024 komponen anak usia dini (asumsi katalog)"),
+    "PKH-SD": (900_000, "family", "year", "Indeks PKH 2024 komponen anak SD (asumsi katalog)"),
+    "PKH-SMP": (1_500_000, "family", "year", "Indeks PKH 2024 komponen anak SMP (asumsi katalog)"),
+    "PKH-SMA": (2_000_000, "family", "year", "Indeks PKH 2024 komponen anak SMA (asumsi katalog)"),
+    "PKH-DIS": (2_400_000, "family", "year", "Indeks PKH 2024 komponen disabilitas berat (asumsi katalog)"),
+    "PKH-LANSIA": (2_400_000, "family", "year", "Indeks PKH 2024 komponen lansia (asumsi katalog)"),
+    "BPNT": (200_000, "family", "month", "Program Sembako 2024 (asumsi katalog)"),
+    "PBI-JK": (42_000, "person", "month", "Iuran JKN kelas III, Perpres 64/2020 (asumsi katalog)"),
+    "PIP": (450_000, "person", "year", "PIP jenjang SD, besaran terendah (asumsi katalog)"),
+    "RUTILAHU": (20_000_000, "household", "once", "Bantuan RS-Rutilahu per rumah (asumsi katalog)"),
+    "KUBE": (20_000_000, "group", "once", "Modal KUBE per kelompok (asumsi katalog)"),
+    "BLT-DD": (300_000, "family", "month", "BLT Dana Desa 2024 (asumsi katalog)"),
+    "BAZNAS-SANTUNAN": (500_000, "family", "once", "Santunan BAZNAS, batas bawah (asumsi katalog)"),
+}
+
+
 # kind, code prefix, name pattern, services: (code, name, sector, SLA days)
 AGENCIES = [
     (
@@ -349,6 +377,7 @@ AGENCY_PHONE = "(022) 5891234"
 
 def load_catalogue(Program=None, EligibilityRule=None) -> int:  # noqa: N803 - model classes
     """Create or refresh the seeded programmes; returns how many were created."""
+    with_benefits = Program is None  # a data migration before benefits existed passes its models
     if Program is None:
         from .models import EligibilityRule, Program
     from .rules import validate
@@ -375,7 +404,26 @@ def load_catalogue(Program=None, EligibilityRule=None) -> int:  # noqa: N803 - m
                 EligibilityRule.objects.create(
                     program=program, version=1, criteria=validate(criteria), note="Aturan awal katalog", is_current=True
                 )
+        if with_benefits:
+            load_benefits()
     return created
+
+
+def load_benefits(Program=None, Benefit=None) -> int:  # noqa: N803 - model classes
+    """Write the catalogue's amount as version 1 of each programme that has none (edited amounts
+    are never overwritten); returns how many were written."""
+    if Program is None:
+        from .models import Benefit, Program
+    written = 0
+    with transaction.atomic():
+        for program in Program.objects.filter(code__in=BENEFITS):
+            if Benefit.objects.filter(program=program).exists():
+                continue
+            amount, unit, period, note = BENEFITS[program.code]
+            Benefit.objects.create(program=program, version=1, amount=amount, unit=unit, period=period, note=note,
+                                   is_current=True)
+            written += 1
+    return written
 
 
 def load_agencies(kab_code: str) -> list:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from slrt.wilayah.forms import RegionField, bind_user
 from slrt.wilayah.models import Level
 
-from .models import Agency, AgencyService, TargetingError
+from .models import MAX_BENEFIT, Agency, AgencyService, BenefitPeriod, TargetingError, TargetUnit
 from .rules import FIELDS, OPS
 
 RANGE_SPLIT = re.compile(r"\s*(?:–|—|-|s/d|sampai|,)\s*")
@@ -146,3 +146,25 @@ def rules_describe(criteria):
     from .rules import describe_criteria
 
     return describe_criteria(criteria)
+
+
+class BenefitForm(forms.Form):
+    """A programme's benefit as typed: "3000000", "3.000.000" or "Rp3.000.000" (whole rupiah)."""
+
+    amount = forms.CharField(label=_("Besaran (rupiah)"), max_length=20,
+                             help_text=_("Rupiah tanpa sen, mis. 3.000.000."))
+    unit = forms.ChoiceField(label=_("Per"), choices=TargetUnit.choices)
+    period = forms.ChoiceField(label=_("Periode"), choices=BenefitPeriod.choices)
+    note = forms.CharField(label=_("Catatan perubahan / sumber"), max_length=255,
+                           help_text=_('Mengapa besaran diubah, mis. "Juknis PKH 2026".'))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=1_000_000)
+
+    def clean_amount(self):
+        raw = re.sub(r"^\s*rp\.?\s*", "", self.cleaned_data["amount"], flags=re.IGNORECASE)
+        digits = re.sub(r"[.\s]", "", raw)
+        if not re.fullmatch(r"\d{1,12}", digits):
+            raise forms.ValidationError(_("Besaran harus bilangan bulat rupiah tanpa sen, mis. 3.000.000."))
+        amount = int(digits)
+        if amount > MAX_BENEFIT:
+            raise forms.ValidationError(_("Besaran antara Rp0 dan Rp1.000.000.000."))
+        return amount

@@ -155,6 +155,54 @@ class EligibilityRule(models.Model):
         return f"{self.program.code} v{self.version}"
 
 
+class BenefitPeriod(models.TextChoices):
+    MONTH = "month", _("per bulan")
+    YEAR = "year", _("per tahun")
+    ONCE = "once", _("sekali")
+
+
+# Rp1 miliar: above any per-unit social benefit; a typo of extra zeros is refused, not budgeted.
+MAX_BENEFIT = 1_000_000_000
+PERIODS_PER_YEAR = {BenefitPeriod.MONTH: 12, BenefitPeriod.YEAR: 1, BenefitPeriod.ONCE: 1}
+
+
+class Benefit(models.Model):
+    """One version of a programme's benefit as an amount: `amount` rupiah per `unit` per `period`
+    (PKH: one per component, each component being its own programme). Versioned like the rules:
+    an edit saves a new version (`services.benefits.save_benefit`), so a budget figure can always
+    be explained with the amount it used. `Program.benefit` stays the description for people.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="benefits")
+    version = models.PositiveIntegerField()
+    amount = models.PositiveBigIntegerField(_("besaran (rupiah)"))
+    unit = models.CharField(_("per"), max_length=10, choices=TargetUnit.choices)
+    period = models.CharField(_("periode"), max_length=5, choices=BenefitPeriod.choices)
+    note = models.CharField(_("catatan perubahan / sumber"), max_length=255, blank=True)
+    is_current = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "version"], name="benefit_version_unique"),
+            models.UniqueConstraint(
+                fields=["program"], condition=models.Q(is_current=True), name="one_current_benefit_per_program"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__lte=MAX_BENEFIT), name="benefit_amount_bounded"),
+        ]
+        verbose_name = _("besaran manfaat")
+
+    def __str__(self):
+        return f"{self.program.code} v{self.version}"
+
+    @property
+    def per_year(self) -> int:
+        """Rupiah per unit in a year (a one-off benefit counts once)."""
+        return self.amount * PERIODS_PER_YEAR.get(self.period, 1)
+
+
 class TargetingStatus(models.TextChoices):
     QUEUED = "queued", _("dalam antrean")
     RUNNING = "running", _("berjalan")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import benefit_views, views
 
 app_name = "programs"
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("penargetan/<int:pk>/status/", views.targeting_status, name="run_status"),
     path("<str:code>/", views.program_detail, name="detail"),
     path("<str:code>/aturan/", views.rule_edit, name="rule_edit"),
+    path("<str:code>/manfaat/", benefit_views.benefit_edit, name="benefit_edit"),
 ]
