@@ -14,7 +14,7 @@ from .models import Notification, OutboxStatus
 from .recipients import InvalidRecipient, normalise
 
 EVENTS = ("case.created", "referral.accepted", "referral.done", "referral.overdue", "referral.consent_withdrawn",
-          "data_request.due")
+          "data_request.due", "monthly_report.ready")
 
 
 class RetryRefused(Exception):
