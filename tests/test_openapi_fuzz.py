@@ -19,7 +19,8 @@ from tests.conftest import PASSWORD
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 8
-BUDGET_SECONDS = 90
+# A bound, not a speed target: it stops a runaway run; a busy shared machine needs several times a quiet one's.
+BUDGET_SECONDS = 360
 ENDS_THE_TOKEN = "/auth/logout"
 
 
