@@ -92,6 +92,11 @@ class Case(ScopedModel, Versioned):
         ordering = ["-created_at"]
         verbose_name = _("kasus")
         verbose_name_plural = _("kasus")
+        # The figures count a region's cases by the day they were created (bench/office.py).
+        indexes = [
+            models.Index(fields=["kab_code", "created_at"], name="case_kab_created_idx"),
+            models.Index(fields=["prov_code", "created_at"], name="case_prov_created_idx"),
+        ]
 
     def __str__(self):
         return self.ticket

@@ -60,6 +60,11 @@ class Referral(ScopedModel, Versioned):
         ordering = ["-created_at"]
         verbose_name = _("rujukan")
         verbose_name_plural = _("rujukan")
+        # The figures count a region's referrals by the day they were sent (bench/office.py).
+        indexes = [
+            models.Index(fields=["kab_code", "sent_at"], name="referral_kab_sent_idx"),
+            models.Index(fields=["prov_code", "sent_at"], name="referral_prov_sent_idx"),
+        ]
 
     def __str__(self):
         return self.number
@@ -88,3 +93,5 @@ class ReferralTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # When a referral first reached a state (accepted, done): one index probe per referral.
+        indexes = [models.Index(fields=["referral", "to_status", "at"], name="referral_transition_status_idx")]
