@@ -1,7 +1,9 @@
 """Read side of the outbox page; every query starts from `Notification.objects.for_user`."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from slrt.core.queues import Queue
@@ -41,14 +43,38 @@ def outbox_summary(user) -> dict:
     return {"counts": counts, "recent_errors": recent}
 
 
-def outbox_rows(user, status: str | None, page: int = 1) -> tuple[list[dict], bool]:
+ALL_STATUSES = "semua"
+
+
+def outbox_filters_from(params, user) -> str | None:
+    """The outbox page's one filter from its query (`status`): an `OutboxStatus` value, None for
+    "semua" (every message), the failed messages when absent. A value the page does not offer is
+    a ValidationError naming `status` (the page itself falls back to the failed messages)."""
+    raw = (params.get("status") or "").strip()
+    if not raw:
+        return OutboxStatus.FAILED
+    if raw == ALL_STATUSES:
+        return None
+    if raw not in OutboxStatus.values:
+        choices = ", ".join([*OutboxStatus.values, ALL_STATUSES])
+        message = _("Status tidak dikenal; pilih salah satu: %(choices)s.") % {"choices": choices}
+        raise ValidationError({"status": message})
+    return raw
+
+
+def outbox_queryset(user, status: str | None):
+    """The messages of the outbox page for `status` (None: all), newest first."""
     rows = Notification.objects.for_user(user)
     if status == OutboxStatus.FAILED:
         rows = failed_messages(user)  # the queue's own definition, so the home card matches
     elif status in OutboxStatus.values:
         rows = rows.filter(status=status)
+    return rows.order_by("-created_at", "-id")
+
+
+def outbox_rows(user, status: str | None, page: int = 1) -> tuple[list[dict], bool]:
     offset = (page - 1) * PAGE_SIZE
-    found = list(rows.order_by("-created_at", "-id")[offset : offset + PAGE_SIZE + 1])
+    found = list(outbox_queryset(user, status)[offset : offset + PAGE_SIZE + 1])
     return [row_view(n) for n in found[:PAGE_SIZE]], len(found) > PAGE_SIZE
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,11 +27,13 @@ def _page(request) -> int:
 @capability_required("view_outbox")
 @require_GET
 def outbox(request):
-    status = request.GET.get("status") or OutboxStatus.FAILED
-    if status not in OutboxStatus.values and status != "semua":
-        status = OutboxStatus.FAILED
+    try:
+        chosen = selectors.outbox_filters_from(request.GET, request.user)
+    except ValidationError:
+        chosen = OutboxStatus.FAILED  # an unknown status shows the Admin's queue, as a missing one
+    status = selectors.ALL_STATUSES if chosen is None else chosen
     page = _page(request)
-    rows, has_more = selectors.outbox_rows(request.user, None if status == "semua" else status, page)
+    rows, has_more = selectors.outbox_rows(request.user, chosen, page)
     context = {
         **selectors.outbox_summary(request.user),
         "rows": rows,

@@ -294,8 +294,12 @@ def targeting_detail(request, pk):
     if run.status != TargetingStatus.DONE:
         return render(request, "programs/targeting_detail.html", {"run": run})
     filters = f.ErrorFilterForm(request.GET or None, user=request.user)
-    c = filters.cleaned_data if filters.is_valid() else {}
-    program, kind, desa = c.get("program") or None, c.get("kind") or None, c.get("desa") or None
+    filters.is_valid()  # the form shows its own errors; the list ignores filters that are wrong
+    try:
+        chosen = targeting_selectors.targeting_error_filters_from(request.GET, request.user, run)
+    except ValidationError:
+        chosen = targeting_selectors.ErrorFilters(run=run)
+    program, kind, desa = chosen.program, chosen.kind, chosen.desa
     try:
         page = max(1, min(int(request.GET.get("hal", "1")), 10_000))
     except ValueError:

@@ -1,7 +1,11 @@
 """Reads of targeting runs: only runs of a kab/kota inside the caller's scope (404 otherwise)."""
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import in_scope
@@ -9,7 +13,8 @@ from slrt.registry.models import Household
 from slrt.registry.nik import mask_nik
 from slrt.wilayah.models import NATION_CODE
 
-from ..models import Program, TargetingError, TargetingRun
+from ..forms import ErrorFilterForm
+from ..models import Program, TargetingError, TargetingRun, TargetingStatus
 
 
 def _runs_for(user):
@@ -34,6 +39,51 @@ def get_run(user, pk) -> TargetingRun:
     if not in_scope(user, run.region_id):
         raise Http404
     return run
+
+
+@dataclass(frozen=True)
+class ErrorFilters:
+    """What the error list of a run shows: the run and its filters (None: any)."""
+
+    run: TargetingRun
+    program: str | None = None
+    kind: str | None = None
+    desa: str | None = None
+
+    def as_kwargs(self) -> dict:
+        return {"program": self.program, "kind": self.kind, "desa": self.desa}
+
+
+def targeting_error_filters_from(params, user, run: TargetingRun | None = None) -> ErrorFilters:
+    """The error list's filters from its query (`program`, `kind`, `desa`: a kecamatan or desa by
+    name or code), for `run` or the finished run named by `run` in the query (404 outside the
+    scope). Bad input is a ValidationError naming the field, in the form's words."""
+    if run is None:
+        raw = str(params.get("run") or "").strip()
+        if not raw.isdigit():
+            raise ValidationError({"run": _("Sebutkan nomor penargetan (run), mis. run=12.")})
+        run = get_run(user, int(raw))
+        if run.status != TargetingStatus.DONE:
+            raise ValidationError({"run": _("Penargetan ini belum selesai; galatnya belum ada.")})
+    form = ErrorFilterForm({k: params.get(k) or "" for k in ("program", "kind", "desa")}, user=user)
+    if not form.is_valid():
+        raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+    c = form.cleaned_data
+    return ErrorFilters(run=run, program=c.get("program") or None, kind=c.get("kind") or None,
+                        desa=c.get("desa") or None)
+
+
+def errors_for(user, f: ErrorFilters):
+    """The error rows of a run that the run page lists, as a QuerySet (the export streams it): the
+    households are read through `Household.objects.for_user`, so one that left the scope drops."""
+    qs = TargetingError.objects.filter(run=f.run, household__in=Household.objects.for_user(user).values("pk"))
+    if f.program:
+        qs = qs.filter(program__code=f.program)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.desa:
+        qs = qs.filter(desa_code__startswith=f.desa)
+    return qs.order_by("program__code", "kind", "desa_code", "household_id")
 
 
 def run_programs(run) -> list[dict]:

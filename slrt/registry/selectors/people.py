@@ -22,11 +22,15 @@ spelling variant with the same key (0.95), then fuzzy matches (at most 0.9, by e
 token similarity), so exact > variant > typo holds by construction.
 """
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from slrt.accounts.scoping import in_scope, region_q
@@ -41,6 +45,7 @@ from slrt.registry.models import (
 )
 from slrt.registry.search import name_key
 from slrt.wilayah.models import ancestor_codes, normalize_code
+from slrt.wilayah.names import resolve_region
 
 SEPARATORS = re.compile(r"[\s.\-/]+")
 
@@ -301,6 +306,129 @@ def household_profile(user, pk, *, history_limit: int = 200) -> dict:
         "appearances": appearances,
         "history": history,
     }
+
+
+# --- the list's filters from a query (people search and households; the exports use them) ------
+
+DIGITS16 = re.compile(r"\d{16}")
+MAX_NAME = 150
+
+
+@dataclass(frozen=True)
+class PeopleFilters:
+    """A people search: `number` (16 digits: a NIK, else a KK's members, as the search box reads
+    it), or an exact `nik`/`kk`, and/or a `name`; narrowed by `region` (a code) and `birth_year`."""
+
+    number: str = ""
+    nik: str = ""
+    kk: str = ""
+    name: str = ""
+    region: str = ""
+    birth_year: int | None = None
+
+    @property
+    def by(self) -> list[str]:
+        """How the search was made, for the access log (never the terms)."""
+        return [k for k, v in (("nomor", self.number), ("nik", self.nik), ("kk", self.kk), ("nama", self.name)) if v]
+
+
+def _sixteen(params, field: str, message: str) -> str:
+    raw = str(params.get(field) or "").strip()
+    if not raw:
+        return ""
+    digits = clean_number(raw)
+    if not DIGITS16.fullmatch(digits):
+        raise ValidationError({field: message})
+    return digits
+
+
+def _region_code(params, user, field: str = "region") -> str:
+    """A region asked for by code or by name (the search box's typed name), inside the scope."""
+    values = params.getlist(field) if hasattr(params, "getlist") else [params.get(field)]
+    values = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    if not values:
+        return ""
+    raw = max(values, key=len)  # the cascade of selects posts one code per level: the deepest counts
+    try:
+        region = resolve_region(user, raw)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    if not in_scope(user, region.code) and region.code not in ancestor_codes(getattr(user, "region_id", "") or ""):
+        raise ValidationError({field: _("Wilayah %(code)s berada di luar wilayah tugas Anda.") % {"code": region.code}})
+    return region.code
+
+
+def people_filters_from(params, user) -> PeopleFilters:
+    """The people search's filters from a query or a posted search form: the search box `q` (16
+    digits are a NIK or KK number, anything else a name), SPEC's `nik`, `kk`, `q` (name) and
+    `region` (code or name), and `birth_year`. At least one term is required (a search, not the
+    registry). Bad input is a ValidationError naming the field."""
+    nik = _sixteen(params, "nik", _("NIK harus terdiri dari 16 digit angka."))
+    kk = _sixteen(params, "kk", _("Nomor KK harus terdiri dari 16 digit angka."))
+    text = " ".join(str(params.get("q") or "").split())
+    compact = clean_number(text)
+    number = compact if DIGITS16.fullmatch(compact) else ""
+    name = "" if number else text
+    if compact.isdigit() and not number:
+        raise ValidationError({"q": _("NIK dan nomor KK terdiri dari 16 digit; yang diketik %(n)s digit.") % {
+            "n": len(compact)}})
+    if len(name) > MAX_NAME:
+        raise ValidationError({"q": _("Nama yang dicari terlalu panjang (maksimal 150 karakter).")})
+    if name and len(name_key(name).replace(" ", "")) < 2:
+        raise ValidationError({"q": _("Nama yang dicari terlalu pendek (minimal 2 huruf).")})
+    region = _region_code(params, user)
+    raw_year = str(params.get("birth_year") or "").strip()
+    year = None
+    if raw_year:
+        if not raw_year.isdigit() or not 1900 <= int(raw_year) <= dt.date.today().year:
+            raise ValidationError({"birth_year": _("Tahun lahir harus berupa tahun antara 1900 dan tahun ini.")})
+        year = int(raw_year)
+    if not (nik or kk or number or name):
+        raise ValidationError({"q": _("Isi salah satu: nik, kk, atau q (nama).")})
+    return PeopleFilters(number=number, nik=nik, kk=kk, name=name, region=region, birth_year=year)
+
+
+def find_people(user, f: PeopleFilters, *, limit: int, offset: int = 0) -> list[Person]:
+    """The people of a search, best first, as the search page pages through them."""
+    common = {"region": f.region or None, "birth_year": f.birth_year, "limit": limit, "offset": offset}
+    if f.number:
+        people = search_people(user, nik=f.number, q=f.name or None, **common)
+        return people or search_people(user, nomor_kk=f.number, q=f.name or None, **common)
+    return search_people(user, nik=f.nik or None, nomor_kk=f.kk or None, q=f.name or None, **common)
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    region: str = ""
+    desil: int | None = None
+    kk: str = ""
+
+
+def household_filters_from(params, user) -> HouseholdFilters:
+    """Households of the scope narrowed by `region` (code or name), `desil` (1-10) and `kk` (a
+    16-digit KK number). Bad input is a ValidationError naming the field."""
+    kk = _sixteen(params, "kk", _("Nomor KK harus terdiri dari 16 digit angka."))
+    region = _region_code(params, user)
+    raw = str(params.get("desil") or "").strip()
+    desil = None
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= 10:
+            raise ValidationError({"desil": _("Desil harus angka 1 sampai 10.")})
+        desil = int(raw)
+    return HouseholdFilters(region=region, desil=desil, kk=kk)
+
+
+def households_for(user, f: HouseholdFilters):
+    """Households inside the user's scope matching the filters, by desa then KK number."""
+    where = _region_filter(user, f.region or None)
+    if where is None:
+        return Household.objects.for_user(user).none()
+    qs = Household.objects.for_user(user).filter(where)
+    if f.desil is not None:
+        qs = qs.filter(desil=f.desil)
+    if f.kk:
+        qs = qs.filter(nomor_kk=f.kk)
+    return qs.order_by("desa_code", "nomor_kk", "pk")
 
 
 def search_page(user, cleaned: dict, *, page: int = 1, page_size: int = 25) -> tuple[list[Person], bool, list[str]]:
