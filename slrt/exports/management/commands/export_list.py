@@ -5,6 +5,7 @@ the web's row bound: for the bench, for a district's archive, and for the memory
 
 import time
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404, QueryDict
 
@@ -42,5 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.field}: {exc.message}") from None
         except Http404:
             raise CommandError(f"Daftar {options['list']} tidak tersedia.") from None
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
         seconds = time.monotonic() - started
         self.stdout.write(f"rows={rows} seconds={seconds:.2f} rows_per_second={rows / max(seconds, 1e-9):.0f}")
