@@ -266,6 +266,23 @@ def test_an_automatic_report_that_failed_is_tried_again_by_a_later_run(desks, dj
     assert (failed.status, failed.attempts, failed.version) == (ReportStatus.DONE, 2, 1)
 
 
+def test_an_automatic_report_left_running_by_a_lost_worker_is_made_by_a_later_run(
+        desks, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    lost = MonthlyReport.objects.create(region_id=KAB, month="2026-11", automatic=True, status=ReportStatus.RUNNING,
+                                        attempts=1)
+    MonthlyReport.objects.filter(pk=lost.pk).update(requested_at=timezone.now() - dt.timedelta(hours=2))
+    fresh = MonthlyReport.objects.create(region_id=OTHER_KAB, month="2026-11", automatic=True)  # still in the queue
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_scheduled(at(2026, 12, 1, 3))
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (lost.status, lost.attempts, lost.version) == (ReportStatus.DONE, 2, 1) and lost.xlsx
+    assert fresh.status == ReportStatus.QUEUED  # a report queued a moment ago is not sent twice
+    assert MonthlyReport.objects.filter(region_id=KAB, month="2026-11").count() == 1
+
+
 def test_the_manajer_gets_a_link_when_the_automatic_report_is_ready_and_only_once(
         desks, make_user, october, django_capture_on_commit_callbacks, settings):
     settings.SLRT_PUBLIC_URL = "https://slrt.example.go.id"
@@ -388,3 +405,11 @@ def test_hostile_names_show_as_typed_and_never_run(tmp_path, desks):
     assert any(v.startswith("'" + HOSTILE) for v in values)  # the cover's region name
     assert "'@SUM(1+1)*cmd|' /C calc'!A0" in values  # the desk row of the intake table
     assert not any(v.startswith(("=", "+", "@")) for v in values)
+
+
+def test_the_stored_files_are_in_the_storage_the_backup_archives(make_user, django_capture_on_commit_callbacks):
+    from slrt.core.backup import file_columns, stored_names
+
+    report = generate_now(make_user("manajer", KAB), capture=django_capture_on_commit_callbacks)
+    assert {("reports_monthlyreport", "xlsx"), ("reports_monthlyreport", "pdf")} <= set(file_columns())
+    assert {report.xlsx.name, report.pdf.name} <= set(stored_names())

@@ -374,7 +374,7 @@ def run_scheduled(now: dt.datetime | None = None) -> int:
             queued += 1
         except IntegrityError:
             continue  # another scheduler's run made it a moment ago
-    for report in _to_retry(now):
+    for report in _to_retry():
         with transaction.atomic():
             updated = MonthlyReport.objects.filter(pk=report.pk, status=report.status).update(
                 status=ReportStatus.QUEUED, message="")
@@ -390,8 +390,10 @@ def _free_version(code: str, month: str) -> int:
     return top + 1
 
 
-def _to_retry(now: dt.datetime):
+def _to_retry():
     base = MonthlyReport.objects.filter(automatic=True, attempts__lt=MAX_ATTEMPTS)
-    stale = base.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING], requested_at__lt=now - STALE_AFTER)
+    # Against the clock `requested_at` was stamped with (not the `now` a caller may pass).
+    stale = base.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+                        requested_at__lt=timezone.now() - STALE_AFTER)
     failed = base.filter(status=ReportStatus.FAILED)
     return list(stale) + list(failed)
