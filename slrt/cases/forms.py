@@ -227,25 +227,27 @@ class CaseEditForm(forms.Form):
 YES_NO_ANY = [("", _("Semua")), ("ya", _("Ya")), ("tidak", _("Tidak"))]
 
 
+def _select(label, choices) -> forms.CharField:
+    """A drop-down on a plain text field: case_filters_from checks the value and names the parameter
+    in its message (a figure's link may carry a desk or programme that is not among today's options)."""
+    return forms.CharField(label=label, required=False, max_length=200, widget=forms.Select(choices=choices))
+
+
 class CaseFilterForm(forms.Form):
     """The filter widgets of the case list. Parsing is `selectors.case_filters_from` (the one parser,
     shared with the exports and the figures' links); its error goes on the field it names."""
 
     # A work queue of the home page (cases.selectors.CASE_QUEUES), offered only if the role has it.
-    antrian = forms.ChoiceField(label=_("Antrian"), required=False)
+    antrian = _select(_("Antrian"), [])
     tiket = forms.CharField(label=_("Nomor tiket"), required=False, max_length=32)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    jenis = forms.ChoiceField(label=_("Jenis keluhan"), required=False,
-                              choices=[("", _("Semua")), *ComplaintType.choices])
-    sector = forms.ChoiceField(label=_("Sektor kebutuhan"), required=False, choices=[("", _("Semua")), *Sector.choices])
-    kebutuhan = forms.ChoiceField(label=_("Status kebutuhan"), required=False,
-                                  choices=[("", _("Semua")), *NeedStatus.choices])
-    urgency = forms.ChoiceField(label=_("Urgensi"), required=False, choices=[("", _("Semua")), *Urgency.choices])
-    channel = forms.ChoiceField(label=_("Saluran"), required=False, choices=[("", _("Semua")), *Channel.choices])
-    # Select widgets on plain fields: a value from a figure's link need not be one of today's options;
-    # case_filters_from checks it.
-    loket = forms.CharField(label=_("Loket"), required=False, widget=forms.Select)
-    registri = forms.ChoiceField(label=_("Terdaftar di registri"), required=False, choices=YES_NO_ANY)
+    status = _select(_("Status"), [])
+    jenis = _select(_("Jenis keluhan"), [("", _("Semua")), *ComplaintType.choices])
+    sector = _select(_("Sektor kebutuhan"), [("", _("Semua")), *Sector.choices])
+    kebutuhan = _select(_("Status kebutuhan"), [("", _("Semua")), *NeedStatus.choices])
+    urgency = _select(_("Urgensi"), [("", _("Semua")), *Urgency.choices])
+    channel = _select(_("Saluran"), [("", _("Semua")), *Channel.choices])
+    loket = _select(_("Loket"), [])
+    registri = _select(_("Terdaftar di registri"), YES_NO_ANY)
     # A typed name (with suggestions) or a code, resolved inside the user's scope at any level.
     desa = RegionField(label=_("Wilayah"), required=False)
     # Plain text fields under a date widget: case_filters_from names a bad date (YYYY-MM-DD).
@@ -254,10 +256,9 @@ class CaseFilterForm(forms.Form):
     sampai = forms.CharField(label=_("Masuk sampai tanggal"), required=False, max_length=10,
                              widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("Ada tindak lanjut terlambat"), required=False)
-    rek_program = forms.CharField(label=_("Rekomendasi program"), required=False, widget=forms.Select)
-    rek_status = forms.ChoiceField(label=_("Status rekomendasi"), required=False,
-                                   choices=[("", _("Semua")), *RecommendationStatus.choices])
-    rek_override = forms.ChoiceField(label=_("Menyimpangi hasil pencocokan"), required=False, choices=YES_NO_ANY)
+    rek_program = _select(_("Rekomendasi program"), [])
+    rek_status = _select(_("Status rekomendasi"), [("", _("Semua")), *RecommendationStatus.choices])
+    rek_override = _select(_("Menyimpangi hasil pencocokan"), YES_NO_ANY)
     # Set by the figures' links (no widget of their own: shown in the "filter active" line).
     rek_lembaga = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     rek_layanan = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
@@ -272,11 +273,12 @@ class CaseFilterForm(forms.Form):
 
         from .selectors import CASE_QUEUES, OPEN_GROUP, desk_choices
 
-        self.fields["antrian"].choices = [("", _("Semua kasus"))] + [
+        self.fields["antrian"].widget.choices = [("", _("Semua kasus"))] + [
             (q.name, q.label) for q in CASE_QUEUES.values() if can(user, q.capability)
         ]
-        self.fields["status"].choices = [("", _("Semua")), (OPEN_GROUP, _("Belum selesai (baru atau diproses)")),
-                                         *CaseStatus.choices]
+        self.fields["status"].widget.choices = [
+            ("", _("Semua")), (OPEN_GROUP, _("Belum selesai (baru atau diproses)")), *CaseStatus.choices
+        ]
         self.fields["loket"].widget.choices = [("", _("Semua")), *desk_choices(user)]
         self.fields["rek_program"].widget.choices = [("", _("Semua")),
                                                      *Program.objects.order_by("name").values_list("code", "name")]
