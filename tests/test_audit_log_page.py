@@ -2,6 +2,8 @@
 URL or a log line, the person page's link, only Admin, and reading the log is itself audited."""
 
 import datetime as dt
+import logging
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -123,3 +125,110 @@ def test_rows_speak_in_names_with_the_resident_masked_per_role(world):
     assert masked[ev["siti_view"].pk]["people"] == ["S. A."]
     assert masked[ev["siti_view"].pk]["niks"] == [w["siti"].nik[:6] + "********" + w["siti"].nik[14:]]
     assert masked[ev["search"].pk]["people"] == ["S. A.", "B. S."]
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+HREF = re.compile(r'(?:href|action)="([^"]*)"')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, region", [("manajer", "32.01"), ("front_office", "32.01"), ("dinsos", "32"),
+                                          ("supervisor", "32.01.02")])
+def test_only_admin_opens_the_audit_log(client, make_user, role, region):
+    client.force_login(make_user(role, region))
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"nik": "3201020101900001"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_nik_is_posted_and_never_reaches_a_url_or_a_log_line(client, world, caplog):
+    w, ev = world, world["events"]
+    nik = w["siti"].nik
+    client.force_login(w["admin"])
+    caplog.set_level(logging.DEBUG)
+    posted = client.post(URL, {"nik": nik})
+    assert posted.status_code == 303
+    location = posted["Location"]
+    assert nik not in location and location.startswith(URL + "?s=")
+    page = client.get(location)
+    html = page.content.decode()
+    assert page.status_code == 200
+    shown = {int(i) for i in re.findall(r'data-event-id="(\d+)"', html)}
+    assert shown == {ev["siti_view"].pk, ev["siti_household"].pk, ev["search"].pk}
+    assert all(nik not in href for href in HREF.findall(html))
+    # An old-style link with the NIK in its query is moved at once to a session key.
+    moved = client.get(URL + "?nik=" + nik)
+    assert moved.status_code == 303 and nik not in moved["Location"]
+    assert not [r for r in caplog.records if nik in r.getMessage()]
+    assert not [e for e in AuditEvent.objects.filter(action="audit_log.view") if nik in str(e.detail)]
+
+
+@pytest.mark.django_db
+def test_the_page_speaks_in_names_not_codes(client, world):
+    w, ev = world, world["events"]
+    client.force_login(w["admin"])
+    html = client.get(URL + f"?petugas={w['fo'].pk}").content.decode()
+    row = re.search(rf'<tr data-event-id="{ev["siti_view"].pk}">(.*?)</tr>', html, re.S).group(1)
+    assert "Rina Wulandari (Front office)" in row and "membuka data warga" in row and "Siti Aminah" in row
+    rows = html[html.index('id="audit-log"'):]
+    assert "person.view" not in rows and "32.01.02.2001" not in row and w["fo"].username not in row
+    assert re.search(r'class="region">[^<—]+<', row)
+    search_row = re.search(rf'<tr data-event-id="{ev["search"].pk}">(.*?)</tr>', html, re.S).group(1)
+    assert "mencari warga" in search_row and "Budi Santoso" in search_row
+
+
+@pytest.mark.django_db
+def test_the_person_page_links_to_the_log_of_that_person_by_id(client, world):
+    w, ev = world, world["events"]
+    client.force_login(w["manajer"])
+    assert "Siapa melihat atau mengubah data ini" not in client.get(f"/registri/warga/{w['siti'].pk}/").content.decode()
+    client.force_login(w["admin"])
+    html = client.get(f"/registri/warga/{w['siti'].pk}/").content.decode()
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>Siapa melihat atau mengubah data ini</a>', html).group(1)
+    assert link == f"{URL}?orang={w['siti'].pk}" and w["siti"].nik not in link
+    page = client.get(link).content.decode()
+    assert "Siapa melihat atau mengubah data Siti Aminah" in page
+    shown = {int(i) for i in re.findall(r'data-event-id="(\d+)"', page)}
+    # Her events, and the two openings of her person page just now, by the manajer and the admin.
+    opened = AuditEvent.objects.filter(action="person.view", object_id=str(w["siti"].pk),
+                                       pk__gt=ev["rule"].pk)
+    assert {e.actor for e in opened} == {w["manajer"], w["admin"]}
+    assert shown == {ev["siti_view"].pk, ev["siti_household"].pk, ev["search"].pk} | {e.pk for e in opened}
+    assert ev["budi_view"].pk not in shown
+
+
+@pytest.mark.django_db
+def test_viewing_the_log_is_itself_audited_with_its_filter_and_the_residents_named(client, world):
+    w = world
+    client.force_login(w["admin"])
+    client.get(URL + f"?orang={w['budi'].pk}&aksi=person.view")
+    event = AuditEvent.objects.filter(action="audit_log.view", actor=w["admin"]).latest("pk")
+    assert event.detail["filter"] == {"people": [w["budi"].pk], "action": "person.view"}
+    assert event.detail["count"] == 1 and event.detail["people"] == [w["budi"].pk]
+    # The next reader of Budi's log sees that this admin looked at it.
+    f = audit_log_filters_from({"orang": str(w["budi"].pk)}, w["admin"])
+    assert event.pk in ids(audit_log(w["admin"], f))
+
+
+@pytest.mark.django_db
+def test_bad_filters_answer_400_naming_the_field_and_show_nothing(client, world):
+    client.force_login(world["admin"])
+    page = client.get(URL + "?dari=kemarin&wilayah=Antah+Berantah")
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "TTTT-BB-HH" in html and "tidak ditemukan" in html and "data-event-id" not in html
+
+
+@pytest.mark.django_db
+def test_the_log_is_paginated_and_paging_keeps_the_posted_filter(client, world):
+    w = world
+    for _i in range(55):
+        record(w["fo"], "person.view", w["siti"])
+    client.force_login(w["admin"])
+    location = client.post(URL, {"nik": w["siti"].nik})["Location"]
+    first = client.get(location).content.decode()
+    assert len(re.findall(r'data-event-id="', first)) == 50 and 'data-total="58"' in first
+    second = client.get(location + "&hal=2").content.decode()
+    # 58 events, and now the audit row of reading page 1, which named her.
+    assert 'data-total="59"' in second and len(re.findall(r'data-event-id="', second)) == 9

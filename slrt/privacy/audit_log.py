@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from slrt.accounts.roles import Role, can
 from slrt.audit.models import AuditEvent
-from slrt.audit.services import record
+from slrt.audit.services import record_shown
 from slrt.registry.models import Household, Person
 from slrt.registry.nik import mask_nik
 from slrt.registry.tables import show_person_name
@@ -305,6 +305,7 @@ def audit_rows(user, events) -> list[dict]:
             "people": names,
             "people_more": more,
             "niks": [p.nik if full_nik else mask_nik(p.nik) for p in shown],
+            "people_ids": [p.pk for p in shown],
             "shown_count": counts.get("people", 0),
             "region": labels.get(e.region_code, "") if e.region_code else "",
             "erased": e.erased_at is not None,
@@ -312,7 +313,11 @@ def audit_rows(user, events) -> list[dict]:
     return rows
 
 
-def record_audit_log_view(user, filters: AuditLogFilters, *, count: int, page: int = 1, action: str = "audit_log.view"):
-    """Reading the audit log is itself audited: who looked, with which filter (ids and codes only)."""
-    detail = {"page": page, "count": count, **filters.detail()}
-    return record(user, action, region_code=filters.region.code if filters.region else "", detail=detail)
+def record_audit_log_view(user, filters: AuditLogFilters | None, *, count: int, page: int = 1, people=(),
+                          action: str = "audit_log.view"):
+    """Reading the audit log is itself audited: who looked, with which filter (ids and codes only),
+    and which residents the page named (`people`, as lists record them)."""
+    detail = {"page": page, "filter": filters.detail() if filters is not None else {}}
+    region = filters.region.code if filters is not None and filters.region is not None else ""
+    return record_shown(user, action, count=count, region_code=region if region != NATION_CODE else "",
+                        detail=detail, people=list(people))
