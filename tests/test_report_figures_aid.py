@@ -185,3 +185,15 @@ def test_scope_a_province_sums_its_runs_and_nothing_outside_is_counted(district,
     # A role that may not open the run pages gets no figures at all.
     koordinator = make_user("koordinator_puskesos", "32.01.02.2001")
     assert aid_on_target(scope(koordinator, "32.01.02.2001"))["figures"] == []
+
+
+@pytest.mark.django_db
+def test_the_dashboard_shows_the_section_with_its_money_and_links(client, district):
+    client.force_login(district["manajer"])
+    page = client.get("/dasbor/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-section="aid"' in html
+    aid = html[html.index('data-section="aid"'):]
+    run = district["run"]
+    assert f'href="/program/penargetan/{run.pk}/?kind=exclusion"' in aid
+    assert "Program Keluarga Harapan (PKH)" in aid and "batas bawah" in aid
