@@ -26,7 +26,7 @@ from django.utils import timezone
 from slrt.accounts.models import User
 from slrt.accounts.roles import Role
 from slrt.accounts.scoping import region_q
-from slrt.cases.models import Case
+from slrt.cases.models import Case, Channel
 from slrt.reports import dashboard_page
 from slrt.reports.figures import SECTIONS
 from slrt.wilayah.models import Region, ancestor_codes
@@ -160,6 +160,9 @@ def probe_section(scope):
     ], tables=[
         table("by_region", "Menurut wilayah", [column("label", "Wilayah"), column("n", "Kasus")],
               [r for r in rows if r["n"]], chart="bar"),
+        table("by_channel", "Menurut saluran", [column("label", "Saluran"), column("n", "Kasus")],
+              [{"key": value, "label": str(label), "n": cases.filter(channel=value).count(),
+                "url": f"{url(scope.code)}&channel={value}"} for value, label in Channel.choices], chart="bar"),
         table("plain", "Tanpa grafik", [column("label", "Apa"), column("n", "Berapa"), column("note", "Catatan")],
               [{"key": "a", "label": "A", "n": 1, "note": "x"}]),
     ])

@@ -21,6 +21,7 @@ from .figures.base import Scope
 from .period import Period
 
 CHART_KINDS = {"bar", "line"}
+LISTED = "cases"  # a column (or figure key) holding the number of records the row's list shows
 
 
 def _section_function(target: str):
@@ -82,13 +83,18 @@ def present_section(section: dict, period_query: str) -> dict:
 
 
 def present_figure(figure: dict) -> dict:
+    """A figure card. Its link's number (`listed`) is the count of the list it opens: the value
+    itself, or `cases` where the value counts something else (needs, days, a share) and the list
+    holds the cases behind it; that number is then shown on the card too."""
     value, unit = figure.get("value"), figure.get("unit") or ""
+    listed = figure.get("cases") if is_count(figure.get("cases")) else (value if is_count(value, unit) else None)
     return {
         **figure,
         "shown": show_number(value),
         "unit": unit,
         "url": figure.get("url") or "",
-        "count": is_count(value, unit),
+        "listed": listed,
+        "listed_shown": show_number(listed) if "cases" in figure and listed is not None else "",
     }
 
 
@@ -110,9 +116,12 @@ def present_table(section_key: str, table: dict, period_query: str) -> dict:
         # A row's `url` lists the records of its charted number; a row may name the list of any
         # other column in `urls` ({column key: url}). A number without a list stays plain text:
         # linking it to another column's list would show the wrong records.
+        # A `cases` column, where a table has one, counts the rows of that list (the charted number
+        # may count needs or recommendations of those cases): the url goes with it.
         urls = {**(row.get("urls") or {})}
-        if charted and row.get("url"):
-            urls.setdefault(charted, row["url"])
+        listed = LISTED if any(c["key"] == LISTED for c in columns) else charted
+        if listed and row.get("url"):
+            urls.setdefault(listed, row["url"])
         cells = []
         for col in columns:
             value = row.get(col["key"])
@@ -136,6 +145,8 @@ def present_table(section_key: str, table: dict, period_query: str) -> dict:
         "label_title": label_title or _("Uraian"), "columns": columns, "rows": rows, "chart": chart,
         "charted": charted, "charted_title": next((c["title"] for c in columns if c["key"] == charted), ""),
         "drills": drills,
+        # More than two numbers a row: the table takes the full width, its chart goes below it.
+        "wide": len(columns) > 2,
     }
     presented["summary"] = chart_summary(presented) if chart else ""
     return presented
@@ -218,3 +229,8 @@ def children(region: Region, query: str) -> list[dict]:
 
 def level_name(region: Region) -> str:
     return str(Level(level_of(region.code)).label)
+
+
+def child_level_name(region: Region) -> str:
+    level = level_of(region.code)
+    return str(Level(level + 1).label) if level < Level.DESA else ""

@@ -33,8 +33,8 @@ def dashboard(request, code=""):
     user = request.user
     region = resolve_region(user, code)
     form = PeriodForm(request.GET, region_code=region.code)
-    context = {"region": region, "level": page.level_name(region), "form": form,
-               "quarters": quarter_choices(), "years": year_choices()}
+    context = {"region": region, "level": page.level_name(region), "child_level": page.child_level_name(region),
+               "form": form, "quarters": quarter_choices(), "years": year_choices()}
     if not form.is_valid():
         # The page still stands (breadcrumb, filter) with the message; no figures for a bad period.
         context.update(errors=error_messages(form), crumbs=page.crumbs(user, region, ""),

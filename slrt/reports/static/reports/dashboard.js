@@ -13,6 +13,13 @@
     });
   }
 
+  // A long name (an agency, "Kec. X, Kabupaten Y") is cut on the axis; the tooltip and the table
+  // beside the chart keep it whole.
+  function shortLabel(value) {
+    var label = String(this.getLabelForValue(value));
+    return label.length > 32 ? label.slice(0, 31) + "…" : label;
+  }
+
   function draw(canvas) {
     var table = document.getElementById(canvas.getAttribute("data-chart-for"));
     if (!table) return;
@@ -48,7 +55,10 @@
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { display: false } },
-        scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { beginAtZero: true, ticks: horizontal ? { callback: shortLabel } : { precision: 0 } },
+        },
         onClick: function (event, elements) {
           var href = hrefOf(elements);
           if (href) window.location.assign(href);
