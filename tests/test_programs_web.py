@@ -209,7 +209,8 @@ def test_load_agencies_creates_the_directory_of_a_district_idempotently():
 @pytest.mark.django_db
 def test_admin_creates_agency_and_service_others_only_browse(client, make_user):
     load_agencies("32.01")
-    client.force_login(make_user("manajer", "32.01"))
+    # A Manajer manages its own kab/kota's agencies (tests/test_manage_agencies_desks.py); the desk browses.
+    client.force_login(make_user("back_office", "32.01"))
     assert client.get("/program/lembaga/").status_code == 200
     assert "RSUD-3201" in client.get("/program/lembaga/?wilayah=32.01&jenis=rsud").content.decode()
     assert client.get("/program/lembaga/baru/").status_code == 403

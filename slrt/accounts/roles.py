@@ -53,7 +53,9 @@ CAPABILITIES: dict[str, set[str]] = {
     # Letterheads and signatories of the secretariat and its Puskesos posts (desk settings).
     "manage_letterhead": {Role.ADMIN, Role.MANAJER},
     "review_duplicates": {Role.ADMIN, Role.MANAJER, Role.BACK_OFFICE},
-    "manage_users": {Role.ADMIN},
+    # Accounts: an Admin everywhere in its scope, a Manajer the desk staff and Mitra of its
+    # kab/kota only (who exactly: accounts.selectors.MANAGEABLE_BY).
+    "manage_users": {Role.ADMIN, Role.MANAJER},
     # Service desk (issue 3). Who may move a referral between states is in referrals.workflow.
     "view_cases": STAFF_ROLES,
     "view_referrals": STAFF_ROLES | {Role.MITRA},
@@ -69,7 +71,9 @@ CAPABILITIES: dict[str, set[str]] = {
     "close_case": {Role.MANAJER, Role.BACK_OFFICE, Role.KOORDINATOR_PUSKESOS},
     "edit_rules": {Role.ADMIN, Role.MANAJER},
     "run_targeting": {Role.ADMIN, Role.DINSOS, Role.MANAJER, Role.BACK_OFFICE},
-    "manage_agencies": {Role.ADMIN},
+    # Agencies: an Admin those of its scope, a Manajer those of its kab/kota
+    # (programs.services.catalogue.may_manage_agency).
+    "manage_agencies": {Role.ADMIN, Role.MANAJER},
     # The notification outbox page (queue health, retry of failed messages).
     "view_outbox": {Role.ADMIN, Role.MANAJER},
     # Field work and registry proposals (issue 4). Who moves a proposal is in updates.workflow.

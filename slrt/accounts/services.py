@@ -11,7 +11,8 @@ from slrt.wilayah.models import Level, Region, normalize_code
 
 from . import twofactor
 from .models import ApiToken, RecoveryCode, RecoveryCodeDevice, User, new_recovery_code
-from .roles import ALLOWED_LEVELS, Role, can
+from .roles import ALLOWED_LEVELS, Role
+from .scoping import in_scope
 
 
 @transaction.atomic
@@ -65,8 +66,11 @@ def deactivate_user(actor, user: User) -> User:
     Accounts are never deleted (User.delete refuses, and a database trigger refuses any DELETE),
     so every audit row keeps its actor. `actor` None is the command line (deactivate_user).
     """
-    if actor is not None and not can(actor, "manage_users"):
-        raise PermissionDenied
+    from . import selectors
+
+    if actor is not None and not selectors.may_manage_account(actor, user):
+        # Also one's own account: nobody deactivates themselves (an Admin would lock itself out).
+        raise PermissionDenied(_("Anda tidak dapat menonaktifkan akun ini."))
     user = User.objects.select_for_update().get(pk=user.pk)
     was_active = user.is_active
     user.is_active = False
@@ -74,8 +78,11 @@ def deactivate_user(actor, user: User) -> User:
     # An inactive account's sessions already answer as signed out (ModelBackend.get_user); its
     # tokens already fail (ApiToken.authenticate); they are removed so no later reactivation revives them.
     revoked, _kinds = ApiToken.objects.filter(user=user).delete()
+    from . import sessions
+
+    ended = sessions.end_sessions(user)
     record(actor, "user.deactivate", user, region_code=user.region_id or "",
-           detail={"was_active": was_active, "tokens_revoked": revoked})
+           detail={"was_active": was_active, "tokens_revoked": revoked, "sessions": ended})
     return user
 
 
@@ -328,3 +335,188 @@ def reset_two_factor(actor, target) -> dict:
     detail = {"devices": removed, "tokens": _revoke_tokens(target), "sessions": sessions.end_sessions(target)}
     record(actor, "otp.reset", target, region_code=_scope(target), detail=detail)
     return detail
+
+
+# --- Account management (/pengelolaan/) ----------------------------------------------------------
+# Who may do what is selectors.may_manage_account / may_assign (one place); every write here
+# checks it again, validates, runs in one transaction and leaves one audit row naming the fields
+# changed and the role/region codes, never a name or a password.
+
+NAME_MAX = 150
+
+
+def _assignment(actor, role: str, region_code: str, agency_code: str) -> tuple[dict, "Region | None"]:
+    """Errors (by field) of giving an account this role, region and agency, and the region."""
+    from . import hooks, selectors
+
+    errors: dict[str, str] = {}
+    region = None
+    if role not in Role.values:
+        errors["role"] = _("Pilih peran dari daftar.")
+    elif role not in selectors.manageable_roles(actor):
+        errors["role"] = _("Hanya Admin yang membuat atau mengubah akun %(role)s.") % {"role": Role(role).label}
+    code = normalize_code(region_code or "")
+    if not code:
+        errors["region"] = _("Isi wilayah tugas.")
+    else:
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            errors["region"] = _("Wilayah tugas tidak ada di data Kemendagri.")
+        elif not in_scope(actor, code):
+            errors["region"] = _("Wilayah tugas berada di luar wilayah Anda.")
+        elif role in Role.values and region.level not in ALLOWED_LEVELS[role]:
+            errors["region"] = _("Peran %(role)s ditugaskan di tingkat %(levels)s, bukan %(level)s.") % {
+                "role": Role(role).label,
+                "levels": ", ".join(str(Level(lv).label) for lv in sorted(ALLOWED_LEVELS[role])),
+                "level": Level(region.level).label,
+            }
+    agency_code = (agency_code or "").strip()
+    if role == Role.MITRA:
+        if not agency_code:
+            errors["agency"] = _("Akun Mitra harus terhubung ke satu lembaga; pilih lembaganya.")
+        elif hooks.has_agency_directory() and agency_code not in {a.code for a in selectors.agency_choices(actor)}:
+            errors["agency"] = _("Lembaga itu tidak ada, tidak aktif, atau di luar wilayah Anda.")
+    elif agency_code:
+        errors["agency"] = _("Hanya akun Mitra yang terhubung ke lembaga.")
+    return errors, region
+
+
+def _clean_name(full_name: str, errors: dict) -> str:
+    name = " ".join((full_name or "").split())
+    if len(name) > NAME_MAX:
+        errors["full_name"] = _("Nama paling panjang %(n)d karakter.") % {"n": NAME_MAX}
+    return name
+
+
+def create_account(actor, *, username: str, role: str, region_code: str, agency_code: str = "",
+                   full_name: str = "", email: str = "", password: str = "") -> tuple[User, str]:
+    """A new account made by an Admin or Manajer. Without `password` a one-time password is made;
+    either way the owner must change it at the first sign-in (the actor knows it). Returns the
+    account and the password to hand over in person (shown once, never stored or sent)."""
+    from django.core.validators import validate_email
+
+    from . import selectors
+
+    if not selectors.may_manage_users(actor):
+        raise PermissionDenied(_("Peran Anda tidak dapat membuat akun."))
+    username = (username or "").strip()
+    errors, region = _assignment(actor, role, region_code, agency_code)
+    if not username:
+        errors["username"] = _("Isi nama pengguna.")
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            errors["username"] = _("Nama pengguna hanya huruf, angka dan tanda . _ - (tanpa spasi).")
+        if len(username) > 150:
+            errors["username"] = _("Nama pengguna paling panjang 150 karakter.")
+        elif User.objects.filter(username__iexact=username).exists():
+            errors["username"] = _("Nama pengguna itu sudah dipakai akun lain (juga akun nonaktif).")
+    name = _clean_name(full_name, errors)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = _("Alamat email tidak valid.")
+    user = User(username=username, role=role, region=region, agency_code=(agency_code or "").strip(),
+                first_name=name, email=email)
+    if password and not errors:
+        problems = _password_errors(password, user)
+        if problems:
+            errors["password"] = " ".join(problems)
+    if errors:
+        raise ValidationError(errors)
+    given = bool(password)
+    password = password or temporary_password(user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.is_active = True
+        user.save()
+        record(actor, "user.create", user, region_code=region.code,
+               detail={"role": role, "agency": user.agency_code, "password": "given" if given else "one_time"})
+    return user, password
+
+
+ACCOUNT_FIELDS = ("role", "region", "agency_code", "first_name", "email")
+
+
+def change_account(actor, target: User, *, role: str, region_code: str, agency_code: str = "",
+                   full_name: str = "", email: str = "") -> list[str]:
+    """Change another account's role, region, agency, name or email; the fields changed."""
+    from django.core.validators import validate_email
+
+    from . import selectors
+
+    if not selectors.may_manage_account(actor, target):
+        raise PermissionDenied(_("Anda tidak dapat mengubah akun ini."))
+    errors, region = _assignment(actor, role, region_code, agency_code)
+    name = _clean_name(full_name, errors)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = _("Alamat email tidak valid.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=target.pk)
+        before = {"role": user.role, "region": user.region_id}
+        new = {"role": role, "region": region, "agency_code": (agency_code or "").strip(), "first_name": name,
+               "email": email}
+        changed = [f for f in ACCOUNT_FIELDS if getattr(user, f) != new[f]]
+        if not changed:
+            return []
+        for f in changed:
+            setattr(user, f, new[f])
+        user.save(update_fields=changed)
+        detail = {"fields": changed}
+        if "role" in changed:
+            detail["role"] = [before["role"], role]
+        if "region" in changed:
+            detail["region"] = [before["region"], region.code]
+        if "agency_code" in changed:
+            detail["agency"] = user.agency_code
+        # A new role or region changes what the account may reach: its tokens are revoked so an
+        # app holding one signs in again and sees the new scope from then on.
+        if {"role", "region", "agency_code"} & set(changed):
+            detail["tokens_revoked"] = _revoke_tokens(user)
+        record(actor, "user.update", user, region_code=region.code, detail=detail)
+    target.refresh_from_db()
+    return changed
+
+
+@transaction.atomic
+def reactivate_user(actor, target: User) -> User:
+    """Open a deactivated account again. It signs in with the password it had (tokens were
+    revoked at deactivation); a reset gives it a new one when that was the reason."""
+    from . import selectors
+
+    if not selectors.may_manage_account(actor, target):
+        raise PermissionDenied(_("Anda tidak dapat mengaktifkan akun ini."))
+    user = User.objects.select_for_update().get(pk=target.pk)
+    if user.is_active:
+        return user
+    errors, _region = _assignment(actor, user.role, user.region_id or "", user.agency_code)
+    if errors:  # e.g. its agency was closed meanwhile: change the account first
+        raise ValidationError(errors)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record(actor, "user.reactivate", user, region_code=user.region_id or "")
+    return user
+
+
+@transaction.atomic
+def unlock_account(actor, target: User) -> int:
+    """Lift the sign-in lock-out of the account (its failures at every address); a lock of an
+    address that tried many usernames stays. The number of failure records cleared."""
+    from . import selectors
+    from .lockout import reset_account
+
+    if not selectors.may_manage_account(actor, target):
+        raise PermissionDenied(_("Anda tidak dapat membuka kunci akun ini."))
+    cleared = reset_account(target.get_username())
+    record(actor, "user.unlock", target, region_code=target.region_id or "", detail={"cleared": cleared})
+    return cleared

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from slrt.accounts.roles import can
 from slrt.accounts.scoping import region_safe
 from slrt.audit.services import record
 from slrt.core.http import capability_required
@@ -169,7 +168,7 @@ def agency_list(request):
             "region_error": region_error,
             "kind": kind,
             "q": request.GET.get("q", ""),
-            "may_manage": can(request.user, "manage_agencies"),
+            "may_manage": catalogue_services.may_manage_agencies(request.user),
         },
     )
 
@@ -185,7 +184,8 @@ def agency_detail(request, pk):
         "programs/agency_detail.html",
         {
             "agency": agency,
-            "may_manage": can(request.user, "manage_agencies"),
+            # Admin of a region containing the agency's, or the Manajer of its kab/kota.
+            "may_manage": catalogue_services.may_manage_agency(request.user, agency),
             "sectors": Sector.choices,
         },
     )
@@ -197,6 +197,9 @@ def agency_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def agency_edit(request, pk=None):
     agency = catalogue_selectors.get_agency(pk) if pk else None
+    # The directory is visible to all staff: an agency outside the manager's reach is 403, not 404.
+    if agency is not None and not catalogue_services.may_manage_agency(request.user, agency):
+        raise PermissionDenied(_("Lembaga ini di luar wilayah Anda; Admin wilayahnya yang mengubahnya."))
     form = f.AgencyForm(request.POST or None, instance=agency)
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,6 +220,8 @@ def agency_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 def service_edit(request, pk, service_pk=None):
     agency = catalogue_selectors.get_agency(pk)
+    if not catalogue_services.may_manage_agency(request.user, agency):
+        raise PermissionDenied(_("Lembaga ini di luar wilayah Anda; Admin wilayahnya yang mengubahnya."))
     service = None
     if service_pk:
         service = next((s for s in agency.services.all() if s.pk == service_pk), None)

@@ -54,3 +54,11 @@ def get_agency(pk) -> Agency:
         return Agency.objects.select_related("region").prefetch_related("services").get(pk=pk)
     except (Agency.DoesNotExist, ValueError, TypeError):
         raise Http404
+
+
+def agency_directory():
+    """The directory as the account pages need it (accounts.hooks: a Mitra account names one)."""
+    from slrt.accounts.hooks import AgencyChoice
+
+    return [AgencyChoice(code, name, region_id, active)
+            for code, name, region_id, active in Agency.objects.values_list("code", "name", "region_id", "active")]

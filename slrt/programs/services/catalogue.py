@@ -74,25 +74,61 @@ def save_rule(user, program: Program, criteria, *, note: str = "", based_on: int
 
 AGENCY_FIELDS = ("code", "name", "kind", "region", "address", "phone", "email", "active")
 
+# Who manages an agency: the Admin whose scope contains the agency's region (an Admin at the
+# nation: every agency), the Manajer of the kab/kota when the agency's region lies inside it. An
+# agency of a province or of the nation serves more than one kab/kota, so no single Manajer
+# changes it: its Admin does. The directory itself stays readable by all staff.
+
+
+def may_manage_agencies(user) -> bool:
+    return can(user, "manage_agencies") and bool(user.region_id)
+
+
+def may_manage_agency(user, agency: Agency) -> bool:
+    return may_manage_agencies(user) and bool(agency.region_id) and in_scope(user, agency.region_id)
+
+
+def _changed(instance, fields, data) -> list[str]:
+    """The fields whose value `data` changes (a new instance: every one given)."""
+    if instance.pk is None:
+        return [n for n in fields if n in data]
+    return [n for n in fields if n in data and getattr(instance, n) != data[n]]
+
 
 def save_agency(user, data: dict, agency: Agency | None = None) -> Agency:
-    if not can(user, "manage_agencies"):
+    """Create or change an agency; the audit names the fields changed, `agency.deactivate` when it
+    closes (its services stop being offered for new referrals; sent ones keep going)."""
+    if not may_manage_agencies(user):
         raise PermissionDenied(_("Peran Anda tidak boleh mengelola lembaga."))
+    if agency is not None and not may_manage_agency(user, agency):
+        raise PermissionDenied(_("Lembaga ini di luar wilayah Anda; Admin wilayahnya yang mengubahnya."))
+    region = data.get("region")
+    if region is not None and not in_scope(user, getattr(region, "code", region)):
+        raise ValidationError({"region": _("Wilayah lembaga harus di dalam wilayah tugas Anda.")})
     with transaction.atomic():
-        agency = agency or Agency()
+        # From the database: a ModelForm's validation has already written the input onto the
+        # instance it was given.
+        agency = Agency.objects.select_for_update().get(pk=agency.pk) if agency is not None else Agency()
+        was_active = agency.active if agency.pk else None
+        created = agency.pk is None
+        changed = _changed(agency, AGENCY_FIELDS, data)
         for name in AGENCY_FIELDS:
             if name in data:
                 setattr(agency, name, data[name])
         agency.full_clean()
-        created = agency.pk is None
+        if not created and not changed:
+            return agency
         agency.save()
-        record(
-            user,
-            "agency.create" if created else "agency.update",
-            agency,
-            region_code=agency.region_id,
-            detail={"code": agency.code},
-        )
+        if created:
+            action = "agency.create"
+        elif was_active and not agency.active:
+            action = "agency.deactivate"
+        elif was_active is False and agency.active:
+            action = "agency.reactivate"
+        else:
+            action = "agency.update"
+        record(user, action, agency, region_code=agency.region_id,
+               detail={"code": agency.code, **({} if created else {"fields": changed})})
     return agency
 
 
@@ -100,23 +136,31 @@ SERVICE_FIELDS = ("code", "name", "sector", "sla_days", "active")
 
 
 def save_service(user, agency: Agency, data: dict, service: AgencyService | None = None) -> AgencyService:
-    if not can(user, "manage_agencies"):
-        raise PermissionDenied(_("Peran Anda tidak boleh mengelola lembaga."))
+    if not may_manage_agency(user, agency):
+        raise PermissionDenied(_("Peran Anda tidak boleh mengelola lembaga ini."))
     with transaction.atomic():
-        service = service or AgencyService(agency=agency)
-        if service.agency_id != agency.pk:
+        if service is not None and service.agency_id != agency.pk:
             raise ValidationError(_("Layanan ini milik lembaga lain."))
+        service = (AgencyService.objects.select_for_update().get(pk=service.pk) if service is not None
+                   else AgencyService(agency=agency))
+        created = service.pk is None
+        changed = _changed(service, SERVICE_FIELDS, data)
+        was_active = service.active
         for name in SERVICE_FIELDS:
             if name in data:
                 setattr(service, name, data[name])
         service.full_clean()
-        created = service.pk is None
+        if not created and not changed:
+            return service
         service.save()
-        record(
-            user,
-            "agency_service.create" if created else "agency_service.update",
-            service,
-            region_code=agency.region_id,
-            detail={"agency": agency.code, "code": service.code},
-        )
+        if created:
+            action = "agency_service.create"
+        elif was_active and not service.active:
+            action = "agency_service.deactivate"
+        else:
+            action = "agency_service.update"
+        detail = {"agency": agency.code, "code": service.code}
+        if not created:
+            detail["fields"] = changed
+        record(user, action, service, region_code=agency.region_id, detail=detail)
     return service
