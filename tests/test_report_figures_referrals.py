@@ -266,3 +266,17 @@ def test_bad_filters_are_named_in_indonesian(march):
     assert (f.agency, f.sla, f.sent_from) == ("RSUD-3201", "tepat", dt.date(2026, 3, 1))
     response = fx.client_for(user).get("/rujukan/?sla=kapan")
     assert response.status_code == 400 and "Parameter sla" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_province_drills_down_to_the_kab_and_its_lists(march):
+    r, desk = march, march.desk
+    s = fig.referrals(scope_of(desk.dinsos, code="32"))
+    kab = row_of(s, "by_region", "32.01")
+    client = fx.client_for(desk.dinsos)
+    march_refs = {x.pk for x in (r.a, r.b, r.c, r.d, r.e, r.f, r.g)}
+    assert kab["sent"] == 7 and listed(client, kab["url"]) == march_refs
+    assert row_of(s, "by_region", "32.02")["sent"] == 0
+    assert {f["key"]: f["value"] for f in s["figures"]}["sent"] == 7
+    assert client.get("/dasbor/32/?bulan=2026-03").status_code == 200
+    assert client.get("/dasbor/32.01/?bulan=2026-03").status_code == 200

@@ -81,9 +81,9 @@ def task_list(user):
 
 
 def sees_area_visits(user) -> bool:
-    """Who sees every visit of their area on the list: those who assign them, and those who watch
-    the area's figures (the dashboard's field-work rows open this list); others see their own."""
-    return can(user, "assign_visits") or can(user, "view_dashboard")
+    """Visits are tasks: those who assign them see every visit of their area; anyone else only
+    the visits assigned to them (tests/test_scope_matrix.py)."""
+    return can(user, "assign_visits")
 
 
 def visits_for(user, *, mine=False, status=None, kind=None, region=None, queue=None, facilitator=None,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from slrt.accounts.models import User
 from slrt.accounts.roles import can
 from slrt.accounts.scoping import COLUMN_FOR_LEVEL, region_q
-from slrt.fieldwork.models import VisitStatus
-from slrt.fieldwork.selectors import SUBMISSION_QUEUES, overdue_visit_q, review_queue, visits_for
+from slrt.fieldwork.models import Visit, VisitStatus
+from slrt.fieldwork.selectors import SUBMISSION_QUEUES, overdue_visit_q, review_queue, sees_area_visits
 from slrt.referrals.models import Referral, ReferralStatus
 from slrt.referrals.selectors import DONE_ON_TIME, reason_key, with_milestones
 from slrt.referrals.workflow import AT_AGENCY
@@ -405,7 +405,7 @@ def _kab_q(code: str) -> Q:
     if code == NATION_CODE:
         return Q()
     if level_of(code) == Level.PROVINSI:
-        return Q(region_id__startswith=code + ".")
+        return Q(region__code__startswith=code + ".")
     return Q(region_id=code[:5])
 
 
@@ -413,7 +413,10 @@ def _kab_q(code: str) -> Q:
 
 
 def visit_url(scope: Scope, **filters) -> str:
-    """The visit list of exactly the visits counted (`fieldwork.selectors.visit_filters_from`)."""
+    """The visit list of exactly the visits counted (`fieldwork.selectors.visit_filters_from`);
+    none for a role whose visit list holds only its own tasks (it would show other records)."""
+    if not sees_area_visits(scope.user):
+        return ""
     return _link("fieldwork:visits", {"wilayah": _region_param(scope), **filters})
 
 
@@ -427,7 +430,8 @@ def fieldwork(scope: Scope) -> dict:
     conflicts waiting for the supervisor (now)."""
     region = _region_param(scope) or None
     period = scope.period
-    visits = visits_for(scope.user, region=region)
+    # Counted over the region's visits (a count names nobody); linked only where the list shows them.
+    visits = Visit.objects.for_user(scope.user).filter(region_q(scope.code))
     assigned = visits.filter(period.q("created_at", scope.code))
     in_period = {"assigned_from": period.start, "assigned_to": period.end}
     grouped = (
