@@ -405,7 +405,7 @@ def _kab_q(code: str) -> Q:
     if code == NATION_CODE:
         return Q()
     if level_of(code) == Level.PROVINSI:
-        return Q(region__code__startswith=code + ".")
+        return Q(region_id__startswith=code + ".")
     return Q(region_id=code[:5])
 
 
