@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from slrt.audit.sealing import seal_pending
+from slrt.exports.services import cleanup_expired
 from slrt.notifications import jobs
 from slrt.notifications.claims import prune
 from slrt.notifications.models import JobRun
@@ -15,6 +16,7 @@ from slrt.notifications.sending import process_outbox
 from slrt.notifications.tasks import run_job
 from slrt.privacy.reminders import warn_near_deadline
 from slrt.referrals.escalation import escalate_overdue
+from slrt.reports.monthly.services import run_scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,8 @@ def test_the_apps_register_their_jobs_with_their_periods():
         ("escalation", escalate_overdue, "escalated", 60), ("audit_seal", seal_pending, "sealed", 60),
         ("outbox", process_outbox, "sent", 60), ("job_runs_prune", prune, "job_runs_pruned", 3600),
         ("data_request_due", warn_near_deadline, "data_requests_due", 60),
+        ("export_cleanup", cleanup_expired, "exports_expired", 3600),
+        ("monthly_reports", run_scheduled, "monthly_reports_queued", 3600),
     ]
 
 

@@ -359,6 +359,9 @@ def test_the_own_page_lists_only_the_regions_below_in_scope(stored, make_user, c
     client.force_login(make_user("manajer", KAB))
     page = client.get(reverse("monthly_reports:list")).content.decode()  # the Manajer's own kab/kota
     assert f'href="?wilayah={DESA}"' in page and OTHER_KAB not in page
+    client.force_login(make_user("dinsos", "32"))  # a province: its kab/kota, whose pages list their desa
+    page = client.get(reverse("monthly_reports:list")).content.decode()
+    assert f'href="?wilayah={KAB}"' in page and f'href="?wilayah={OTHER_KAB}"' in page and DESA not in page
 
 
 @pytest.mark.parametrize(("role", "region", "target", "status"), [

@@ -1,7 +1,8 @@
 """Read side of the monthly reports: which reports a user may see (those of regions inside their
 scope, never above it: a Koordinator sees the desa's reports, not the kab/kota's)."""
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Substr
 from django.http import Http404
 
 from slrt.accounts.roles import can
@@ -48,14 +49,20 @@ def get_done_report(user, pk) -> MonthlyReport:
     return report
 
 
-def regions_with_reports(user, under: str, limit: int = 200) -> list[dict]:
-    """The regions below `under` (inside the user's scope) that have reports: a link to each page."""
+def regions_with_reports(user, under: str, limit: int = 500) -> list[dict]:
+    """The regions one step below `under` (inside the user's scope) that have reports at or below
+    them: nation → provinces, province → kab/kota, kab/kota → desa (a kecamatan has none)."""
     qs = reports_for_user(user)
-    if under != NATION_CODE:
-        qs = qs.filter(region__code__startswith=f"{under}.")
+    if under == NATION_CODE:
+        qs, width = qs.exclude(region_id=NATION_CODE), 2
     else:
-        qs = qs.exclude(region_id=NATION_CODE)
-    codes = list(qs.order_by("region_id").values_list("region_id", flat=True).distinct()[:limit])
+        qs = qs.filter(region__code__startswith=f"{under}.")
+        width = 5 if len(under) == 2 else 0  # below a kab/kota or a kecamatan: the desa itself
+    if width:
+        qs = qs.annotate(child=Substr("region_id", 1, width))
+    else:
+        qs = qs.annotate(child=F("region_id"))
+    codes = list(qs.order_by("child").values_list("child", flat=True).distinct()[:limit])
     labels = region_labels(codes)
     return [{"code": c, "label": labels.get(c, c)} for c in codes]
 
