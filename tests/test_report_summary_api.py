@@ -160,6 +160,7 @@ def test_outside_the_scope_is_404_as_if_it_did_not_exist(desk):
     assert outside.status_code == unknown.status_code == 404
     assert outside.json() == unknown.json() and outside.json()["code"] == "not_found"
     assert summary(desk["other"], region=desa1, **period).status_code == 404
+    assert summary(desk["other"], region="kabupaten", **period).json() == unknown.json()
     # Its own region answers, without the other kabupaten's case.
     own = summary(desk["other"], **period).json()
     assert own["region"] == "32.02" and own["cases"]["total"] == 0

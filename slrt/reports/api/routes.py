@@ -3,6 +3,7 @@ region and a period (a stored monthly report stays frozen; this one is counted n
 
 import datetime as dt
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
@@ -48,7 +49,10 @@ def summary(
 ):
     user = request.auth
     require_capability(user, "view_dashboard")
-    place = resolve_region(user, normalize_code(region) if region else "")
+    code = normalize_code(region) if region else ""
+    if region and not code:  # not a region code at all: as unknown as a code that does not exist
+        raise Http404
+    place = resolve_region(user, code)
     dates = {}
     for field, raw in (("from", date_from), ("to", date_to)):
         if raw:

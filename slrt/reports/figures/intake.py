@@ -16,8 +16,7 @@ import datetime as dt
 import math
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
-from django.utils import timezone
+from django.db.models import Aggregate, Count, DurationField, Exists, ExpressionWrapper, F, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -27,14 +26,20 @@ from slrt.cases.models import (
     CaseStatus,
     Channel,
     ComplaintType,
-    FollowUpTask,
     Need,
     NeedStatus,
     Recommendation,
     RecommendationStatus,
     Urgency,
 )
-from slrt.cases.selectors import DESK_PUSKESOS, DESK_SECRETARIAT, OPEN_GROUP, case_list_url, desk_label
+from slrt.cases.selectors import (
+    DESK_PUSKESOS,
+    DESK_SECRETARIAT,
+    OPEN_GROUP,
+    case_list_url,
+    desk_label,
+    overdue_tasks_q,
+)
 from slrt.programs.models import Sector
 from slrt.wilayah.models import Level, Region, level_of
 from slrt.wilayah.names import region_labels
@@ -174,20 +179,24 @@ def intake(scope: Scope) -> dict:
 
 
 def _desk_rows(scope: Scope, cases) -> list[dict]:
-    """The secretariat(s) and each Puskesos post that took cases in, most cases first."""
+    """The secretariat(s) and each Puskesos post that took cases in, most cases first (names
+    read in the same grouped query: a province has hundreds of posts)."""
     rows = []
     grouped = (
         cases.order_by()
-        .values("secretariat_id", "puskesos_id")
+        .values("secretariat_id", "secretariat__name", "puskesos_id", "puskesos__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "secretariat_id", "puskesos_id")
     )
     for r in grouped:
         if r["puskesos_id"]:
-            desk = f"{DESK_PUSKESOS}:{r['puskesos_id']}"
+            desk, name = f"{DESK_PUSKESOS}:{r['puskesos_id']}", r["puskesos__name"]
+        elif r["secretariat_id"]:
+            desk, name = f"{DESK_SECRETARIAT}:{r['secretariat_id']}", r["secretariat__name"]
         else:
-            desk = f"{DESK_SECRETARIAT}:{r['secretariat_id'] or 0}"
-        rows.append({"key": desk, "label": desk_label(desk), "n": r["n"], "url": _url(scope, desk=desk)})
+            desk = f"{DESK_SECRETARIAT}:0"
+            name = desk_label(desk)
+        rows.append({"key": desk, "label": name, "n": r["n"], "url": _url(scope, desk=desk)})
     return rows
 
 
@@ -275,8 +284,7 @@ def handling(scope: Scope) -> dict:
     overdue = (
         Case.objects.for_user(scope.user)
         .filter(region_q(scope.code))
-        .filter(tasks__in=FollowUpTask.objects.filter(done_at__isnull=True, due_date__lt=timezone.localdate()))
-        .distinct()
+        .filter(Exists(overdue_tasks_q()))  # the case list's own `overdue` rule
         .count()
     )
     closed_url = _url(scope, status=CaseStatus.CLOSED)
