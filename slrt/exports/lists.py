@@ -117,7 +117,9 @@ class ExportList:
     name: str  # SPEC's list name, in URLs
     label: object  # the list's name on pages and in file names
     capability: str  # the capability the list page itself requires
-    filters_from: str  # "module:function" (params, user) -> filters, raises ValidationError
+    # "module:function" (params, user) -> filters; refuses with a ValidationError or a ValueError
+    # naming the parameter (the owners' convention: FilterError.param, or the words of the message).
+    filters_from: str
     rows: str  # "module:function" (user, filters) -> QuerySet, or an iterable of objects (see `objects`)
     columns: tuple[Column, ...]
     # Audit: kind -> value path of the ids an export of at most SHOWN_LIMIT rows records (who was shown).
@@ -129,7 +131,6 @@ class ExportList:
     objects: bool = False
     roles: frozenset | None = None  # only these roles (the Mitra inbox), else any with the capability
     except_roles: frozenset = frozenset()  # never these (a Mitra's `referrals` is its inbox)
-    bound: int | None = None  # a list that can only be this long (a search)
     region_param: str = ""  # the filter holding a region code, recorded in the audit row
     # A search page's terms, kept in the session under `?s=<key>` (core.search_terms), never in a
     # URL: the web export reads them from there and ignores them in its own query.
@@ -342,7 +343,7 @@ LISTS: dict[str, ExportList] = {
                 col(_lazy("Desil"), "household__desil", "int"),
             ),
             shown={"people": "pk", "households": "household_id"},
-            personal=("q", "nik", "kk"), objects=True, bound=MAX_PEOPLE, region_param="region",
+            personal=("q", "nik", "kk"), objects=True, region_param="region",
             session_fields=("q", "region", "birth_year"),
         ),
         ExportList(
