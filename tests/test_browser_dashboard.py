@@ -6,9 +6,8 @@ fits a landscape (1280×800) and a portrait (800×1280) tablet. Screenshots go t
 
 import csv
 import io
-import re
 from io import StringIO
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -152,15 +151,13 @@ def test_a_manajer_drills_to_a_desa_clicks_a_bar_and_gets_exactly_those_cases_an
     # (the list's own count equals the bar, and each listed case belongs to the desa).
     assert set(Case.objects.system().filter(pk__in=shown).values_list("desa_code", flat=True)) == {desa}
 
-    export = page.locator("a[href^='/ekspor/cases/'][href*='format=csv']")
-    if export.count():
-        with page.expect_download() as download_info:
-            export.first.click()
-    else:  # the list page has no button yet: the same filters asked of the export's URL
-        query = urlsplit(page.url).query
-        query = re.sub(r"(^|&)hal=\d+", "", query).lstrip("&")
-        with page.expect_download() as download_info:
-            page.evaluate("url => { window.location.href = url; }", f"/ekspor/cases/?format=csv&{query}")
+    # The list's own "Unduh CSV" button: the export of what the list shows (the same filters).
+    export = page.locator(".export-buttons[data-export-list=cases] a[data-export=csv]")
+    href = export.get_attribute("href")
+    assert href.startswith("/ekspor/cases/?") and "format=csv" in href
+    assert parse_qs(urlsplit(href).query) == {**parse_qs(urlsplit(page.url).query), "format": ["csv"]}
+    with page.expect_download() as download_info:
+        export.click()
     download = download_info.value
     rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
     assert len(rows) - 1 == bar["value"], (len(rows), bar)
