@@ -313,3 +313,17 @@ def test_visit_and_submission_filters_are_checked_and_named(field):
     assert (f.facilitator, f.overdue) == (field["named"].pk, True)
     response = client_for(sup).get("/lapangan/kunjungan/?status=hilang")
     assert response.status_code == 400 and "Parameter status" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_province_and_the_nation_roll_up_the_registry_loop(loop, monkeypatch, make_user):
+    for user, code in ((make_user("dinsos", "32"), "32"), (make_user("admin", "00"), "00")):
+        with clock(monkeypatch, at(2026, 11, 17, 15)):
+            s = fig.registry_loop(scope_of(user, "2026-11", code=code))
+        stages = rows_of(s, "by_stage")
+        assert sum(r["n"] for r in stages.values()) == 6, code
+        assert stages[ProposalStatus.ACCEPTED]["n"] == 1
+        calendar = rows_of(s, "calendar")["2026-11"]
+        assert (calendar["batch"], calendar["n"]) == ("Diajukan", 2)  # the one kab/kota file
+        assert figures_of(s)["median_accept_days"]["value"] == 17.0
+        assert ids(client_for(user), stages[ProposalStatus.ACCEPTED]["url"], "proposal") == {loop["accepted"].pk}
