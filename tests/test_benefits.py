@@ -137,3 +137,57 @@ def test_a_manajer_may_not_open_a_national_programmes_editor_and_a_desk_role_not
     assert client.post("/program/BPNT/manfaat/", {"amount": "1", "unit": "family", "period": "month",
                                                  "note": "n", "version": 1}).status_code == 403
     assert current("BPNT").version == 1
+
+
+# --- API: the editor's capability, ids and versions only from earlier answers ---------------------
+
+
+@pytest.fixture
+def api(client):
+    from tests.conftest import PASSWORD
+
+    def login(user):
+        token = client.post("/api/v1/auth/token", {"username": user.username, "password": PASSWORD},
+                            content_type="application/json").json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        class Api:
+            def get(self, path):
+                return client.get(path, headers=headers)
+
+            def post(self, path, data):
+                return client.post(path, data, content_type="application/json", headers=headers)
+
+        return Api()
+
+    return login
+
+
+@pytest.mark.django_db
+def test_the_api_lists_amounts_and_saves_a_new_version_with_named_errors(api, make_user):
+    admin = api(make_user("admin", "00"))
+    programs = {p["code"]: p for p in admin.get("/api/v1/programs").json()}
+    sd = programs["PKH-SD"]["benefit_amount"]
+    assert (sd["amount"], sd["unit"], sd["period"], sd["per_year"]) == (900_000, "family", "year", 900_000)
+    assert sd["text"] == "Rp900.000 per keluarga per tahun"
+    assert programs["ATENSI"]["benefit_amount"] is None and programs["PKH-SD"]["benefit"].startswith("Rp900.000")
+    history = admin.get("/api/v1/programs/PKH-SD/benefits").json()
+    based_on = next(b["version"] for b in history if b["is_current"])
+    bad = admin.post("/api/v1/programs/PKH-SD/benefits", {"amount": -5, "unit": "family", "period": "year",
+                                                          "note": "Juknis", "based_on": based_on})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_amount" and "Rp0" in bad.json()["detail"]
+    bad = admin.post("/api/v1/programs/PKH-SD/benefits", {"amount": 5, "unit": "desa", "period": "year",
+                                                          "note": "Juknis", "based_on": based_on})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_unit"
+    saved = admin.post("/api/v1/programs/PKH-SD/benefits", {"amount": 950_000, "unit": "family", "period": "year",
+                                                            "note": "Juknis PKH 2026", "based_on": based_on})
+    assert saved.status_code == 201, saved.content
+    assert saved.json()["version"] == based_on + 1 and saved.json()["is_current"]
+    again = admin.post("/api/v1/programs/PKH-SD/benefits", {"amount": 990_000, "unit": "family", "period": "year",
+                                                            "note": "Lagi", "based_on": based_on})
+    assert again.status_code == 409
+    manajer = api(make_user("manajer", "32.01"))
+    refused = manajer.post("/api/v1/programs/PKH-SD/benefits", {"amount": 1, "unit": "family", "period": "year",
+                                                                "note": "n", "based_on": based_on + 1})
+    assert refused.status_code == 403
+    assert [b["amount"] for b in admin.get("/api/v1/programs/PKH-SD/benefits").json()] == [950_000, 900_000]

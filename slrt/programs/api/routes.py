@@ -16,13 +16,17 @@ from slrt.core.api import ApiError, documented_choices, documented_range, requir
 
 from ..models import AgencyKind, TargetingError
 from ..selectors import assessment as assessment_selectors
+from ..selectors import benefits as benefit_selectors
 from ..selectors import catalogue as catalogue_selectors
 from ..selectors import targeting as targeting_selectors
+from ..services import benefits as benefit_services
 from ..services import catalogue as catalogue_services
 from ..services import targeting as targeting_services
 from .schemas import (
     AgencyOut,
     AssessmentOut,
+    BenefitIn,
+    BenefitVersionOut,
     ProgramOut,
     RuleIn,
     RuleVersionOut,
@@ -31,6 +35,7 @@ from .schemas import (
     RunOut,
     agency_out,
     assessment_out,
+    benefit_version_out,
     program_out,
     rule_out,
     run_out,
@@ -43,7 +48,11 @@ router = Router(tags=["program"])
 @region_safe  # reference data, no personal data
 def list_programs(request):
     require_capability(request.auth, "view_cases")
-    return [program_out(p, catalogue_selectors.current_rule(p)) for p in catalogue_selectors.list_programs()]
+    programs = catalogue_selectors.list_programs()
+    benefits = benefit_selectors.current_benefits(p.pk for p in programs)
+    for p in programs:
+        p.current_benefit = benefits.get(p.pk)
+    return [program_out(p, catalogue_selectors.current_rule(p)) for p in programs]
 
 
 @router.get("/programs/{code}/rules", response=list[RuleVersionOut], summary="Riwayat versi aturan satu program")
@@ -70,6 +79,34 @@ def save_rule_version(request, code: str, payload: RuleIn):
             raise ApiError(409, "conflict", " ".join(errors["version"]))
         raise ApiError(422, "invalid_rule", " ".join(m for ms in errors.values() for m in ms))
     return 201, rule_out(rule)
+
+
+@router.get("/programs/{code}/benefits", response=list[BenefitVersionOut],
+            summary="Riwayat versi besaran manfaat satu program")
+@region_safe  # reference data, no personal data
+def list_benefit_versions(request, code: str):
+    require_capability(request.auth, "view_cases")
+    program = catalogue_selectors.get_program(code)
+    return [benefit_version_out(b) for b in benefit_selectors.benefit_history(program)]
+
+
+@router.post("/programs/{code}/benefits", response={201: BenefitVersionOut},
+             summary="Simpan versi baru besaran manfaat")
+@region_safe  # save_benefit checks the programme's region against the caller's scope
+def save_benefit_version(request, code: str, payload: BenefitIn):
+    program = catalogue_selectors.get_program(code)
+    try:
+        benefit = benefit_services.save_benefit(request.auth, program, amount=payload.amount, unit=payload.unit,
+                                                period=payload.period, note=payload.note, based_on=payload.based_on)
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc))
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if "version" in errors:
+            raise ApiError(409, "conflict", " ".join(errors["version"]))
+        field = next(iter(errors))
+        raise ApiError(422, f"invalid_{field}", " ".join(errors[field]))
+    return 201, benefit_version_out(benefit)
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="Direktori lembaga rujukan dan layanannya")

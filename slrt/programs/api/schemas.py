@@ -3,10 +3,11 @@
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from slrt.core.api import documented_text
 
-from ..models import EligibilityRule
+from ..models import MAX_BENEFIT, Benefit, BenefitPeriod, EligibilityRule, TargetUnit
 from ..rules import FIELDS, OPS, VALUE_MAX_LENGTH
 
 RuleText = Annotated[str, documented_text(max_length=VALUE_MAX_LENGTH)]
@@ -45,6 +46,32 @@ class RuleIn(Schema):
     )
 
 
+class BenefitOut(Schema):
+    version: int
+    amount: int = Field(description="Rupiah per unit (`unit`) per periode (`period`)")
+    unit: Annotated[str, documented_text(choices=TargetUnit.values)]
+    period: Annotated[str, documented_text(choices=BenefitPeriod.values)]
+    per_year: int = Field(description="Rupiah per unit dalam setahun (manfaat sekali: satu kali)")
+    text: str = Field(description="Besaran dalam kata, mis. Rp3.000.000 per keluarga per tahun")
+    note: str
+
+
+class BenefitVersionOut(BenefitOut):
+    is_current: bool
+    created_at: str
+    created_by: str | None
+
+
+class BenefitIn(Schema):
+    amount: Annotated[int, WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_BENEFIT})] = Field(
+        description="Rupiah bulat, 0 sampai 1.000.000.000")
+    unit: Annotated[str, documented_text(Benefit, "unit")]
+    period: Annotated[str, documented_text(Benefit, "period")]
+    note: Annotated[str, documented_text(Benefit, "note")]
+    based_on: int = Field(description="Versi besaran yang berlaku saat penyunting mulai (0: belum ada); "
+                                      "versi lain berarti konflik")
+
+
 class ProgramOut(Schema):
     id: int = Field(description="Dikirim sebagai program_id saat menyusun rekomendasi")
     code: str
@@ -54,7 +81,8 @@ class ProgramOut(Schema):
     target_unit: str
     sector: str
     registry_code: str
-    benefit: str
+    benefit: str = Field(description="Uraian manfaat untuk warga")
+    benefit_amount: BenefitOut | None = Field(description="Besaran manfaat yang dipakai perkiraan anggaran")
     cash: bool
     agency_kind: str
     agency_code: str | None
@@ -183,6 +211,7 @@ def program_out(program, rule) -> dict:
         "sector": program.sector,
         "registry_code": program.registry_code,
         "benefit": program.benefit,
+        "benefit_amount": benefit_out(program.current_benefit) if getattr(program, "current_benefit", None) else None,
         "cash": program.cash,
         "agency_kind": program.agency_kind,
         "agency_code": program.agency.code if program.agency_id else None,
@@ -287,3 +316,15 @@ def run_out(run) -> dict:
             for code, v in run.summary.get("programs", {}).items()
         ],
     }
+
+
+def benefit_out(benefit) -> dict:
+    from ..selectors.benefits import describe
+
+    return {"version": benefit.version, "amount": benefit.amount, "unit": benefit.unit, "period": benefit.period,
+            "per_year": benefit.per_year, "text": describe(benefit), "note": benefit.note}
+
+
+def benefit_version_out(benefit) -> dict:
+    return {**benefit_out(benefit), "is_current": benefit.is_current, "created_at": benefit.created_at.isoformat(),
+            "created_by": benefit.created_by.username if benefit.created_by_id else None}
