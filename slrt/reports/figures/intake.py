@@ -270,12 +270,9 @@ def handling(scope: Scope) -> dict:
     median, p90 = duration_percentiles(closed)
     n_closed_dated = closed.count()
     needs = Need.objects.filter(case__in=cases.values("pk"))
-    need_counts = dict(
-        needs.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    need_cases = dict(
-        needs.order_by().values_list("status").annotate(n=Count("case", distinct=True)).values_list("status", "n")
-    )
+    by_status = needs.order_by().values("status").annotate(n=Count("pk"), cases=Count("case", distinct=True))
+    need_counts = {r["status"]: r["n"] for r in by_status}
+    need_cases = {r["status"]: r["cases"] for r in by_status}
     n_needs = sum(need_counts.values())
     handled = need_counts.get(HANDLED, 0)
     share = round(100 * handled / n_needs, 1) if n_needs else None
@@ -328,7 +325,7 @@ REJECTED = Q(status=RecommendationStatus.REJECTED)
 OVERRIDE = Q(status=RecommendationStatus.APPROVED, eligibility_override=True)
 
 
-def _rec_counts(qs) -> dict:
+def _rec_counts() -> dict:
     return {
         "n": Count("pk"),
         "approved": Count("pk", filter=APPROVED),
@@ -342,10 +339,12 @@ def decisions(scope: Scope) -> dict:
     """Recommendations of the cases created in the period (whenever they were decided)."""
     cases = cases_in(scope)
     recs = Recommendation.objects.filter(case__in=cases.values("pk"))
-    counts = recs.aggregate(**_rec_counts(recs))
-
-    def distinct_cases(q: Q) -> int:
-        return recs.filter(q).values("case").distinct().count()
+    counts = recs.aggregate(
+        **_rec_counts(),
+        approved_cases=Count("case", distinct=True, filter=APPROVED),
+        rejected_cases=Count("case", distinct=True, filter=REJECTED),
+        override_cases=Count("case", distinct=True, filter=OVERRIDE),
+    )
 
     columns = [
         column("label", _("Nama")),
@@ -359,14 +358,14 @@ def decisions(scope: Scope) -> dict:
         recs.filter(program__isnull=False)
         .order_by()
         .values("program__code", "program__name")
-        .annotate(**_rec_counts(recs))
+        .annotate(**_rec_counts())
         .order_by("-n", "program__name")
     )
     agencies = (
         recs.filter(service__isnull=False)
         .order_by()
         .values("service__agency__code", "service__agency__name")
-        .annotate(**_rec_counts(recs))
+        .annotate(**_rec_counts())
         .order_by("-n", "service__agency__name")
     )
     keep = ("n", "approved", "rejected", "overrides", "cases")
@@ -387,12 +386,12 @@ def decisions(scope: Scope) -> dict:
             {**figure("recommendations", _("Rekomendasi (daftar: kasus yang memilikinya)"), counts["n"],
                       url=_url(scope, has_recommendation=True)), "cases": counts["cases"]},
             {**figure("approved", _("Rekomendasi disetujui"), counts["approved"],
-                      url=_url(scope, rec_status=RecommendationStatus.APPROVED)), "cases": distinct_cases(APPROVED)},
+                      url=_url(scope, rec_status=RecommendationStatus.APPROVED)), "cases": counts["approved_cases"]},
             {**figure("rejected", _("Rekomendasi ditolak"), counts["rejected"],
-                      url=_url(scope, rec_status=RecommendationStatus.REJECTED)), "cases": distinct_cases(REJECTED)},
+                      url=_url(scope, rec_status=RecommendationStatus.REJECTED)), "cases": counts["rejected_cases"]},
             {**figure("overrides", _("Persetujuan yang menyimpangi hasil \"tidak layak\""), counts["overrides"],
                       url=_url(scope, rec_status=RecommendationStatus.APPROVED, rec_override=True)),
-             "cases": distinct_cases(OVERRIDE)},
+             "cases": counts["override_cases"]},
         ],
         tables=[
             table("by_program", _("Rekomendasi per program"), columns, program_rows, chart="bar"),
