@@ -53,6 +53,25 @@ def make_case(desa=DESA, created=None, in_registry=True, channel="sekretariat", 
     return case
 
 
+def make_agency(code, name):
+    from slrt.programs.models import Agency
+
+    return Agency.objects.create(code=code, name=name, kind="rsud", region_id=KAB)
+
+
+def make_referral(agency, sent, status="terkirim", reason="", desa=DESA):
+    from slrt.cases.models import Need
+    from slrt.referrals.models import Referral
+
+    case = make_case(desa, sent)
+    need = Need.objects.create(case=case, sector="kesehatan", description="Biaya rawat inap")
+    referral = Referral(number=f"RJK-{next(_seq):06d}", case=case, need=need, agency=agency, status=status,
+                        reason=reason, sent_at=sent, due_at=sent + dt.timedelta(days=7))
+    referral.set_region(desa)
+    referral.save()
+    return referral
+
+
 @pytest.fixture
 def october():
     """Cases of KAB in October (one at 23:30 WIB on the last day, one not in the registry) and
@@ -104,6 +123,25 @@ def test_the_command_writes_an_xlsx_whose_figures_are_the_month_s_own_counts(tmp
     # Every section of the dashboard has its sheet, after the cover.
     assert len(wb.worksheets) == 1 + len(services.collect_sections(Region.objects.get(code=KAB),
                                                                    month_period(MONTH)))
+
+
+def test_the_workbook_s_referral_table_holds_each_agency_s_referrals_sent_that_month(tmp_path):
+    rsud, dinkes = make_agency("RSUD-X", "RSUD Uji"), make_agency("DINKES-X", "Dinas Kesehatan Uji")
+    sent = [make_referral(rsud, at(2026, 10, 3, 9)), make_referral(rsud, at(2026, 10, 30, 9), status="selesai"),
+            make_referral(dinkes, at(2026, 10, 12, 9), status="ditolak", reason="Bukan kewenangan kami")]
+    make_referral(rsud, at(2026, 9, 29, 9))  # sent the month before: not October's
+    make_referral(dinkes, at(2026, 10, 12, 9), desa=OTHER_KAB_DESA)  # another kab/kota's
+    wb = load_workbook(run_command(tmp_path, "xlsx"))
+    ws = sheet_titled(wb, "Rujukan per lembaga")
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows.index(next(r for r in rows if r[:3] == ("Lembaga", "Dikirim", "Diterima")))
+    table = {r[0]: dict(zip(rows[header], r, strict=True)) for r in rows[header + 1:header + 3]}
+    for agency in (rsud, dinkes):
+        mine = [r for r in sent if r.agency == agency]
+        assert table[agency.name]["Dikirim"] == len(mine)
+        assert table[agency.name]["Selesai"] == sum(r.status == "selesai" for r in mine)
+        assert table[agency.name]["Ditolak"] == sum(r.status == "ditolak" for r in mine)
+    assert figure_rows(ws)["Rujukan dikirim"] == len(sent)
 
 
 def test_the_command_writes_a_pdf_naming_the_region_the_month_and_the_figures(tmp_path, october):
@@ -400,6 +438,7 @@ def test_hostile_names_show_as_typed_and_never_run(tmp_path, desks):
     Region.objects.filter(code=KAB).update(name=HOSTILE)
     Secretariat.objects.filter(pk=desks.pk).update(name="@SUM(1+1)*cmd|' /C calc'!A0")
     make_case(DESA, secretariat=desks)
+    make_referral(make_agency("EVIL", "=1+2"), at(2026, 10, 9, 9), status="ditolak", reason="-2+3+cmd|' /C calc'!A0")
     out = run_command(tmp_path, "xlsx")
     wb = load_workbook(out)
     texts = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row if isinstance(cell.value, str)]
@@ -407,7 +446,8 @@ def test_hostile_names_show_as_typed_and_never_run(tmp_path, desks):
     values = {c.value for c in texts}
     assert any(v.startswith("'" + HOSTILE) for v in values)  # the cover's region name
     assert "'@SUM(1+1)*cmd|' /C calc'!A0" in values  # the desk row of the intake table
-    assert not any(v.startswith(("=", "+", "@")) for v in values)
+    assert {"'=1+2", "'-2+3+cmd|' /C calc'!A0"} <= values  # the agency's name, the rejection's reason
+    assert not any(v.startswith(("=", "+", "-", "@")) for v in values)
 
 
 def test_the_stored_files_are_in_the_storage_the_backup_archives(make_user, django_capture_on_commit_callbacks):
