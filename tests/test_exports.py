@@ -430,6 +430,8 @@ def test_api_exports_per_spec_and_a_big_one_answers_202_with_its_job(
     assert status["id"] == job["id"] and status["status"] == "done" and status["rows_done"] == 3
     rows = xlsx_rows(body(api.get(status["download_url"])))
     assert sorted(r[0] for r in rows[1:]) == sorted(c.ticket for c in made)
+    assert [j["id"] for j in api.get("/api/v1/exports/jobs").json()] == [job["id"]]
+    assert api_client(desk.bo2).get("/api/v1/exports/jobs").json() == []
     assert api_client(desk.bo2).get(job["status_url"]).status_code == 404
     assert api_client(desk.bo2).get(status["download_url"]).status_code == 404
 

@@ -61,6 +61,12 @@ def _refusal(exc: services.ExportError):
     return 422, {"code": exc.code, "detail": exc.message, "errors": {exc.field: [exc.message]}}
 
 
+@router.get("/jobs", response=list[ExportJobOut], url_name="export_jobs", summary="Ekspor latar belakang saya")
+@region_safe  # jobs_for: only the caller's own jobs
+def export_jobs(request):
+    return [job_out(job, selectors.downloadable(job)) for job in selectors.jobs_for(request.auth)]
+
+
 @router.get("/jobs/{job_id}", response=ExportJobOut, url_name="export_job",
             summary="Status satu ekspor latar belakang")
 @region_safe  # job_for: only the requester's own job; any other is 404
