@@ -80,6 +80,16 @@ def _by(qs, field: str) -> dict:
     return dict(qs.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
+def _choice_counts(field: str, choices) -> dict:
+    """Conditional counts of every value of a choice column, for one aggregate over the cases
+    (one scan instead of one GROUP BY per column)."""
+    return {f"{field}__{value}": Count("pk", filter=Q(**{field: value})) for value in choices.values}
+
+
+def _split(totals: dict, field: str, choices) -> dict:
+    return {value: totals[f"{field}__{value}"] for value in choices.values}
+
+
 def _months(period: Period) -> list[Period]:
     """The calendar months the period touches, each clipped to the period."""
     out, day = [], period.start.replace(day=1)
@@ -115,14 +125,17 @@ def case_summary(scope: Scope) -> dict:
     """SPEC's `cases` part of `/api/v1/reports/summary`: total, closed, by_sector/type/channel
     (every code, zeros included)."""
     cases = cases_in(scope)
-    totals = cases.aggregate(total=Count("pk"), closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)))
-    sectors, types, channels = sector_counts(cases), _by(cases, "complaint_type"), _by(cases, "channel")
+    totals = cases.aggregate(
+        total=Count("pk"), closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
+        **_choice_counts("complaint_type", ComplaintType), **_choice_counts("channel", Channel),
+    )
+    sectors = sector_counts(cases)
     return {
         "total": totals["total"],
         "closed": totals["closed"],
         "by_sector": {s: sectors.get(s, 0) for s in Sector.values},
-        "by_type": {t: types.get(t, 0) for t in ComplaintType.values},
-        "by_channel": {c: channels.get(c, 0) for c in Channel.values},
+        "by_type": _split(totals, "complaint_type", ComplaintType),
+        "by_channel": _split(totals, "channel", Channel),
     }
 
 
@@ -135,6 +148,9 @@ def intake(scope: Scope) -> dict:
     totals = cases.aggregate(
         total=Count("pk"),
         unregistered=Count("pk", filter=Q(in_registry=False)),
+        **_choice_counts("complaint_type", ComplaintType),
+        **_choice_counts("channel", Channel),
+        **_choice_counts("urgency", Urgency),
         **{f"m{i}": Count("pk", filter=m.q("created_at", scope.code)) for i, m in enumerate(_months(scope.period))},
     )
     months = [
@@ -152,13 +168,14 @@ def intake(scope: Scope) -> dict:
         table("by_month", _("Kasus per bulan"), [column("label", _("Bulan")), column("n", _("Kasus"))], months,
               chart="line"),
         table("by_type", _("Menurut jenis keluhan"), n_cols,
-              _count_rows(scope, _by(cases, "complaint_type"), ComplaintType.choices, "complaint_type"), chart="bar"),
+              _count_rows(scope, _split(totals, "complaint_type", ComplaintType), ComplaintType.choices,
+                          "complaint_type"), chart="bar"),
         table("by_sector", _("Menurut sektor kebutuhan (kasus dengan kebutuhan di sektor itu; satu kasus dapat "
                              "terhitung di beberapa sektor)"), n_cols, sector_rows, chart="bar"),
         table("by_channel", _("Menurut saluran"), n_cols,
-              _count_rows(scope, _by(cases, "channel"), Channel.choices, "channel"), chart="bar"),
+              _count_rows(scope, _split(totals, "channel", Channel), Channel.choices, "channel"), chart="bar"),
         table("by_urgency", _("Menurut tingkat urgensi"), n_cols,
-              _count_rows(scope, _by(cases, "urgency"), Urgency.choices, "urgency"), chart="bar"),
+              _count_rows(scope, _split(totals, "urgency", Urgency), Urgency.choices, "urgency"), chart="bar"),
         table("by_desk", _("Menurut loket (sekretariat dan setiap Puskesos)"), n_cols, _desk_rows(scope, cases),
               chart="bar"),
     ]
