@@ -330,15 +330,26 @@ def test_proposals_export_reads_the_search_box_from_the_session(desk, client):
     assert masked[1][3] == "320102********01" and masked[1][2] == "S. A."
 
 
-def test_audit_log_export_is_the_admins_and_holds_the_events_of_its_scope(desk):
+def test_audit_log_export_is_the_admins_and_holds_the_events_of_its_scope(desk, make_person, client):
     from slrt.audit.services import record
+
+    person = make_person(nama="Siti Aminah")
+    about = [record(desk.bo, "person.view", person), record(desk.fo, "person.view", person)]
+    client.force_login(desk.admin)
+    searched = client.post("/audit/", {"nik": person.nik})
+    key = searched["Location"].split("s=")[1].split("&")[0]
+    assert f"/ekspor/audit/?format=csv&amp;s={key}".encode() in client.get(searched["Location"]).content
+    rows = csv_rows(body(export(client, "audit", s=key)))
+    # The two reads of the person, and the Admin's own reading of the log that named them.
+    assert sorted(r[rows[0].index("Nomor data")] for r in rows[1:]) == ["", *[str(person.pk)] * len(about)]
+    assert last_export_audit(desk.admin, "audit").detail["filters"] == {"nik": True}
 
     mine = [record(desk.bo, "person.view", region_code=DESA) for _ in range(3)]
     record(desk.bo_other_kab, "person.view", region_code=OTHER_KAB_DESA)
     rows = csv_rows(body(export(client_for(desk.admin), "audit", aksi="person.view")))
-    assert len(rows) == 1 + len(mine)
+    assert len(rows) == 1 + len(mine) + len(about)  # not the other kab's event
     header = rows[0]
-    assert {r[header.index("Pelaku")] for r in rows[1:]} == {desk.bo.username}
+    assert {r[header.index("Pelaku")] for r in rows[1:]} == {desk.bo.username, desk.fo.username}
     assert all("," in r[header.index("Wilayah")] for r in rows[1:])  # "Desa …, Kec. …", not a code
     assert export(client_for(desk.manajer), "audit").status_code == 403
     bad = export(client_for(desk.admin), "audit", dari="kemarin")

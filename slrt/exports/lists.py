@@ -450,7 +450,7 @@ LISTS: dict[str, ExportList] = {
                 col(_lazy("Nomor data"), "object_id"),
                 col(_lazy("Wilayah"), "region_code", "region"),
             ),
-            personal=("nik", "orang"), region_param="wilayah",
+            personal=("nik", "orang"), region_param="wilayah", session_fields=("nik",),
         ),
     )
 }

@@ -29,16 +29,16 @@ CONTENT_TYPES = {
 
 
 def web_params(request, entry) -> QueryDict:
-    """The list's filters as its page has them: the URL's, and a search's terms from the session."""
+    """The list's filters as its page has them (core.search_terms.Search): a search page's kept
+    terms from the session under `?s=<key>`, then the URL's filters over them; a search term itself
+    (`entry.session_fields`) only ever from the session."""
     params = QueryDict(mutable=True)
+    kept = recall(request) if entry.session_fields else None
+    for key in (kept or {}).keys():
+        params.setlist(key, kept.getlist(key))
     for key in request.GET.keys():
         if key not in entry.session_fields:
             params.setlist(key, request.GET.getlist(key))
-    if entry.session_fields:
-        kept = recall(request) or QueryDict()
-        for key in entry.session_fields:
-            if key in kept:
-                params.setlist(key, kept.getlist(key))
     return params
 
 
