@@ -154,6 +154,14 @@ def test_the_command_writes_a_pdf_naming_the_region_the_month_and_the_figures(tm
     assert "Kasus baru" in text
 
 
+def test_a_desa_s_report_carries_its_puskesos_letterhead_and_counts_only_the_desa(tmp_path, october, desks):
+    out = run_command(tmp_path, "pdf", region=DESA)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "Puskesos Desa" in text and Region.objects.get(code=DESA).name in text
+    wb = load_workbook(run_command(tmp_path, "xlsx", region=DESA))
+    assert figure_rows(sheet_titled(wb, "Pengaduan masuk"))["Kasus baru"] == sum(c.desa_code == DESA for c in october)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--region", "99.99"], "Wilayah dengan kode 99.99 tidak ada"),
     (["--region", "32.01.02"], "bukan kecamatan"),
