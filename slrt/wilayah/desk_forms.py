@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .desks import LOGO_MAX_BYTES, LOGO_MAX_PIXELS
+from .forms import RegionField, RegionInput, bind_user
+from .models import Level
 
 
 class LetterheadForm(forms.Form):
@@ -26,3 +28,30 @@ class SignatoryForm(forms.Form):
                             help_text=_("Contoh: Kepala Dinas Sosial Kabupaten Bandung"))
     nip = forms.CharField(label=_("NIP"), max_length=30, required=False, help_text=_("18 angka"))
     is_default = forms.BooleanField(label=_("Jadikan penanda tangan utama"), required=False)
+
+
+class DeskNameForm(forms.Form):
+    name = forms.CharField(label=_("Nama kantor"), max_length=200,
+                           error_messages={"required": _("Isi nama kantor.")})
+
+
+class NewDeskForm(forms.Form):
+    """A new secretariat (kab/kota) or Puskesos post (desa): where, its name and its contacts."""
+
+    region = RegionField(label=_("Wilayah"), error_messages={"required": _("Isi wilayahnya.")})
+    name = forms.CharField(label=_("Nama kantor"), max_length=200, error_messages={"required": _("Isi nama kantor.")})
+    address = forms.CharField(label=_("Alamat kantor"), required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    phone = forms.CharField(label=_("Telepon"), required=False, max_length=40)
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+
+    def __init__(self, *args, user=None, kind="puskesos", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        if kind == "puskesos":
+            field.label, field.levels = _("Desa/kelurahan"), (Level.DESA,)
+            field.help_text = _("Ketik nama desa lalu pilih dari saran, mis. Cibinong.")
+        else:
+            field.label, field.levels = _("Kabupaten/kota"), (Level.KABUPATEN,)
+        field.widget = RegionInput(levels=field.levels)
+        bind_user(self, user)

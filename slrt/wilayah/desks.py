@@ -261,3 +261,112 @@ def signatory_for_user(user, pk) -> Signatory | None:
     if s is None or desk_for_user(user, desk_kind(_desk_of(s)), _desk_of(s).pk) is None:
         return None
     return s
+
+
+# --- the desks themselves: a secretariat per kab/kota, Puskesos posts per desa (issue 13) -------
+# The same rule as the letterheads: the Admin of a region containing the desk, the Manajer of
+# its kab/kota. A post is deactivated, never deleted: cases and letters keep naming it.
+
+NAME_MAX = 200
+
+
+def may_create_desk_in(user, region_code: str) -> bool:
+    """Whether the user may open a desk in this region (a kab/kota or a desa inside its reach)."""
+    q = _region_filter(user, "")
+    if q is None or not region_code:
+        return False
+    return user.region_id == NATION_CODE or region_code == user.region_id or region_code.startswith(
+        f"{user.region_id}.")
+
+
+def _desk_details(name: str, address: str, phone: str, email: str) -> dict:
+    values = {"name": " ".join((name or "").split()), "address": (address or "").strip(),
+              "phone": (phone or "").strip(), "email": (email or "").strip()}
+    errors = {}
+    if not values["name"]:
+        errors["name"] = _("Isi nama kantor.")
+    elif len(values["name"]) > NAME_MAX:
+        errors["name"] = _("Nama kantor paling panjang %(n)d karakter.") % {"n": NAME_MAX}
+    if len(values["phone"]) > 40:
+        errors["phone"] = _("Nomor telepon paling panjang 40 karakter.")
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            errors["email"] = _("Alamat email tidak valid.")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def create_secretariat(actor, kab_code: str, *, name: str, address: str = "", phone: str = "",
+                       email: str = "") -> Secretariat:
+    """The SLRT secretariat of a kab/kota that has none yet (one per kab/kota)."""
+    from .models import Level, Region
+
+    region = Region.objects.filter(code=kab_code, level=Level.KABUPATEN).first()
+    if region is None:
+        raise ValidationError({"region": _("Pilih kabupaten/kota.")})
+    if not may_create_desk_in(actor, region.code):
+        raise ValidationError({"region": _("Kabupaten/kota ini di luar wilayah tugas Anda.")})
+    values = _desk_details(name, address, phone, email)
+    with transaction.atomic():
+        if Secretariat.objects.select_for_update().filter(region=region).exists():
+            raise ValidationError({"region": _("Kabupaten/kota ini sudah punya sekretariat SLRT; ubah yang ada.")})
+        desk = Secretariat.objects.create(region=region, **values)
+        record(actor, "desk.create", desk, region_code=region.code, detail={"desk": SECRETARIAT})
+    return desk
+
+
+def create_puskesos(actor, desa_code: str, *, name: str, address: str = "", phone: str = "",
+                    email: str = "") -> Puskesos:
+    """A Puskesos post at a desa, under the secretariat of the desa's kab/kota; one open post per desa."""
+    from .models import Level, Region, ancestor_codes
+
+    region = Region.objects.filter(code=desa_code, level=Level.DESA).first()
+    if region is None:
+        raise ValidationError({"region": _("Pilih desa/kelurahan.")})
+    if not may_create_desk_in(actor, region.code):
+        raise ValidationError({"region": _("Desa ini di luar wilayah tugas Anda.")})
+    values = _desk_details(name, address, phone, email)
+    kab_code = ancestor_codes(region.code)[1]
+    with transaction.atomic():
+        secretariat = Secretariat.objects.select_for_update().filter(region_id=kab_code).first()
+        if secretariat is None:
+            raise ValidationError({"region": _(
+                "Kabupaten/kota desa ini belum punya sekretariat SLRT; buat sekretariatnya dulu.")})
+        if Puskesos.objects.filter(region=region, active=True).exists():
+            raise ValidationError({"region": _("Desa ini sudah punya Puskesos yang aktif.")})
+        desk = Puskesos.objects.create(region=region, secretariat=secretariat, **values)
+        record(actor, "desk.create", desk, region_code=region.code, detail={"desk": PUSKESOS})
+    return desk
+
+
+def update_desk_name(actor, desk, *, name: str):
+    """Rename a desk (its letterhead prints the name); address, phone and email: update_letterhead."""
+    _require(actor, desk)
+    values = _desk_details(name, desk.address, desk.phone, desk.email)
+    with transaction.atomic():
+        desk = type(desk).objects.select_for_update().get(pk=desk.pk)
+        if desk.name == values["name"]:
+            return desk
+        desk.name = values["name"]
+        desk.save(update_fields=["name"])
+        record(actor, "desk.update", desk, region_code=_region_of(desk), detail={"fields": ["name"]})
+    return desk
+
+
+def set_puskesos_active(actor, post: Puskesos, active: bool) -> Puskesos:
+    """Close a Puskesos post (no longer the desk of new cases at its desa) or open it again."""
+    _require(actor, post)
+    with transaction.atomic():
+        post = Puskesos.objects.select_for_update().get(pk=post.pk)
+        if post.active == active:
+            return post
+        if active and Puskesos.objects.filter(region_id=post.region_id, active=True).exclude(pk=post.pk).exists():
+            raise ValidationError(_("Desa ini sudah punya Puskesos lain yang aktif."))
+        post.active = active
+        post.save(update_fields=["active"])
+        record(actor, "desk.reactivate" if active else "desk.deactivate", post, region_code=post.region_id,
+               detail={"desk": PUSKESOS})
+    return post

@@ -96,6 +96,8 @@ class Puskesos(models.Model):
     phone = models.CharField(_("telepon"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     logo = models.FileField(_("logo"), upload_to="kop/", blank=True)
+    # A post that closed: kept (cases and letters name it), no longer a desk for new cases.
+    active = models.BooleanField(_("aktif"), default=True)
 
     class Meta:
         verbose_name = _("Puskesos")

@@ -100,8 +100,6 @@ def save_agency(user, data: dict, agency: Agency | None = None) -> Agency:
     closes (its services stop being offered for new referrals; sent ones keep going)."""
     if not may_manage_agencies(user):
         raise PermissionDenied(_("Peran Anda tidak boleh mengelola lembaga."))
-    if agency is not None and not may_manage_agency(user, agency):
-        raise PermissionDenied(_("Lembaga ini di luar wilayah Anda; Admin wilayahnya yang mengubahnya."))
     region = data.get("region")
     if region is not None and not in_scope(user, getattr(region, "code", region)):
         raise ValidationError({"region": _("Wilayah lembaga harus di dalam wilayah tugas Anda.")})
@@ -109,6 +107,8 @@ def save_agency(user, data: dict, agency: Agency | None = None) -> Agency:
         # From the database: a ModelForm's validation has already written the input onto the
         # instance it was given.
         agency = Agency.objects.select_for_update().get(pk=agency.pk) if agency is not None else Agency()
+        if agency.pk and not may_manage_agency(user, agency):  # where it is now, not where it would go
+            raise PermissionDenied(_("Lembaga ini di luar wilayah Anda; Admin wilayahnya yang mengubahnya."))
         was_active = agency.active if agency.pk else None
         created = agency.pk is None
         changed = _changed(agency, AGENCY_FIELDS, data)
