@@ -163,6 +163,8 @@ def probe_section(scope):
         table("by_channel", "Menurut saluran", [column("label", "Saluran"), column("n", "Kasus")],
               [{"key": value, "label": str(label), "n": cases.filter(channel=value).count(),
                 "url": f"{url(scope.code)}&channel={value}"} for value, label in Channel.choices], chart="bar"),
+        table("zeros", "Semua nol", [column("label", "Apa"), column("n", "Berapa")],
+              [{"key": "z", "label": "Z", "n": 0, "url": f"{url(scope.code)}&channel=web"}], chart="bar"),
         table("plain", "Tanpa grafik", [column("label", "Apa"), column("n", "Berapa"), column("note", "Catatan")],
               [{"key": "a", "label": "A", "n": 1, "note": "x"}]),
     ])
@@ -330,6 +332,9 @@ def test_each_chart_has_its_table_and_a_text_alternative(client, demo, probe_onl
         assert table["rows"] and all(r["data-href"].startswith("/layanan/?") for r in table["rows"])
         biggest = max(table["rows"], key=lambda r: float(r["data-value"]))
         assert biggest["data-label"] in caption and "Grafik batang" in caption
+    # A chart of nothing but zeros is left out; its table (with its link) stays.
+    assert "t-probe-zeros" not in {c["data-chart-for"] for c in page.canvases}
+    assert 'data-table="zeros"' in client.get("/dasbor/?tahun=2026").content.decode()
 
 
 @pytest.mark.django_db

@@ -139,7 +139,9 @@ def present_table(section_key: str, table: dict, period_query: str) -> dict:
             "cells": cells, "url": row.get("url") or "", "child_url": child,
             "chart_value": chart_value if is_number(chart_value) else "",
         })
-    chart = table.get("chart") if table.get("chart") in CHART_KINDS and charted and rows else None
+    # A chart of nothing but zeros says nothing the table does not: it is left out.
+    drawable = charted and any(r["chart_value"] not in ("", 0) for r in rows)
+    chart = table.get("chart") if table.get("chart") in CHART_KINDS and drawable else None
     presented = {
         "key": table["key"], "id": f"t-{section_key}-{table['key']}", "title": table.get("title") or "",
         "label_title": label_title or _("Uraian"), "columns": columns, "rows": rows, "chart": chart,
