@@ -16,7 +16,8 @@ import datetime as dt
 import math
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, Exists, ExpressionWrapper, F, Q
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from slrt.cases.models import (
     CaseStatus,
     Channel,
     ComplaintType,
+    FollowUpTask,
     Need,
     NeedStatus,
     Recommendation,
@@ -38,7 +40,6 @@ from slrt.cases.selectors import (
     OPEN_GROUP,
     case_list_url,
     desk_label,
-    overdue_tasks_q,
 )
 from slrt.programs.models import Sector
 from slrt.wilayah.models import Level, Region, level_of
@@ -294,11 +295,17 @@ def handling(scope: Scope) -> dict:
     handled = need_counts.get(HANDLED, 0)
     share = round(100 * handled / n_needs, 1) if n_needs else None
     handled_url = _url(scope, need_status=HANDLED)
-    # Overdue now: an open follow-up past its due date, on any case of the region (not only the period's).
+    # Overdue now: an open follow-up past its due date (the case list's `overdue` rule,
+    # cases.selectors.overdue_tasks_q), on any case of the region, not only the period's. Counted
+    # from the tasks side: the open overdue ones are few, the region's cases many.
     overdue = (
-        Case.objects.for_user(scope.user)
-        .filter(region_q(scope.code))
-        .filter(Exists(overdue_tasks_q()))  # the case list's own `overdue` rule
+        FollowUpTask.objects.filter(
+            done_at__isnull=True,
+            due_date__lt=timezone.localdate(),
+            case__in=Case.objects.for_user(scope.user).filter(region_q(scope.code)).values("pk"),
+        )
+        .values("case")
+        .distinct()
         .count()
     )
     closed_url = _url(scope, status=CaseStatus.CLOSED)
