@@ -177,15 +177,22 @@ class ExportList:
             return source.values_list(*paths).iterator(chunk_size=CHUNK)
         return (tuple(_attr(obj, p) for p in paths) for obj in source)
 
-    def rows_with_ids(self, user, filters) -> Iterator[tuple[list, dict]]:
-        """(the file's row, {kind: id}) for each row, shaped for `user`."""
+    def rows_with_ids(self, user, filters) -> Iterator[tuple[list, tuple]]:
+        """(the file's row, the ids of `shown` in its order) for each row, shaped for `user`."""
         shaper = Shaper(user)
         paths = self.value_paths()
         plan, at = [], 0
         for c in self.columns:
             plan.append((shaper.converter(c), at, at + len(c.fields)))
             at += len(c.fields)
-        id_at = [(kind, paths.index(p)) for kind, p in self.shown.items()]
+        singles = [(fn, s) for fn, s, e in plan if e - s == 1]
+        if len(singles) != len(plan):  # a column of several values (an account's name)
+            def shape(r):
+                return [fn(r[s]) if e - s == 1 else fn(*r[s:e]) for fn, s, e in plan]
+        else:
+            def shape(r):
+                return [fn(r[s]) for fn, s in singles]
+        id_at = [paths.index(p) for p in self.shown.values()]
         region_at = [s for (_fn, s, _e), c in zip(plan, self.columns, strict=True) if c.kind == "region"]
         raw = self.raw_rows(user, filters)
         while True:
@@ -195,8 +202,7 @@ class ExportList:
             if region_at:
                 shaper.learn_regions(r[i] for r in chunk for i in region_at)
             for r in chunk:
-                yield ([fn(r[s]) if e - s == 1 else fn(*r[s:e]) for fn, s, e in plan],
-                       {k: r[i] for k, i in id_at})
+                yield shape(r), tuple(r[i] for i in id_at)
 
 
 def _attr(obj, path: str):

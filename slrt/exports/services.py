@@ -141,23 +141,26 @@ def record_export(user, p: Prepared, count: int, ids: dict | None, *, job: Expor
 class _IdCollector:
     """The ids of the rows written, per kind, kept only while there are at most SHOWN_LIMIT rows."""
 
-    def __init__(self):
-        self.ids: dict[str, dict] | None = {}
+    def __init__(self, kinds):
+        self.kinds = list(kinds)
+        self.ids: list[dict] | None = [{} for _ in self.kinds]
         self.count = 0
 
-    def add(self, row_ids: dict):
+    def add(self, row_ids: tuple):
         self.count += 1
         if self.ids is None:
             return
         if self.count > SHOWN_LIMIT:
             self.ids = None
             return
-        for kind, value in row_ids.items():
+        for seen, value in zip(self.ids, row_ids, strict=True):
             if value is not None and value != "":
-                self.ids.setdefault(kind, {}).setdefault(value, None)
+                seen.setdefault(value, None)
 
     def result(self) -> dict | None:
-        return None if self.ids is None else {k: list(v) for k, v in self.ids.items()}
+        if self.ids is None:
+            return None
+        return {kind: list(seen) for kind, seen in zip(self.kinds, self.ids, strict=True) if seen}
 
 
 def _rows(p: Prepared, user, seen: _IdCollector, max_rows: int | None = None):
@@ -206,7 +209,7 @@ def write_export(list_name: str, user, params, out, fmt: str) -> int:
 
     No row limit here: this is what the bench, `manage.py export_list` and the background jobs run."""
     p = prepare(user, list_name, params, fmt)
-    seen = _IdCollector()
+    seen = _IdCollector(p.entry.shown)
     count = _write(p, user, out, seen)
     record_export(user, p, count, seen.result())
     return count
@@ -215,7 +218,7 @@ def write_export(list_name: str, user, params, out, fmt: str) -> int:
 def csv_stream(p: Prepared, user):
     """The CSV of a prepared export as chunks of bytes for a streamed answer, audited at its end
     (also when the client stops reading: the row then says how far it got)."""
-    seen = _IdCollector()
+    seen = _IdCollector(p.entry.shown)
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     complete = False
@@ -237,7 +240,7 @@ def csv_stream(p: Prepared, user):
 def xlsx_file(p: Prepared, user):
     """The XLSX of a small prepared export in a temporary file (rewound), audited."""
     out = tempfile.TemporaryFile()
-    seen = _IdCollector()
+    seen = _IdCollector(p.entry.shown)
     _write(p, user, out, seen)
     record_export(user, p, seen.count, seen.result())
     out.seek(0)
@@ -296,7 +299,7 @@ def run_job(job_id: int) -> ExportJob | None:
         if not user.is_active:
             raise PermissionDenied(_("Akun peminta tidak aktif lagi."))
         p = prepare(user, job.list_name, params, job.format)  # the role and scope as they are now
-        seen = _IdCollector()
+        seen = _IdCollector(p.entry.shown)
 
         def progress(n):
             ExportJob.objects.filter(pk=job.pk).update(rows_done=n)
