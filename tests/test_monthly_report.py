@@ -222,6 +222,7 @@ def test_a_stored_report_keeps_its_figures_and_files_after_a_later_edit(
     assert figure_rows(sheet_titled(load_workbook(first.xlsx.open("rb")), "Pengaduan masuk"))["Kasus baru"] == 3
     listing = client.get(reverse("monthly_reports:list"), {"wilayah": KAB}).content.decode()
     assert f'data-report="{first.pk}"' in listing and f'data-report="{second.pk}"' in listing
+    assert "Oktober 2026</a>" in listing and f">{MONTH}<" not in listing  # the month in words
     assert client.get(reverse("monthly_reports:download", args=[first.pk, "xlsx"])).status_code == 200
 
 

@@ -27,6 +27,14 @@ CONTENT_TYPES = {
 }
 
 
+LIST_LIMIT = 240  # twenty years of months, a few versions each
+
+
+def _labelled(report):
+    report.month_label = services.month_label(report.month)  # "Oktober 2026", not "2026-10"
+    return report
+
+
 def _page(request, region, form, status=200):
     user = request.user
     code = region.code
@@ -34,7 +42,7 @@ def _page(request, region, form, status=200):
     return render(request, "reports/monthly_list.html", {
         "region": region,
         "region_name": services.region_name(region),
-        "reports": selectors.reports_of_region(user, region.code),
+        "reports": [_labelled(r) for r in selectors.reports_of_region(user, region.code)[:LIST_LIMIT]],
         "children": selectors.regions_with_reports(user, region.code),
         "parent": parent if parent and in_scope(user, parent) else "",
         "may_generate": services.may_generate(user, region.code),
