@@ -198,4 +198,11 @@ def test_the_dashboard_fits_a_portrait_tablet_and_draws_every_chart(live_server,
         page.screenshot(path=str(shots / f"{name}-top.png"))
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         assert not problems, problems
+        if viewport["width"] >= 1000:
+            # A click on a row's name (plain text, not a link) opens the row's list too.
+            row = page.locator("table[data-dash] tbody tr[data-href]:not(:has(a[data-drill]))").first
+            href = row.get_attribute("data-href")
+            with page.expect_navigation():
+                row.locator("th").click()
+            assert page.url.endswith(href)
         context.close()
