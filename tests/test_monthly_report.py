@@ -289,6 +289,14 @@ def test_the_job_makes_last_month_s_report_once_however_often_and_whichever_day_
     assert MonthlyReport.objects.filter(month="2026-12", automatic=True).count() == 3
     assert not MonthlyReport.objects.filter(region_id="32.03").exists()  # no secretariat, no report
 
+    # A Puskesos post closed in January gets no more reports; its December report stays.
+    Puskesos.objects.filter(region_id=DESA).update(active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.run_scheduled(at(2027, 2, 1, 9)) == 2
+    assert sorted(MonthlyReport.objects.filter(month="2027-01").values_list("region_id", flat=True)) == [
+        KAB, OTHER_KAB]
+    assert MonthlyReport.objects.filter(region_id=DESA, month="2026-12").exists()
+
 
 def services_job() -> str:
     from slrt.reports.monthly.jobs import JOB

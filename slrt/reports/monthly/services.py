@@ -126,7 +126,7 @@ def _desk(region: Region):
     if level == Level.KABUPATEN:
         return Secretariat.objects.filter(region_id=region.code).first()
     if level == Level.DESA:
-        return Puskesos.objects.filter(region_id=region.code).order_by("pk").first()
+        return Puskesos.objects.filter(region_id=region.code).order_by("-active", "pk").first()
     return None
 
 
@@ -344,9 +344,9 @@ def previous_month(region_code: str, now: dt.datetime | None = None) -> str:
 
 def due_regions():
     """The regions that get a report every month: each kab/kota with a secretariat, each desa
-    with a Puskesos post."""
+    with an open Puskesos post (a closed post's earlier reports stay)."""
     kabs = Secretariat.objects.values_list("region_id", flat=True)
-    desas = Puskesos.objects.values_list("region_id", flat=True).distinct()
+    desas = Puskesos.objects.filter(active=True).values_list("region_id", flat=True).distinct()
     return sorted(set(kabs) | set(desas))
 
 
