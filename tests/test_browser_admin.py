@@ -20,8 +20,16 @@ def admin(regions_after_flush, make_user):
     return make_user("admin", "32")
 
 
+@pytest.fixture
+def post(regions_after_flush):
+    from slrt.wilayah.models import Puskesos, Secretariat
+
+    secretariat = Secretariat.objects.create(region_id="32.01", name="Sekretariat SLRT Kabupaten Bogor")
+    return Puskesos.objects.create(region_id="32.01.02.2001", secretariat=secretariat, name="Puskesos Uji")
+
+
 def test_an_admin_creates_an_account_that_then_signs_in_and_changes_its_one_time_password(
-    admin, live_server, chromium, shots
+    admin, post, live_server, chromium, shots
 ):
     base = live_server.url
     with chromium() as browser:
@@ -48,6 +56,15 @@ def test_an_admin_creates_an_account_that_then_signs_in_and_changes_its_one_time
         assert "Front office" in row.inner_text() and "Kabupaten Bogor" in row.inner_text()
         assert "wajib ganti sandi" in row.inner_text()
         page.screenshot(path=str(shots / "admin-account-list.png"), full_page=True)
+        page.click("#accounts tbody tr >> text=fo.cibinong")
+        page.wait_for_selector("#account-facts")
+        assert "Front office" in page.inner_text("#account-facts")
+        assert page.input_value("#id_region") == "Kabupaten Bogor, Jawa Barat"  # the name, not 32.01
+        page.screenshot(path=str(shots / "admin-account-detail.png"), full_page=True)
+        # The desks the account works at: a Puskesos post's page with its name and closing.
+        page.goto(f"{base}/wilayah/kantor/puskesos/{post.pk}/")
+        assert page.locator("#desk-deactivate").is_visible()
+        page.screenshot(path=str(shots / "admin-desk-puskesos.png"), full_page=True)
         context.close()
 
         # The owner, at their own tablet, with the password handed over.
