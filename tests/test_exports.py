@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from slrt.audit.models import AuditEvent
 from slrt.cases.models import Case
+from slrt.exports import services
 from slrt.exports.models import ExportJob, ExportStatus
 from slrt.notifications.models import Notification
 from slrt.programs.models import TargetingError, TargetingRun, TargetingStatus
@@ -135,6 +136,18 @@ def test_a_cases_export_is_audited_with_its_filter_count_and_the_cases_shown(des
     assert event.detail["filters"] == {"desa": DESA, "tiket": True}  # the ticket asked for: only "used"
     assert event.detail["cases"] == [made[0].pk]
     assert event.detail["format"] == "csv" and event.region_code == DESA
+
+
+def test_a_download_stopped_by_the_client_is_audited_with_the_rows_it_got(desk):
+    made = _cases([f"Warga {i}" for i in range(6)])
+    Case.objects.system().filter(pk__in=[c.pk for c in made]).update(summary="panjang " * 4000)  # ~32 KB each
+    prepared = services.prepare(desk.bo, "cases", {}, "csv")
+    chunks = services.csv_stream(prepared, desk.bo)  # what the streamed answer iterates
+    first = next(chunks)
+    chunks.close()  # the client went away after the first 64 KB: the server closes the answer
+    event = last_export_audit(desk.bo, "cases")
+    assert event.detail["complete"] is False
+    assert len(csv_rows(first)) - 1 <= event.detail["count"] < len(made)
 
 
 def test_bad_input_unknown_list_bad_format_and_bad_filter(desk):
