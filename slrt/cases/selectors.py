@@ -291,10 +291,12 @@ def case_filters_from(params, user) -> CaseFilters:
 
 
 def filter_params(f: CaseFilters) -> dict[str, str]:
-    """The query parameters that select `f` (the inverse of case_filters_from)."""
+    """The query parameters that select `f` (the inverse of case_filters_from). The nation filters
+    nothing beyond the user's own scope, and the list's region box takes no nation: it is left out."""
     values = {
         "antrian": f.antrian, "tiket": f.ticket, "status": f.status, "sector": f.sector, "urgency": f.urgency,
-        "channel": f.channel, "desa": f.desa, "dari": f.date_from.isoformat() if f.date_from else "",
+        "channel": f.channel, "desa": "" if f.desa == NATION_CODE else f.desa,
+        "dari": f.date_from.isoformat() if f.date_from else "",
         "sampai": f.date_to.isoformat() if f.date_to else "", "overdue": "ya" if f.overdue else "",
         "jenis": f.complaint_type, "loket": f.desk, "kebutuhan": f.need_status, "rek_program": f.rec_program,
         "rek_lembaga": f.rec_agency, "rek_layanan": str(f.rec_service) if f.rec_service is not None else "",
