@@ -57,8 +57,9 @@ def test_manajer_sees_the_counts_and_failed_messages_of_their_own_kab_only(clien
     # Addresses are masked; the message text is not shown.
     assert "+6281234567890" not in html and "+6281****890" in html
     assert "keluhan Anda tercatat" not in html
-    # The nav shows the page.
-    assert f'href="{reverse("notifications:outbox")}"' in html
+    # The menu's administration entry is current here and its page links the outbox.
+    assert f'href="{reverse("core:admin")}" aria-current="page"' in html
+    assert f'href="{reverse("notifications:outbox")}"' in client.get(reverse("core:admin")).content.decode()
 
     response = client.get(reverse("notifications:outbox") + "?status=semua")
     assert _ids(response) == {rows["own"].pk, rows["own_pending"].pk}

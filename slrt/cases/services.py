@@ -132,7 +132,8 @@ def _desk(actor, kab_code: str):
     secretariat = Secretariat.objects.filter(region_id=kab_code).first()
     puskesos = None
     if actor.region_id and actor.region_id.count(".") == 3:
-        puskesos = Puskesos.objects.filter(region_id=actor.region_id).select_related("secretariat").first()
+        # A closed post takes no new cases (wilayah: posts are closed, never deleted).
+        puskesos = Puskesos.objects.filter(region_id=actor.region_id, active=True).select_related("secretariat").first()
         if puskesos is not None:
             secretariat = puskesos.secretariat
     return secretariat, puskesos

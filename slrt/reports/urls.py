@@ -1,5 +1,7 @@
 from django.urls import path
 
+from slrt.core.views import admin_hub
+
 from . import views
 
 # The home keeps its name `core:home`: LOGIN_REDIRECT_URL, base.html, the error pages, the menu
@@ -7,4 +9,5 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("kelola/", admin_hub, name="admin"),
 ]
