@@ -29,3 +29,12 @@ def test_the_admin_page_lists_what_the_role_may_open_and_each_link_opens(client,
         assert client.get(link).status_code == 200, link
     home = client.get("/").content.decode()
     assert f'href="{reverse("core:admin")}"' in home
+
+
+@pytest.mark.parametrize("role, region, shown", [("manajer", "32.01", True), ("supervisor", "32.01.01", False)])
+def test_the_dashboard_opens_the_monthly_reports_for_who_may_read_them(client, make_user, role, region, shown):
+    client.force_login(make_user(role, region))
+    page = client.get(reverse("dashboard:index")).content.decode()
+    assert (f'href="{reverse("monthly_reports:list")}" data-monthly-reports' in page) is shown
+    if shown:
+        assert client.get(reverse("monthly_reports:list")).status_code == 200
