@@ -117,6 +117,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached figures (the home page's registry counts) are keyed
+    by what the database holds, and a rolled-back test's database can look the same as the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _own_var_dir(settings, tmp_path):
     """Files a test writes (uploads, import progress and logs) go to its own temporary directory."""
     settings.VAR_DIR = tmp_path / "var"

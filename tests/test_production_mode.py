@@ -72,7 +72,7 @@ def test_server_error_page_is_the_apps_own(monkeypatch, make_user):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("slrt.reports.views.dashboard", broken)
+    monkeypatch.setattr("slrt.reports.views.registry_dashboard", broken)
     client = Client(raise_request_exception=False)
     client.force_login(make_user("back_office", "32.01"))
     response = client.get("/")

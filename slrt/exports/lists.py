@@ -89,10 +89,11 @@ class Shaper:
         if kind == "region":
             regions = self.regions
             return lambda v: regions.get(v, v) if v else ""
+        # str(): a NIK read out of a JSON payload comes back a number on SQLite (Django decodes the text).
         if kind == "nik":
-            return (lambda v: v or "") if self.full else (lambda v: mask_nik(v) if v else "")
+            return (lambda v: str(v) if v else "") if self.full else (lambda v: mask_nik(str(v)) if v else "")
         if kind == "nik_masked":
-            return lambda v: mask_nik(v) if v else ""
+            return lambda v: mask_nik(str(v)) if v else ""
         if kind == "name":
             return (lambda v: v or "") if self.full else (lambda v: initials(v) if v else "")
         if kind == "datetime":

@@ -6,6 +6,8 @@ per scope under a key that names the registry's generation (the last finished im
 merge and undo), so the first home page after such a change counts afresh in every process.
 """
 
+import hashlib
+
 from django.core.cache import cache
 from django.db.models import Count, Max
 
@@ -28,7 +30,8 @@ def registry_generation() -> str:
 
 def registry_counts(user) -> dict:
     """Households, active people and households per desil in the user's scope (cached; see above)."""
-    key = f"registry-counts:{user.region_id}:{registry_generation()}"
+    generation = hashlib.sha256(registry_generation().encode()).hexdigest()[:16]  # a key any cache takes
+    key = f"registry-counts:{user.region_id}:{generation}"
     counts = cache.get(key)
     if counts is None:
         households = Household.objects.for_user(user)
