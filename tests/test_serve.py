@@ -29,8 +29,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.ports import free_port
-
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 WORKERS = 3
@@ -38,10 +36,6 @@ NIK = "3204280101010001"
 # One xdist worker runs these (make test: --dist loadgroup), sharing one server.
 # django_db: pytest-django sets up the test database only for a session whose tests ask for it.
 pytestmark = [pytest.mark.xdist_group("serve"), pytest.mark.django_db]
-
-
-def _free_port() -> int:
-    return free_port(range(18160, 18200))
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -73,23 +67,27 @@ def _children(pid: int) -> set[int]:
 
 @contextlib.contextmanager
 def _gunicorn(database_url: str, folder: Path):
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("SLRT_DEBUG", "DJANGO_SETTINGS_MODULE")}
+    # Port 0: the kernel picks one nobody holds, and gunicorn's log says which (a port chosen free
+    # beforehand can be taken by another test's server before gunicorn binds it).
     env.update({
-        "DATABASE_URL": database_url, "SLRT_VAR_DIR": str(folder / "var"), "SLRT_BIND": f"127.0.0.1:{port}",
+        "DATABASE_URL": database_url, "SLRT_VAR_DIR": str(folder / "var"), "SLRT_BIND": "127.0.0.1:0",
         "SLRT_WEB_WORKERS": str(WORKERS), "SLRT_WEB_THREADS": "2", "SLRT_METRICS_ADDR": "off",
         "SLRT_ALLOWED_HOSTS": "127.0.0.1",
     })
     out, err = (folder / "access.log").open("w"), (folder / "error.log").open("w")
     process = subprocess.Popen([str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")], cwd=folder,
                                env=env, stdout=out, stderr=err)
-    base = f"http://127.0.0.1:{port}"
+    base = ""
     try:
         deadline = time.monotonic() + 90
         while True:
             assert process.poll() is None, (folder / "error.log").read_text()[-3000:]
+            if not base and (found := re.search(r"Listening at: (http://127\.0\.0\.1:\d+)",
+                                                (folder / "error.log").read_text())):
+                base = found.group(1)
             try:
-                if _get(base + "/healthz", timeout=5)[0] == 200:
+                if base and _get(base + "/healthz", timeout=5)[0] == 200:
                     break
             except OSError:
                 pass
