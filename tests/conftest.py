@@ -256,3 +256,15 @@ def shots(tmp_path):
     folder = Path(os.environ.get("SLRT_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def fresh_database():
+    """Empty the database and put back what migrations seed (regions, the catalogue), so a module's
+    demo does not depend on what earlier tests in this worker committed, nor later tests see it."""
+    from django.core.management import call_command
+
+    from slrt.programs.catalogue import load_catalogue
+
+    call_command("flush", "--no-input", verbosity=0)
+    ensure_regions()
+    load_catalogue()

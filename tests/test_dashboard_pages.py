@@ -30,6 +30,7 @@ from slrt.cases.models import Case, Channel
 from slrt.reports import dashboard_page
 from slrt.reports.figures import SECTIONS
 from slrt.wilayah.models import Region, ancestor_codes
+from tests.conftest import fresh_database
 
 ROW_ID = re.compile(r"data-[a-z-]+-id")
 DASHBOARD_ROLES = [Role.MANAJER, Role.KOORDINATOR_PUSKESOS, Role.DINSOS, Role.ADMIN, Role.SUPERVISOR]
@@ -113,29 +114,20 @@ def rows_behind(client, href) -> int:
     return counted
 
 
-def _fresh_database():
-    from slrt.programs.catalogue import load_catalogue
-    from tests.conftest import ensure_regions
-
-    call_command("flush", "--no-input", verbosity=0)
-    ensure_regions()
-    load_catalogue()
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     var = tmp_path_factory.mktemp("dashboard-var")
     with django_db_blocker.unblock(), override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"):
-        _fresh_database()
+        fresh_database()
         try:
             call_command("seed_demo", "--households", "600", stdout=StringIO())
             users = {u.role: u for u in User.objects.filter(username__startswith="demo-")}
         except BaseException:
-            _fresh_database()
+            fresh_database()
             raise
     yield users
     with django_db_blocker.unblock():
-        _fresh_database()
+        fresh_database()
 
 
 # --- a section of this file's own: cases per child region, per month, and a figure of days -------

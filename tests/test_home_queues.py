@@ -16,6 +16,7 @@ from django.test import override_settings
 
 from slrt.accounts.models import User
 from slrt.accounts.roles import Role
+from tests.conftest import fresh_database
 
 ROW_ATTRS = {
     "data-case-id", "data-referral-id", "data-visit-id", "data-submission-id", "data-notification-id",
@@ -87,32 +88,21 @@ def rows_behind(client, href) -> int:
     return counted
 
 
-def _fresh_database():
-    """Empty the database and put back what migrations seed, so the demo does not depend on what
-    earlier tests in this worker committed, and later tests do not see the demo."""
-    from slrt.programs.catalogue import load_catalogue
-    from tests.conftest import ensure_regions
-
-    call_command("flush", "--no-input", verbosity=0)
-    ensure_regions()
-    load_catalogue()
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     # Module scope runs before the per-test var folder: the demo's files go to a folder of its own.
     var = tmp_path_factory.mktemp("home-queues-var")
     with django_db_blocker.unblock(), override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"):
-        _fresh_database()
+        fresh_database()
         try:
             call_command("seed_demo", "--households", "600", stdout=StringIO())
             users = {u.role: u for u in User.objects.filter(username__startswith="demo-")}
         except BaseException:
-            _fresh_database()
+            fresh_database()
             raise
     yield users
     with django_db_blocker.unblock():
-        _fresh_database()
+        fresh_database()
 
 
 @pytest.mark.django_db
